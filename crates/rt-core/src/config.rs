@@ -1,0 +1,275 @@
+//! The site configuration: one typed struct, read from a TOML file with
+//! `RT_` environment overrides, validated once with errors naming the key.
+//!
+//! It is passed explicitly (no global), so two configurations can run side
+//! by side in one process. Every key is documented in
+//! `docs/configuration.md` and `rt-server.example.toml`.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::db::Backend;
+use crate::error::{Error, Result};
+use crate::lifecycles::LifecycleDef;
+
+/// The whole configuration of a site.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://PATH`, a bare SQLite path, or `postgres://...`; empty means
+    /// `rt.sqlite3` under [`Config::data_dir`].
+    pub database_url: String,
+    /// Where the default SQLite database lives (created if missing).
+    pub data_dir: PathBuf,
+    /// Connections per pool.
+    pub pool_size: u32,
+    /// Address the web server listens on.
+    pub listen: SocketAddr,
+    /// RT's `$rtname`: the name in subject tags `[rtname #42]`.
+    pub rtname: String,
+    /// RT's `$Organization`: the domain in ticket URIs and Message-IDs.
+    pub organization: String,
+    /// Base URL of the web UI as users reach it, for links in mail; empty
+    /// means `http://<listen>`.
+    pub web_base_url: String,
+    /// The site's default time zone (an IANA name such as `Europe/Paris`).
+    pub timezone: String,
+    /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-*` headers are
+    /// trusted.
+    pub trusted_proxies: Vec<String>,
+    /// Grant Everyone CreateTicket and ReplyToTicket on the General queue at
+    /// first start, so mail from the public opens and updates tickets.
+    pub public_mail: bool,
+    /// Largest attachment stored, in bytes (RT's `$MaxAttachmentSize`).
+    pub max_attachment_size: u64,
+    /// Site lifecycles, by name, in addition to RT's `default`.
+    pub lifecycles: BTreeMap<String, LifecycleDef>,
+    /// Status maps between lifecycles, keyed `"from -> to"`.
+    pub lifecycle_maps: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: String::new(),
+            data_dir: PathBuf::from("var"),
+            pool_size: 8,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            rtname: "example.com".into(),
+            organization: "example.com".into(),
+            web_base_url: String::new(),
+            timezone: "UTC".into(),
+            trusted_proxies: Vec::new(),
+            public_mail: true,
+            max_attachment_size: 10 * 1024 * 1024,
+            lifecycles: BTreeMap::new(),
+            lifecycle_maps: BTreeMap::new(),
+        }
+    }
+}
+
+/// The environment variables that override file keys.
+pub const ENV_KEYS: &[(&str, &str)] = &[
+    ("RT_DATABASE_URL", "database_url"),
+    ("RT_DATA_DIR", "data_dir"),
+    ("RT_POOL_SIZE", "pool_size"),
+    ("RT_LISTEN", "listen"),
+    ("RT_RTNAME", "rtname"),
+    ("RT_ORGANIZATION", "organization"),
+    ("RT_WEB_BASE_URL", "web_base_url"),
+    ("RT_TIMEZONE", "timezone"),
+    ("RT_TRUSTED_PROXIES", "trusted_proxies"),
+    ("RT_PUBLIC_MAIL", "public_mail"),
+    ("RT_MAX_ATTACHMENT_SIZE", "max_attachment_size"),
+];
+
+impl Config {
+    /// Reads `path` (if given), applies the `RT_*` variables found in `env`
+    /// and validates the result.
+    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Config> {
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+                    key: path.display().to_string(),
+                    message: format!("cannot read: {e}"),
+                })?;
+                Config::from_toml(&text)?
+            }
+            None => Config::default(),
+        };
+        for (var, value) in env {
+            if let Some((_, key)) = ENV_KEYS.iter().find(|(v, _)| *v == var) {
+                config.set(key, &value)?;
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Parses a TOML document; unknown keys are errors.
+    pub fn from_toml(text: &str) -> Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let key = e.span().map(|s| text.get(s).unwrap_or("").trim().to_string()).unwrap_or_default();
+            Error::Config { key, message: e.message().to_string() }
+        })
+    }
+
+    /// Sets one scalar key from its string form (environment or command line).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        let bad = |message: String| Error::Config { key: key.to_string(), message };
+        match key {
+            "database_url" => self.database_url = value.to_string(),
+            "data_dir" => self.data_dir = PathBuf::from(value),
+            "pool_size" => self.pool_size = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?,
+            "listen" => self.listen = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?,
+            "rtname" => self.rtname = value.to_string(),
+            "organization" => self.organization = value.to_string(),
+            "web_base_url" => self.web_base_url = value.to_string(),
+            "timezone" => self.timezone = value.to_string(),
+            "trusted_proxies" => {
+                self.trusted_proxies =
+                    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+            }
+            "public_mail" => {
+                self.public_mail = match value.to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => true,
+                    "0" | "false" | "no" | "off" => false,
+                    _ => return Err(bad(format!("{value:?} is not a boolean"))),
+                }
+            }
+            "max_attachment_size" => {
+                self.max_attachment_size = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
+            }
+            _ => return Err(bad("unknown key".into())),
+        }
+        Ok(())
+    }
+
+    /// Checks every key whose type does not already guarantee validity.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |key: &str, message: String| Err(Error::Config { key: key.to_string(), message });
+        if self.rtname.trim().is_empty() {
+            return bad("rtname", "must not be empty".into());
+        }
+        if self.organization.trim().is_empty() {
+            return bad("organization", "must not be empty".into());
+        }
+        if self.pool_size == 0 {
+            return bad("pool_size", "must be at least 1".into());
+        }
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return bad("timezone", format!("{:?} is not an IANA time zone", self.timezone));
+        }
+        if !self.web_base_url.is_empty()
+            && !(self.web_base_url.starts_with("http://") || self.web_base_url.starts_with("https://"))
+        {
+            return bad("web_base_url", format!("{:?} must start with http:// or https://", self.web_base_url));
+        }
+        for proxy in &self.trusted_proxies {
+            if parse_cidr(proxy).is_none() {
+                return bad("trusted_proxies", format!("{proxy:?} is not an address or CIDR block"));
+            }
+        }
+        if !self.database_url.is_empty()
+            && Backend::from_url(&self.database_url) == Backend::Sqlite
+            && self.database_url.contains("://")
+            && !self.database_url.starts_with("sqlite://")
+        {
+            return bad("database_url", "expected sqlite://PATH, a file path or postgres://...".into());
+        }
+        crate::lifecycles::Lifecycles::from_config(&self.lifecycles, &self.lifecycle_maps)?;
+        Ok(())
+    }
+
+    /// The database URL in effect: the configured one, or the SQLite file
+    /// under the data directory.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("rt.sqlite3").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// The base URL for links: the configured one or `http://<listen>`.
+    pub fn effective_web_base_url(&self) -> String {
+        if self.web_base_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.web_base_url.trim_end_matches('/').to_string()
+        }
+    }
+
+    /// Whether `addr` is one of the trusted proxies.
+    pub fn is_trusted_proxy(&self, addr: IpAddr) -> bool {
+        self.trusted_proxies.iter().filter_map(|p| parse_cidr(p)).any(|(net, len)| in_network(addr, net, len))
+    }
+}
+
+fn parse_cidr(text: &str) -> Option<(IpAddr, u8)> {
+    let (addr, len) = match text.split_once('/') {
+        Some((a, l)) => (a.parse::<IpAddr>().ok()?, l.parse::<u8>().ok()?),
+        None => {
+            let a = text.parse::<IpAddr>().ok()?;
+            (a, if a.is_ipv4() { 32 } else { 128 })
+        }
+    };
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    (len <= max).then_some((addr, len))
+}
+
+fn in_network(addr: IpAddr, net: IpAddr, len: u8) -> bool {
+    let to_bits = |a: IpAddr| match a {
+        IpAddr::V4(v4) => (u128::from(u32::from(v4)) << 96, 32u32),
+        IpAddr::V6(v6) => (u128::from(v6), 128u32),
+    };
+    let ((a, fam_a), (n, fam_n)) = (to_bits(addr), to_bits(net));
+    if fam_a != fam_n {
+        return false;
+    }
+    let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+    a & mask == n & mask
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn environment_overrides_file_and_defaults() {
+        let c = Config::load(None, env(&[("RT_RTNAME", "help.example"), ("RT_PUBLIC_MAIL", "off"), ("HOME", "/x")]))
+            .expect("valid");
+        assert_eq!(c.rtname, "help.example");
+        assert!(!c.public_mail);
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.effective_database_url(), "sqlite://var/rt.sqlite3");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = Config::load(None, env(&[("RT_LISTEN", "nowhere")])).expect_err("bad listen");
+        assert!(e.to_string().contains("listen"), "{e}");
+        let e = Config::from_toml("timezone = 'Mars/Olympus'").and_then(|c| c.validate()).expect_err("bad tz");
+        assert!(e.to_string().contains("timezone"), "{e}");
+        let e = Config::from_toml("no_such_key = 1").expect_err("unknown key");
+        assert!(e.to_string().contains("no_such_key"), "{e}");
+        let e =
+            Config::from_toml("trusted_proxies = ['10.0.0.0/33']").and_then(|c| c.validate()).expect_err("bad cidr");
+        assert!(e.to_string().contains("trusted_proxies"), "{e}");
+    }
+
+    #[test]
+    fn trusted_proxies_match_by_network() {
+        let c = Config::from_toml("trusted_proxies = ['10.1.0.0/16', '::1']").expect("valid");
+        assert!(c.is_trusted_proxy("10.1.200.3".parse().expect("ip")));
+        assert!(!c.is_trusted_proxy("10.2.0.1".parse().expect("ip")));
+        assert!(c.is_trusted_proxy("::1".parse().expect("ip")));
+    }
+}

@@ -1,0 +1,178 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pool, the
+//! embedded migrations, and the few places where the two dialects differ.
+//!
+//! Query code everywhere else in rt-core is written once against
+//! [`DbConnection`]; anything backend-specific (transaction start, id
+//! allocation, backups) lives in [`dialect`].
+
+pub mod dialect;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{CustomizeConnection, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{Error, Result};
+
+pub use connection::DbConnection;
+
+mod connection {
+    // The derive generates public helper types without docs.
+    #![allow(missing_docs)]
+
+    /// A connection to either backend, chosen from the database URL.
+    #[derive(diesel::MultiConnection)]
+    pub enum DbConnection {
+        /// PostgreSQL, for sites that outgrow one machine.
+        Pg(diesel::PgConnection),
+        /// Embedded SQLite, the default.
+        Sqlite(diesel::SqliteConnection),
+    }
+}
+
+/// Which backend a URL or connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a URL: `postgres://` / `postgresql://` or
+    /// `sqlite://PATH` (a bare path is taken as a SQLite file).
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Removes the `sqlite://` prefix, leaving what libsqlite3 opens.
+pub fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+/// Hides the password of a `postgres://user:secret@host/db` URL so that
+/// URLs can be logged.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// The pool type every rt-core entry point draws connections from.
+pub type Pool = diesel::r2d2::Pool<Manager>;
+
+/// A connection checked out of the pool.
+pub type PooledConn = PooledConnection<Manager>;
+
+/// An r2d2 manager that opens the variant the URL names, so that a failed
+/// connection reports the real error rather than diesel's generic one.
+#[derive(Debug)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> std::result::Result<DbConnection, Self::Error> {
+        let conn = match self.backend {
+            Backend::Postgres => diesel::PgConnection::establish(&self.url).map(DbConnection::Pg),
+            Backend::Sqlite => diesel::SqliteConnection::establish(sqlite_path(&self.url)).map(DbConnection::Sqlite),
+        };
+        conn.map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> std::result::Result<(), Self::Error> {
+        use diesel::r2d2::R2D2Connection;
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.is_broken()
+    }
+}
+
+/// Sets the SQLite pragmas on every new connection: WAL, foreign keys,
+/// `synchronous=FULL` (what the gateway acknowledged survives a power cut)
+/// and a busy timeout so that writers queue instead of failing.
+#[derive(Debug, Clone, Copy)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> std::result::Result<(), diesel::r2d2::Error> {
+        if let DbConnection::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens a pool for `url`. For SQLite the file's directory must exist.
+pub fn open_pool(url: &str, max_size: u32) -> Result<Pool> {
+    let backend = Backend::from_url(url);
+    let manager = Manager { url: url.to_string(), backend };
+    let builder = diesel::r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(30))
+        .connection_customizer(Box::new(SqlitePragmas));
+    builder.build(manager).map_err(|e| Error::Database(format!("cannot open {}: {e}", redact_url(url))))
+}
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// Runs every pending migration of the connection's backend and returns the
+/// names of those it applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| Error::Database(format!("migration failed: {e}")))?;
+    Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// The names of the migrations embedded for `backend`, in order.
+pub fn migration_names(backend: Backend) -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    let source = match backend {
+        Backend::Sqlite => SQLITE_MIGRATIONS,
+        Backend::Postgres => POSTGRES_MIGRATIONS,
+    };
+    MigrationSource::<diesel::sqlite::Sqlite>::migrations(&source)
+        .map(|ms| ms.iter().map(|m| m.name().to_string()).collect())
+        .unwrap_or_default()
+}
+
+impl DbConnection {
+    /// The backend this connection speaks.
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConnection::Sqlite(_) => Backend::Sqlite,
+            DbConnection::Pg(_) => Backend::Postgres,
+        }
+    }
+}

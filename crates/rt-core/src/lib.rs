@@ -1,0 +1,71 @@
+//! # rt-core: Request Tracker's domain and storage
+//!
+//! rt-core owns RT's data and rules: principals (users and groups sharing
+//! one id space), the ACL and its evaluation, queues, lifecycles, tickets,
+//! transactions (the append-only history) and attachments (MIME trees), and
+//! the durable event queue that the scrip engine consumes. It stores them in
+//! SQLite (embedded default) or PostgreSQL through one diesel connection
+//! type. It knows nothing of HTTP or SMTP.
+//!
+//! ## Using it
+//!
+//! ```no_run
+//! use rt_core::{Config, Interface, Message, NewTicket, Rt};
+//!
+//! # fn main() -> rt_core::Result<()> {
+//! let rt = Rt::open(Config::default())?; // migrates and seeds on first use
+//! let root = rt.session_for("root", Interface::Api)?;
+//! let id = root.write(|tx| {
+//!     let general = tx.queue_by_name("General")?.queue_id();
+//!     tx.create_ticket(NewTicket {
+//!         queue: Some(general),
+//!         subject: "Printer on fire".into(),
+//!         requestors: vec!["alice@example.org".into()],
+//!         ..NewTicket::default()
+//!     })
+//! })?;
+//! root.write(|tx| tx.correspond(id, Message::text("On our way.")))?;
+//! # Ok(()) }
+//! ```
+//!
+//! Every operation is a method of [`Tx`], reached through
+//! [`Session::write`] or [`Session::read`]; each checks the session user's
+//! rights, records the interface the change came through, and runs inside
+//! one DB transaction that is rolled back on error.
+//!
+//! ## Main types
+//!
+//! - [`Rt`]: an open database plus the site's configuration, lifecycles and
+//!   rights registry.
+//! - [`Session`] / [`Tx`]: a user acting through an [`Interface`].
+//! - [`Ticket`], [`Queue`], [`User`], [`Group`], [`Transaction`],
+//!   [`Attachment`], [`MimeEntity`].
+//! - [`AclObject`], [`Grantee`], [`Role`], [`rights`]: access control.
+//! - [`lifecycles`]: statuses, transitions and their rights.
+
+#![deny(missing_docs)]
+
+pub mod acl;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod init;
+pub mod lifecycles;
+pub mod password;
+pub mod principal;
+pub mod queue;
+pub mod rights;
+pub mod session;
+pub mod ticket;
+pub mod transaction;
+
+pub use acl::{Ace, AclObject, Grantee, Role};
+pub use config::Config;
+pub use error::{Error, Result};
+pub use ids::{AttachmentId, GroupId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
+pub use principal::{Group, NewUser, User, UserProfile};
+pub use queue::{NewQueue, Queue, QueueUpdate};
+pub use session::{CurrentUser, Interface, Rt, Session, SystemPrincipals, Tx};
+pub use ticket::{NewTicket, OwnerChange, Ticket, TicketUpdate};
+pub use transaction::{Attachment, Message, MimeEntity, Transaction};

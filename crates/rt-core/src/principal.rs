@@ -1,0 +1,687 @@
+//! Principals, users and groups, and the membership closure.
+//!
+//! Users and groups share the principal id space, as in RT: a principal row
+//! is created first and the user or group row reuses its id. Every user is
+//! in `Everyone` and in exactly one of `Privileged` / `Unprivileged`, and has
+//! an ACL-equivalence group (`UserEquiv`) through which rights granted "to
+//! the user" are stored.
+//!
+//! `cached_group_members` is the transitive closure of `group_members`, with
+//! a count of distinct paths per (group, member) pair: adding an edge G → M
+//! adds `paths(A, G) × paths(M, D)` to every ancestor A of G and descendant D
+//! of M; removing it subtracts the same, and pairs at zero are deleted. This
+//! is exact for any acyclic nesting, and cycles are refused.
+
+use diesel::prelude::*;
+
+use crate::acl::AclObject;
+use crate::db::DbConnection;
+use crate::db::schema::{cached_group_members as cgm, group_members, groups, principals, users};
+use crate::error::{Error, Result};
+use crate::ids::{GroupId, PrincipalId, UserId};
+use crate::password;
+use crate::rights;
+use crate::session::Tx;
+
+/// Group domains, as RT names them.
+pub mod domain {
+    /// `Everyone`, `Privileged`, `Unprivileged`.
+    pub const SYSTEM_INTERNAL: &str = "SystemInternal";
+    /// Groups administrators create.
+    pub const USER_DEFINED: &str = "UserDefined";
+    /// One per user, holding just that user.
+    pub const ACL_EQUIVALENCE: &str = "ACLEquivalence";
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    /// Principal id.
+    pub id: i64,
+    /// Login name (unique, case-insensitive).
+    pub name: String,
+    /// Email address (unique, case-insensitive), if any.
+    pub email_address: Option<String>,
+    /// Full name.
+    pub real_name: String,
+    /// Nickname.
+    pub nick_name: String,
+    /// Organization.
+    pub organization: String,
+    /// Preferred language (`fr`, `de`, ... or empty for the browser's).
+    pub lang: String,
+    /// Time zone (IANA name, empty for the site's).
+    pub timezone: String,
+    /// Signature appended to replies.
+    pub signature: String,
+    /// Administrators' comments.
+    pub comments: String,
+    /// Free-form contact information.
+    pub freeform_contact_info: String,
+    /// Unix login (for the CLI).
+    pub gecos: String,
+    /// Home phone.
+    pub home_phone: String,
+    /// Work phone.
+    pub work_phone: String,
+    /// Mobile phone.
+    pub mobile_phone: String,
+    /// Pager.
+    pub pager_phone: String,
+    /// Address line 1.
+    pub address1: String,
+    /// Address line 2.
+    pub address2: String,
+    /// City.
+    pub city: String,
+    /// State or region.
+    pub state: String,
+    /// Postal code.
+    pub zip: String,
+    /// Country.
+    pub country: String,
+}
+
+impl User {
+    /// The typed id.
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
+}
+
+/// Profile fields to set; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserProfile {
+    /// Full name.
+    pub real_name: Option<String>,
+    /// Nickname.
+    pub nick_name: Option<String>,
+    /// Organization.
+    pub organization: Option<String>,
+    /// Preferred language.
+    pub lang: Option<String>,
+    /// Time zone (IANA name).
+    pub timezone: Option<String>,
+    /// Signature.
+    pub signature: Option<String>,
+    /// Administrators' comments.
+    pub comments: Option<String>,
+    /// Free-form contact information.
+    pub freeform_contact_info: Option<String>,
+    /// Unix login.
+    pub gecos: Option<String>,
+    /// Home phone.
+    pub home_phone: Option<String>,
+    /// Work phone.
+    pub work_phone: Option<String>,
+    /// Mobile phone.
+    pub mobile_phone: Option<String>,
+    /// Pager.
+    pub pager_phone: Option<String>,
+    /// Address line 1.
+    pub address1: Option<String>,
+    /// Address line 2.
+    pub address2: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State or region.
+    pub state: Option<String>,
+    /// Postal code.
+    pub zip: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+}
+
+/// What to create a user with.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    /// Login name; defaults to the email address when empty.
+    pub name: String,
+    /// Email address.
+    pub email: Option<String>,
+    /// Initial password (hashed with argon2), or none.
+    pub password: Option<String>,
+    /// Staff (`Privileged`) rather than requestor (`Unprivileged`).
+    pub privileged: bool,
+    /// Profile fields.
+    pub profile: UserProfile,
+}
+
+/// A group as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = groups)]
+pub struct Group {
+    /// Principal id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// RT's domain (`UserDefined`, `SystemInternal`, `RT::Ticket-Role`, ...).
+    pub domain: String,
+    /// The object a role or equivalence group belongs to (0 otherwise).
+    pub instance: i64,
+}
+
+impl Group {
+    /// The typed id.
+    pub fn group_id(&self) -> GroupId {
+        GroupId(self.id)
+    }
+}
+
+impl Tx<'_> {
+    /// Creates a user. Needs `AdminUsers`.
+    pub fn create_user(&mut self, new: NewUser) -> Result<UserId> {
+        self.require(rights::ADMIN_USERS, AclObject::System)?;
+        let id = insert_user(self.conn, self.user.id, self.now, &new, self.rt.system)?;
+        self.bump_acl_version()?;
+        Ok(id)
+    }
+
+    /// A user by id.
+    pub fn user(&mut self, id: UserId) -> Result<User> {
+        users::table
+            .find(id.0)
+            .select(User::as_select())
+            .first(self.conn)
+            .optional()?
+            .ok_or_else(|| Error::not_found("user", id))
+    }
+
+    /// A user by name or, failing that, by email address (case-insensitive).
+    pub fn user_by_name(&mut self, name: &str) -> Result<User> {
+        let folded = name.to_lowercase();
+        let user = users::table
+            .filter(users::name_folded.eq(&folded))
+            .select(User::as_select())
+            .first(self.conn)
+            .optional()?;
+        match user {
+            Some(u) => Ok(u),
+            None => users::table
+                .filter(users::email_folded.eq(&folded))
+                .select(User::as_select())
+                .first(self.conn)
+                .optional()?
+                .ok_or_else(|| Error::not_found("user", name)),
+        }
+    }
+
+    /// The user with this email address, created as an unprivileged user
+    /// when unknown (RT's autocreation of requestors). The address must be
+    /// valid.
+    pub fn user_for_email(&mut self, email: &str) -> Result<UserId> {
+        let email = normalize_email(email)?;
+        let existing: Option<i64> = users::table
+            .filter(users::email_folded.eq(email.to_lowercase()))
+            .select(users::id)
+            .first(self.conn)
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(UserId(id));
+        }
+        let new = NewUser { name: email.clone(), email: Some(email), ..NewUser::default() };
+        let id = insert_user(self.conn, self.rt.system.rt_system, self.now, &new, self.rt.system)?;
+        self.bump_acl_version()?;
+        Ok(id)
+    }
+
+    /// Changes profile fields. Needs `AdminUsers`, or `ModifySelf` for
+    /// one's own profile.
+    pub fn update_user(&mut self, id: UserId, profile: &UserProfile) -> Result<()> {
+        self.require_user_admin(id)?;
+        if let Some(tz) = profile.timezone.as_deref() {
+            if !tz.is_empty() && tz.parse::<chrono_tz::Tz>().is_err() {
+                return Err(Error::invalid("timezone", format!("{tz:?} is not an IANA time zone")));
+            }
+        }
+        let changed = diesel::update(users::table.find(id.0)).set(profile).execute(self.conn);
+        match changed {
+            Ok(_) | Err(diesel::result::Error::QueryBuilderError(_)) => {} // nothing to set
+            Err(e) => return Err(e.into()),
+        }
+        self.touch_user(id)
+    }
+
+    /// Sets a user's email address (unique, case-insensitive). Same rights
+    /// as [`Tx::update_user`].
+    pub fn set_user_email(&mut self, id: UserId, email: Option<&str>) -> Result<()> {
+        self.require_user_admin(id)?;
+        let email = email.map(normalize_email).transpose()?;
+        if let Some(e) = &email {
+            let taken: Option<i64> = users::table
+                .filter(users::email_folded.eq(e.to_lowercase()))
+                .filter(users::id.ne(id.0))
+                .select(users::id)
+                .first(self.conn)
+                .optional()?;
+            if taken.is_some() {
+                return Err(Error::Conflict(format!("email address {e} is already in use")));
+            }
+        }
+        diesel::update(users::table.find(id.0))
+            .set((users::email_folded.eq(email.as_ref().map(|e| e.to_lowercase())), users::email_address.eq(&email)))
+            .execute(self.conn)?;
+        self.touch_user(id)
+    }
+
+    /// Sets a user's password. Needs `AdminUsers`, or `ModifySelf` for one's
+    /// own. `None` removes it (the user can no longer log in by password).
+    pub fn set_password(&mut self, id: UserId, password: Option<&str>) -> Result<()> {
+        self.require_user_admin(id)?;
+        let hash = password.map(password::hash).transpose()?;
+        diesel::update(users::table.find(id.0)).set(users::password.eq(hash)).execute(self.conn)?;
+        self.touch_user(id)
+    }
+
+    /// Enables or disables a user. Needs `AdminUsers`. Disabled users
+    /// cannot log in and hold no rights.
+    pub fn set_user_disabled(&mut self, id: UserId, disabled: bool) -> Result<()> {
+        self.require(rights::ADMIN_USERS, AclObject::System)?;
+        self.user(id)?;
+        diesel::update(principals::table.find(id.0)).set(principals::disabled.eq(disabled)).execute(self.conn)?;
+        self.bump_acl_version()?;
+        self.touch_user(id)
+    }
+
+    /// Whether a user is disabled.
+    pub fn is_user_disabled(&mut self, id: UserId) -> Result<bool> {
+        principals::table
+            .find(id.0)
+            .select(principals::disabled)
+            .first(self.conn)
+            .optional()?
+            .ok_or_else(|| Error::not_found("user", id))
+    }
+
+    /// Makes a user staff (`Privileged`) or a requestor (`Unprivileged`).
+    /// Needs `AdminUsers`.
+    pub fn set_privileged(&mut self, id: UserId, privileged: bool) -> Result<()> {
+        self.require(rights::ADMIN_USERS, AclObject::System)?;
+        self.user(id)?;
+        let sys = self.rt.system;
+        let (join, leave) =
+            if privileged { (sys.privileged, sys.unprivileged) } else { (sys.unprivileged, sys.privileged) };
+        if !is_direct_member(self.conn, join, id.into())? {
+            remove_member(self.conn, leave, id.into())?;
+            add_member(self.conn, join, id.into(), self.user.id, self.now)?;
+            self.bump_acl_version()?;
+        }
+        Ok(())
+    }
+
+    /// Whether a user is staff.
+    pub fn is_privileged(&mut self, id: UserId) -> Result<bool> {
+        is_direct_member(self.conn, self.rt.system.privileged, id.into())
+    }
+
+    /// Creates a user-defined group. Needs `AdminGroup` globally.
+    pub fn create_group(&mut self, name: &str, description: &str) -> Result<GroupId> {
+        self.require(rights::ADMIN_GROUP, AclObject::System)?;
+        let name = validate_name("name", name)?;
+        if crate::session::find_group(self.conn, domain::USER_DEFINED, 0, &name)?.is_some() {
+            return Err(Error::Conflict(format!("a group named {name} already exists")));
+        }
+        let id = insert_group(self.conn, &name, description, domain::USER_DEFINED, 0, self.user.id, self.now)?;
+        Ok(id)
+    }
+
+    /// A group by id.
+    pub fn group(&mut self, id: GroupId) -> Result<Group> {
+        groups::table
+            .find(id.0)
+            .select(Group::as_select())
+            .first(self.conn)
+            .optional()?
+            .ok_or_else(|| Error::not_found("group", id))
+    }
+
+    /// A user-defined group by name (case-insensitive).
+    pub fn group_by_name(&mut self, name: &str) -> Result<Group> {
+        let id = crate::session::find_group(self.conn, domain::USER_DEFINED, 0, name)?
+            .ok_or_else(|| Error::not_found("group", name))?;
+        self.group(id)
+    }
+
+    /// Adds a user or group to a user-defined group. Needs
+    /// `AdminGroupMembership` on the group. Nesting that would make a cycle
+    /// is refused.
+    pub fn add_group_member(&mut self, group: GroupId, member: PrincipalId) -> Result<()> {
+        self.require_membership_admin(group)?;
+        if is_direct_member(self.conn, group, member)? {
+            return Ok(());
+        }
+        add_member(self.conn, group, member, self.user.id, self.now)?;
+        self.bump_acl_version()
+    }
+
+    /// Removes a direct member of a user-defined group. Needs
+    /// `AdminGroupMembership` on the group. Returns whether it was a member.
+    pub fn remove_group_member(&mut self, group: GroupId, member: PrincipalId) -> Result<bool> {
+        self.require_membership_admin(group)?;
+        let removed = remove_member(self.conn, group, member)?;
+        if removed {
+            self.bump_acl_version()?;
+        }
+        Ok(removed)
+    }
+
+    /// The direct members of a group.
+    pub fn group_members(&mut self, group: GroupId) -> Result<Vec<PrincipalId>> {
+        Ok(group_members::table
+            .filter(group_members::group_id.eq(group.0))
+            .order(group_members::id)
+            .select(group_members::member_id)
+            .load::<i64>(self.conn)?
+            .into_iter()
+            .map(PrincipalId)
+            .collect())
+    }
+
+    /// Whether `principal` is in `group`, directly or through nested groups.
+    pub fn is_group_member(&mut self, group: GroupId, principal: PrincipalId) -> Result<bool> {
+        Ok(cgm::table
+            .filter(cgm::group_id.eq(group.0))
+            .filter(cgm::member_id.eq(principal.0))
+            .select(cgm::id)
+            .first::<i64>(self.conn)
+            .optional()?
+            .is_some())
+    }
+
+    fn require_user_admin(&mut self, id: UserId) -> Result<()> {
+        self.user(id)?;
+        if self.has_right(rights::ADMIN_USERS, AclObject::System)? {
+            return Ok(());
+        }
+        let right = if id == self.user.id { rights::MODIFY_SELF } else { rights::ADMIN_USERS };
+        self.require(right, AclObject::System)
+    }
+
+    fn require_membership_admin(&mut self, group: GroupId) -> Result<()> {
+        let g = self.group(group)?;
+        if g.domain != domain::USER_DEFINED {
+            return Err(Error::invalid("group", format!("{} groups are managed by RT, not edited directly", g.domain)));
+        }
+        self.require(rights::ADMIN_GROUP_MEMBERSHIP, AclObject::Group(group))
+    }
+
+    fn touch_user(&mut self, id: UserId) -> Result<()> {
+        diesel::update(users::table.find(id.0))
+            .set((users::last_updated.eq(self.now), users::last_updated_by.eq(self.user.id.0)))
+            .execute(self.conn)?;
+        Ok(())
+    }
+}
+
+/// Checks a password and rehashes legacy RT hashes with argon2.
+pub(crate) fn authenticate(conn: &mut DbConnection, name: &str, password: &str) -> Result<UserId> {
+    let denied = || Error::denied("login", "invalid user name or password");
+    let folded = name.to_lowercase();
+    let row: Option<(i64, Option<String>, bool)> = users::table
+        .inner_join(principals::table)
+        .filter(users::name_folded.eq(&folded))
+        .select((users::id, users::password, principals::disabled))
+        .first(conn)
+        .optional()?;
+    let Some((id, Some(stored), false)) = row else {
+        // Spend the time a real check takes, so a missing user is not
+        // distinguishable by timing.
+        password::burn_time(password);
+        return Err(denied());
+    };
+    match password::verify(password, &stored) {
+        password::Verdict::Valid => Ok(UserId(id)),
+        password::Verdict::ValidLegacy => {
+            let rehashed = password::hash(password)?;
+            diesel::update(users::table.find(id)).set(users::password.eq(rehashed)).execute(conn)?;
+            Ok(UserId(id))
+        }
+        password::Verdict::Invalid => Err(denied()),
+    }
+}
+
+/// Checks and normalises an email address (trimmed; case kept).
+pub fn normalize_email(email: &str) -> Result<String> {
+    let e = email.trim();
+    let bad = |why: &str| Err(Error::invalid("email", format!("{e:?} {why}")));
+    let Some((local, host)) = e.rsplit_once('@') else { return bad("has no @") };
+    if local.is_empty() || host.is_empty() {
+        return bad("is missing a local part or domain");
+    }
+    if e.len() > 254 || e.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c)) {
+        return bad("contains characters not allowed in an address");
+    }
+    if local.contains('@') {
+        return bad("has more than one @");
+    }
+    if host.starts_with('.') || host.ends_with('.') || host.contains("..") || !host.contains('.') && host != "localhost"
+    {
+        return bad("does not have a valid domain");
+    }
+    Ok(e.to_string())
+}
+
+fn validate_name(field: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(Error::invalid(field, "must be at most 200 characters without control characters"));
+    }
+    Ok(name.to_string())
+}
+
+pub(crate) fn insert_principal(conn: &mut DbConnection, kind: &str) -> Result<i64> {
+    Ok(diesel::insert_into(principals::table)
+        .values((principals::principal_type.eq(kind), principals::disabled.eq(false)))
+        .returning(principals::id)
+        .get_result(conn)?)
+}
+
+/// Inserts a group with its principal and its self row in the closure.
+pub(crate) fn insert_group(
+    conn: &mut DbConnection,
+    name: &str,
+    description: &str,
+    domain: &str,
+    instance: i64,
+    creator: UserId,
+    now: chrono::NaiveDateTime,
+) -> Result<GroupId> {
+    let id = insert_principal(conn, "Group")?;
+    diesel::insert_into(groups::table)
+        .values((
+            groups::id.eq(id),
+            groups::name.eq(name),
+            groups::name_folded.eq(name.to_lowercase()),
+            groups::description.eq(description),
+            groups::domain.eq(domain),
+            groups::instance.eq(instance),
+            groups::creator.eq(creator.0),
+            groups::created.eq(now),
+            groups::last_updated_by.eq(creator.0),
+            groups::last_updated.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(cgm::table)
+        .values((cgm::group_id.eq(id), cgm::member_id.eq(id), cgm::paths.eq(1i64)))
+        .execute(conn)?;
+    Ok(GroupId(id))
+}
+
+/// Inserts a user with its principal, equivalence group and system group
+/// memberships. Checks the name and address; no rights are checked here.
+pub(crate) fn insert_user(
+    conn: &mut DbConnection,
+    creator: UserId,
+    now: chrono::NaiveDateTime,
+    new: &NewUser,
+    system: crate::session::SystemPrincipals,
+) -> Result<UserId> {
+    let email = new.email.as_deref().map(normalize_email).transpose()?;
+    let name = match (&email, new.name.trim()) {
+        (Some(e), "") => e.clone(),
+        (_, name) => validate_name("name", name)?,
+    };
+    let folded = name.to_lowercase();
+    let taken: Option<i64> =
+        users::table.filter(users::name_folded.eq(&folded)).select(users::id).first(conn).optional()?;
+    if taken.is_some() {
+        return Err(Error::Conflict(format!("a user named {name} already exists")));
+    }
+    if let Some(e) = &email {
+        let taken: Option<i64> =
+            users::table.filter(users::email_folded.eq(e.to_lowercase())).select(users::id).first(conn).optional()?;
+        if taken.is_some() {
+            return Err(Error::Conflict(format!("email address {e} is already in use")));
+        }
+    }
+    if let Some(tz) = new.profile.timezone.as_deref() {
+        if !tz.is_empty() && tz.parse::<chrono_tz::Tz>().is_err() {
+            return Err(Error::invalid("timezone", format!("{tz:?} is not an IANA time zone")));
+        }
+    }
+    let hash = new.password.as_deref().map(password::hash).transpose()?;
+    let id = insert_principal(conn, "User")?;
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(id),
+            users::name.eq(&name),
+            users::name_folded.eq(&folded),
+            users::password.eq(hash),
+            users::email_address.eq(&email),
+            users::email_folded.eq(email.as_ref().map(|e| e.to_lowercase())),
+            users::creator.eq(creator.0),
+            users::created.eq(now),
+            users::last_updated_by.eq(creator.0),
+            users::last_updated.eq(now),
+        ))
+        .execute(conn)?;
+    if let Err(e) = diesel::update(users::table.find(id)).set(&new.profile).execute(conn) {
+        if !matches!(e, diesel::result::Error::QueryBuilderError(_)) {
+            return Err(e.into());
+        }
+    }
+    let user = UserId(id);
+    let equiv = insert_group(conn, "UserEquiv", "", domain::ACL_EQUIVALENCE, id, creator, now)?;
+    add_member(conn, equiv, user.into(), creator, now)?;
+    // System groups may not exist yet while the database is being seeded.
+    if system.everyone.0 != 0 {
+        add_member(conn, system.everyone, user.into(), creator, now)?;
+        let class = if new.privileged { system.privileged } else { system.unprivileged };
+        add_member(conn, class, user.into(), creator, now)?;
+    }
+    Ok(user)
+}
+
+/// The ACL-equivalence group of a user.
+pub(crate) fn acl_equivalence_group(conn: &mut DbConnection, user: UserId) -> Result<GroupId> {
+    crate::session::find_group(conn, domain::ACL_EQUIVALENCE, user.0, "UserEquiv")?
+        .ok_or_else(|| Error::not_found("user", user))
+}
+
+pub(crate) fn is_direct_member(conn: &mut DbConnection, group: GroupId, member: PrincipalId) -> Result<bool> {
+    Ok(group_members::table
+        .filter(group_members::group_id.eq(group.0))
+        .filter(group_members::member_id.eq(member.0))
+        .select(group_members::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some())
+}
+
+/// Adds a direct membership and updates the closure. The caller checks
+/// rights and that `member` is not already a direct member.
+pub(crate) fn add_member(
+    conn: &mut DbConnection,
+    group: GroupId,
+    member: PrincipalId,
+    creator: UserId,
+    now: chrono::NaiveDateTime,
+) -> Result<()> {
+    let kind: String = principals::table
+        .find(member.0)
+        .select(principals::principal_type)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| Error::not_found("principal", member))?;
+    if kind == "Group" {
+        if member.0 == group.0 {
+            return Err(Error::invalid("member", "a group cannot contain itself"));
+        }
+        let is_ancestor = cgm::table
+            .filter(cgm::group_id.eq(member.0))
+            .filter(cgm::member_id.eq(group.0))
+            .select(cgm::id)
+            .first::<i64>(conn)
+            .optional()?
+            .is_some();
+        if is_ancestor {
+            return Err(Error::invalid("member", "adding this group would make membership circular"));
+        }
+    }
+    diesel::insert_into(group_members::table)
+        .values((
+            group_members::group_id.eq(group.0),
+            group_members::member_id.eq(member.0),
+            group_members::creator.eq(creator.0),
+            group_members::created.eq(now),
+        ))
+        .execute(conn)?;
+    adjust_closure(conn, group, member, kind == "Group", 1)
+}
+
+/// Removes a direct membership and updates the closure.
+pub(crate) fn remove_member(conn: &mut DbConnection, group: GroupId, member: PrincipalId) -> Result<bool> {
+    let removed = diesel::delete(
+        group_members::table.filter(group_members::group_id.eq(group.0)).filter(group_members::member_id.eq(member.0)),
+    )
+    .execute(conn)?;
+    if removed == 0 {
+        return Ok(false);
+    }
+    let is_group: bool =
+        principals::table.find(member.0).select(principals::principal_type).first::<String>(conn)? == "Group";
+    adjust_closure(conn, group, member, is_group, -1)?;
+    Ok(true)
+}
+
+fn adjust_closure(
+    conn: &mut DbConnection,
+    group: GroupId,
+    member: PrincipalId,
+    is_group: bool,
+    sign: i64,
+) -> Result<()> {
+    let ancestors: Vec<(i64, i64)> =
+        cgm::table.filter(cgm::member_id.eq(group.0)).select((cgm::group_id, cgm::paths)).load(conn)?;
+    let descendants: Vec<(i64, i64)> = if is_group {
+        cgm::table.filter(cgm::group_id.eq(member.0)).select((cgm::member_id, cgm::paths)).load(conn)?
+    } else {
+        vec![(member.0, 1)]
+    };
+    for &(a, pa) in &ancestors {
+        for &(d, pd) in &descendants {
+            let delta = sign * pa * pd;
+            let updated = diesel::update(cgm::table.filter(cgm::group_id.eq(a)).filter(cgm::member_id.eq(d)))
+                .set(cgm::paths.eq(cgm::paths + delta))
+                .execute(conn)?;
+            if updated == 0 && delta > 0 {
+                diesel::insert_into(cgm::table)
+                    .values((cgm::group_id.eq(a), cgm::member_id.eq(d), cgm::paths.eq(delta)))
+                    .execute(conn)?;
+            } else if delta < 0 {
+                diesel::delete(
+                    cgm::table.filter(cgm::group_id.eq(a)).filter(cgm::member_id.eq(d)).filter(cgm::paths.le(0)),
+                )
+                .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,346 @@
+//! The entry points: [`Rt`] (an open database plus the site's rules),
+//! [`Session`] (who is acting, through which interface) and [`Tx`] (one DB
+//! transaction in which that user reads or changes things).
+//!
+//! Every operation of rt-core is a method of [`Tx`]; each checks the current
+//! user's rights before it touches anything. A [`Session::write`] closure
+//! runs in one DB transaction: when it returns an error, nothing it did is
+//! kept.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+
+use crate::acl::AclCache;
+use crate::config::Config;
+use crate::db::schema::{groups, users};
+use crate::db::{self, DbConnection, Pool, dialect};
+use crate::error::{Error, Result};
+use crate::ids::{GroupId, UserId};
+use crate::lifecycles::Lifecycles;
+use crate::rights::Registry;
+
+/// The interface a change came through, recorded on every transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Interface {
+    /// The web UI.
+    Web,
+    /// The mail gateway.
+    Email,
+    /// REST 1.0 (and the `rt` command-line client).
+    Rest,
+    /// REST 2.0.
+    Rest2,
+    /// Command-line tools run on the server (`rt-crontool`, admin commands).
+    Cli,
+    /// A Rust program embedding rt-core.
+    Api,
+}
+
+impl Interface {
+    /// The name stored in the database, as RT spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Interface::Web => "Web",
+            Interface::Email => "Email",
+            Interface::Rest => "REST",
+            Interface::Rest2 => "REST2",
+            Interface::Cli => "CLI",
+            Interface::Api => "API",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn from_name(name: &str) -> Option<Interface> {
+        [Interface::Web, Interface::Email, Interface::Rest, Interface::Rest2, Interface::Cli, Interface::Api]
+            .into_iter()
+            .find(|i| i.as_str() == name)
+    }
+}
+
+/// The ids of the users and groups every RT database has.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemPrincipals {
+    /// `RT_System`, the internal actor.
+    pub rt_system: UserId,
+    /// `Nobody`, the owner of unowned tickets.
+    pub nobody: UserId,
+    /// The `Everyone` system group.
+    pub everyone: GroupId,
+    /// The `Privileged` system group (staff).
+    pub privileged: GroupId,
+    /// The `Unprivileged` system group (requestors, self-service).
+    pub unprivileged: GroupId,
+}
+
+pub(crate) struct Inner {
+    pub(crate) pool: Pool,
+    pub(crate) config: Config,
+    pub(crate) lifecycles: Lifecycles,
+    pub(crate) rights: Registry,
+    pub(crate) acl_cache: AclCache,
+    pub(crate) system: SystemPrincipals,
+}
+
+/// An open RT database with the site's configuration. Cheap to clone; share
+/// one per process (or per node).
+#[derive(Clone)]
+pub struct Rt {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Rt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rt").field("rtname", &self.inner.config.rtname).finish_non_exhaustive()
+    }
+}
+
+impl Rt {
+    /// Opens the configured database, runs pending migrations and seeds
+    /// RT's initial data when the database is new.
+    pub fn open(config: Config) -> Result<Rt> {
+        let url = config.effective_database_url();
+        if db::Backend::from_url(&url) == db::Backend::Sqlite {
+            if let Some(dir) = std::path::Path::new(db::sqlite_path(&url)).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| Error::Config {
+                        key: "data_dir".into(),
+                        message: format!("cannot create {}: {e}", dir.display()),
+                    })?;
+                }
+            }
+        }
+        let pool = db::open_pool(&url, config.pool_size)?;
+        let mut conn = pool.get()?;
+        let applied = db::run_migrations(&mut conn)?;
+        for name in &applied {
+            tracing::info!(migration = %name, "applied migration");
+        }
+        let system = crate::init::seed(&mut conn, &config)?;
+        drop(conn);
+        let lifecycles = Lifecycles::from_config(&config.lifecycles, &config.lifecycle_maps)?;
+        let mut rights = Registry::default();
+        lifecycles.register_rights(&mut rights);
+        Ok(Rt { inner: Arc::new(Inner { pool, config, lifecycles, rights, acl_cache: AclCache::default(), system }) })
+    }
+
+    /// The configuration this database was opened with.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The site's lifecycles.
+    pub fn lifecycles(&self) -> &Lifecycles {
+        &self.inner.lifecycles
+    }
+
+    /// Every right that may be granted.
+    pub fn rights(&self) -> &Registry {
+        &self.inner.rights
+    }
+
+    /// The built-in users and groups.
+    pub fn system(&self) -> SystemPrincipals {
+        self.inner.system
+    }
+
+    /// Which backend the database is.
+    pub fn backend(&self) -> db::Backend {
+        db::Backend::from_url(&self.inner.config.effective_database_url())
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub fn ping(&self) -> Result<()> {
+        let mut conn = self.inner.pool.get()?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn)?;
+        Ok(())
+    }
+
+    /// Writes an online, consistent copy of a SQLite database to `dest`.
+    pub fn backup(&self, dest: &std::path::Path) -> Result<()> {
+        if dest.exists() {
+            return Err(Error::invalid("backup", format!("{} already exists", dest.display())));
+        }
+        let mut conn = self.inner.pool.get()?;
+        dialect::backup_sqlite(&mut conn, &dest.display().to_string())
+    }
+
+    /// A session acting as `user`.
+    pub fn session(&self, user: UserId, interface: Interface) -> Result<Session> {
+        let mut conn = self.inner.pool.get()?;
+        let name: String = users::table
+            .find(user.0)
+            .select(users::name)
+            .first(&mut *conn)
+            .optional()?
+            .ok_or_else(|| Error::not_found("user", user))?;
+        Ok(Session { rt: self.clone(), user: CurrentUser { id: user, name, interface } })
+    }
+
+    /// A session acting as the user called `name` (case-insensitive).
+    pub fn session_for(&self, name: &str, interface: Interface) -> Result<Session> {
+        let mut conn = self.inner.pool.get()?;
+        let id: i64 = users::table
+            .filter(users::name_folded.eq(name.to_lowercase()))
+            .select(users::id)
+            .first(&mut *conn)
+            .optional()?
+            .ok_or_else(|| Error::not_found("user", name))?;
+        drop(conn);
+        self.session(UserId(id), interface)
+    }
+
+    /// A session acting as `RT_System`, which holds every right.
+    pub fn system_session(&self, interface: Interface) -> Session {
+        Session {
+            rt: self.clone(),
+            user: CurrentUser { id: self.inner.system.rt_system, name: "RT_System".into(), interface },
+        }
+    }
+
+    /// Checks a user name and password; on success returns the user's id.
+    /// Passwords stored in RT's older formats are rehashed with argon2.
+    pub fn authenticate(&self, name: &str, password: &str) -> Result<UserId> {
+        let mut conn = self.inner.pool.get()?;
+        dialect::write_transaction(&mut conn, |conn| crate::principal::authenticate(conn, name, password))
+    }
+
+    /// Direct access to a pooled connection, for the crates layered on top
+    /// (search, mail) that write their own queries.
+    pub fn connection(&self) -> Result<db::PooledConn> {
+        Ok(self.inner.pool.get()?)
+    }
+
+    /// Looks a system group up by name (`Everyone`, `Privileged`, `Unprivileged`).
+    pub fn system_group(&self, name: &str) -> Option<GroupId> {
+        let s = &self.inner.system;
+        match name.to_ascii_lowercase().as_str() {
+            "everyone" => Some(s.everyone),
+            "privileged" => Some(s.privileged),
+            "unprivileged" => Some(s.unprivileged),
+            _ => None,
+        }
+    }
+}
+
+/// Who is acting, and through which interface.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// The acting user.
+    pub id: UserId,
+    /// Their name.
+    pub name: String,
+    /// Where the request came from.
+    pub interface: Interface,
+}
+
+/// A user acting on an [`Rt`].
+#[derive(Debug, Clone)]
+pub struct Session {
+    rt: Rt,
+    user: CurrentUser,
+}
+
+impl Session {
+    /// Who this session acts as.
+    pub fn user(&self) -> &CurrentUser {
+        &self.user
+    }
+
+    /// The database this session acts on.
+    pub fn rt(&self) -> &Rt {
+        &self.rt
+    }
+
+    /// Runs `f` in one write transaction: everything it changes is committed
+    /// together when it returns `Ok`, and nothing when it returns `Err`.
+    pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.rt.inner.pool.get()?;
+        dialect::write_transaction(&mut conn, |conn| {
+            let mut tx = Tx::new(conn, &self.rt.inner, &self.user);
+            f(&mut tx)
+        })
+    }
+
+    /// Runs `f` in a read-only transaction (one consistent snapshot).
+    pub fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.rt.inner.pool.get()?;
+        dialect::read_transaction(&mut conn, |conn| {
+            let mut tx = Tx::new(conn, &self.rt.inner, &self.user);
+            f(&mut tx)
+        })
+    }
+}
+
+/// One DB transaction on behalf of a user. All operations are methods of
+/// `Tx`, spread over the modules of the nouns they act on.
+pub struct Tx<'a> {
+    pub(crate) conn: &'a mut DbConnection,
+    pub(crate) rt: &'a Inner,
+    pub(crate) user: &'a CurrentUser,
+    pub(crate) now: NaiveDateTime,
+    /// The ACL version read at the first rights check of this transaction.
+    pub(crate) acl_version: Option<i64>,
+    /// Set once this transaction changed rights or memberships: the shared
+    /// cache no longer describes what this transaction sees.
+    pub(crate) acl_dirty: bool,
+}
+
+impl<'a> Tx<'a> {
+    fn new(conn: &'a mut DbConnection, rt: &'a Inner, user: &'a CurrentUser) -> Tx<'a> {
+        Tx { conn, rt, user, now: now(), acl_version: None, acl_dirty: false }
+    }
+
+    /// The acting user.
+    pub fn current_user(&self) -> &CurrentUser {
+        self.user
+    }
+
+    /// The site configuration.
+    pub fn config(&self) -> &Config {
+        &self.rt.config
+    }
+
+    /// The site's lifecycles.
+    pub fn lifecycles(&self) -> &Lifecycles {
+        &self.rt.lifecycles
+    }
+
+    /// The built-in users and groups.
+    pub fn system(&self) -> SystemPrincipals {
+        self.rt.system
+    }
+
+    /// The connection, for crates layered on rt-core that add their own
+    /// tables; they stay inside this transaction.
+    pub fn connection(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+
+    /// The time this transaction stamps on what it writes.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now.and_utc()
+    }
+
+    pub(crate) fn is_system(&self) -> bool {
+        self.user.id == self.rt.system.rt_system
+    }
+}
+
+/// The current time in UTC, truncated to microseconds (what PostgreSQL keeps).
+pub(crate) fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Looks up a group's id by domain, instance and name.
+pub(crate) fn find_group(conn: &mut DbConnection, domain: &str, instance: i64, name: &str) -> Result<Option<GroupId>> {
+    Ok(groups::table
+        .filter(groups::domain.eq(domain))
+        .filter(groups::instance.eq(instance))
+        .filter(groups::name_folded.eq(name.to_lowercase()))
+        .select(groups::id)
+        .first::<i64>(conn)
+        .optional()?
+        .map(GroupId))
+}

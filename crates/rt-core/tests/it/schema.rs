@@ -1,0 +1,160 @@
+//! Both backends' migrations have the same history and build equivalent
+//! schemas: tables, columns, types, nullability and indexes.
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Integer, Text};
+use rt_core::db::{Backend, DbConnection, migration_names};
+use rt_test_support::TestDb;
+
+#[test]
+fn migration_histories_match() {
+    let sqlite = migration_names(Backend::Sqlite);
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, migration_names(Backend::Postgres));
+    let dir = |b: &str| -> BTreeSet<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations/").to_string() + b;
+        std::fs::read_dir(path).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+    };
+    assert_eq!(dir("sqlite"), dir("postgres"));
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct SqliteColumn {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    r#type: String,
+    #[diesel(sql_type = Integer)]
+    notnull: i32,
+    #[diesel(sql_type = Integer)]
+    pk: i32,
+}
+
+#[derive(QueryableByName)]
+struct PgColumn {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Text)]
+    is_nullable: String,
+}
+
+#[derive(QueryableByName)]
+struct IndexDef {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    sql: String,
+    #[diesel(sql_type = Bool)]
+    primary: bool,
+}
+
+fn normal_type(t: &str) -> String {
+    match t.to_ascii_lowercase().as_str() {
+        "integer" | "bigint" => "int",
+        "text" => "text",
+        "boolean" => "bool",
+        "timestamp" | "timestamp without time zone" => "timestamp",
+        "blob" | "bytea" => "bytes",
+        other => return format!("unknown:{other}"),
+    }
+    .to_string()
+}
+
+/// "CREATE UNIQUE INDEX x ON t (a, b)" -> "unique t(a,b)".
+fn normal_index(name: &str, sql: &str) -> String {
+    let unique = sql.to_ascii_uppercase().starts_with("CREATE UNIQUE");
+    let on = sql.to_ascii_lowercase();
+    let after_on = on.split(" on ").nth(1).unwrap_or_default();
+    let table = after_on.split([' ', '(']).next().unwrap_or_default().trim_start_matches("public.");
+    let cols = &sql[sql.rfind('(').unwrap() + 1..sql.rfind(')').unwrap()];
+    let cols: Vec<_> = cols.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
+    format!("{name}: {}{table}({})", if unique { "unique " } else { "" }, cols.join(","))
+}
+
+type Schema = (BTreeSet<String>, BTreeSet<String>);
+
+fn describe(conn: &mut DbConnection) -> Schema {
+    let mut columns = BTreeSet::new();
+    let mut indexes = BTreeSet::new();
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let tables: Vec<Name> = diesel::sql_query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%'",
+            )
+            .load(c)
+            .unwrap();
+            for t in tables {
+                let cols: Vec<SqliteColumn> =
+                    diesel::sql_query(format!("PRAGMA table_info({})", t.name)).load(c).unwrap();
+                for col in cols {
+                    let null = if col.notnull == 1 || col.pk == 1 { "not null" } else { "null" };
+                    columns.insert(format!("{}.{} {} {null}", t.name, col.name, normal_type(&col.r#type)));
+                }
+            }
+            let idx: Vec<IndexDef> = diesel::sql_query(
+                "SELECT name, sql, 0 AS \"primary\" FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .load(c)
+            .unwrap();
+            indexes.extend(idx.iter().map(|i| normal_index(&i.name, &i.sql)));
+        }
+        DbConnection::Pg(c) => {
+            let cols: Vec<PgColumn> = diesel::sql_query(
+                "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text \
+                 FROM information_schema.columns WHERE table_schema = 'public' \
+                 AND table_name NOT LIKE '__diesel%'",
+            )
+            .load(c)
+            .unwrap();
+            for col in cols {
+                let null = if col.is_nullable == "NO" { "not null" } else { "null" };
+                columns.insert(format!(
+                    "{}.{} {} {null}",
+                    col.table_name,
+                    col.column_name,
+                    normal_type(&col.data_type)
+                ));
+            }
+            let idx: Vec<IndexDef> = diesel::sql_query(
+                "SELECT i.relname::text AS name, pg_get_indexdef(ix.indexrelid) AS sql, ix.indisprimary AS \"primary\" \
+                 FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
+                 JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+                 WHERE n.nspname = 'public' AND t.relname NOT LIKE '__diesel%'",
+            )
+            .load(c)
+            .unwrap();
+            indexes.extend(idx.iter().filter(|i| !i.primary).map(|i| normal_index(&i.name, &i.sql)));
+        }
+    }
+    (columns, indexes)
+}
+
+#[test]
+fn sqlite_and_postgres_schemas_are_equivalent() {
+    if !rt_test_support::backends().contains(&Backend::Postgres) {
+        return; // backends() has already said why
+    }
+    let sqlite = TestDb::new(Backend::Sqlite);
+    let pg = TestDb::new(Backend::Postgres);
+    let (a, b) = (describe(&mut sqlite.rt().connection().unwrap()), describe(&mut pg.rt().connection().unwrap()));
+    assert!(a.0.iter().any(|c| c.starts_with("tickets.effective_id int not null")), "{:#?}", a.0);
+    assert!(a.1.iter().any(|i| i.contains("unique users(name_folded)")), "{:#?}", a.1);
+    let only = |x: &BTreeSet<String>, y: &BTreeSet<String>| x.difference(y).cloned().collect::<Vec<_>>();
+    assert_eq!(only(&a.0, &b.0), Vec::<String>::new(), "columns only in SQLite");
+    assert_eq!(only(&b.0, &a.0), Vec::<String>::new(), "columns only in PostgreSQL");
+    assert_eq!(only(&a.1, &b.1), Vec::<String>::new(), "indexes only in SQLite");
+    assert_eq!(only(&b.1, &a.1), Vec::<String>::new(), "indexes only in PostgreSQL");
+}

@@ -1,0 +1,12 @@
+DROP TABLE events;
+DROP TABLE attachments;
+DROP TABLE transactions;
+DROP TABLE tickets;
+DROP TABLE queues;
+DROP TABLE acl_version;
+DROP TABLE acl;
+DROP TABLE cached_group_members;
+DROP TABLE group_members;
+DROP TABLE groups;
+DROP TABLE users;
+DROP TABLE principals;
