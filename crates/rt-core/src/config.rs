@@ -163,9 +163,8 @@ impl Config {
         if self.timezone.parse::<chrono_tz::Tz>().is_err() {
             return bad("timezone", format!("{:?} is not an IANA time zone", self.timezone));
         }
-        if !self.web_base_url.is_empty()
-            && !(self.web_base_url.starts_with("http://") || self.web_base_url.starts_with("https://"))
-        {
+        let url = &self.web_base_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return bad("web_base_url", format!("{:?} must start with http:// or https://", self.web_base_url));
         }
         for proxy in &self.trusted_proxies {

@@ -15,8 +15,8 @@
 use diesel::prelude::*;
 
 use crate::acl::AclObject;
-use crate::db::DbConnection;
 use crate::db::schema::{cached_group_members as cgm, group_members, groups, principals, users};
+use crate::db::{DbConnection, allow_empty_changeset};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, PrincipalId, UserId};
 use crate::password;
@@ -233,16 +233,8 @@ impl Tx<'_> {
     /// one's own profile.
     pub fn update_user(&mut self, id: UserId, profile: &UserProfile) -> Result<()> {
         self.require_user_admin(id)?;
-        if let Some(tz) = profile.timezone.as_deref() {
-            if !tz.is_empty() && tz.parse::<chrono_tz::Tz>().is_err() {
-                return Err(Error::invalid("timezone", format!("{tz:?} is not an IANA time zone")));
-            }
-        }
-        let changed = diesel::update(users::table.find(id.0)).set(profile).execute(self.conn);
-        match changed {
-            Ok(_) | Err(diesel::result::Error::QueryBuilderError(_)) => {} // nothing to set
-            Err(e) => return Err(e.into()),
-        }
+        check_timezone(profile)?;
+        allow_empty_changeset(diesel::update(users::table.find(id.0)).set(profile).execute(self.conn))?;
         self.touch_user(id)
     }
 
@@ -465,6 +457,15 @@ pub fn normalize_email(email: &str) -> Result<String> {
     Ok(e.to_string())
 }
 
+fn check_timezone(profile: &UserProfile) -> Result<()> {
+    match profile.timezone.as_deref() {
+        Some(tz) if !tz.is_empty() && tz.parse::<chrono_tz::Tz>().is_err() => {
+            Err(Error::invalid("timezone", format!("{tz:?} is not an IANA time zone")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn validate_name(field: &str, name: &str) -> Result<String> {
     let name = name.trim();
     if name.is_empty() {
@@ -541,11 +542,7 @@ pub(crate) fn insert_user(
             return Err(Error::Conflict(format!("email address {e} is already in use")));
         }
     }
-    if let Some(tz) = new.profile.timezone.as_deref() {
-        if !tz.is_empty() && tz.parse::<chrono_tz::Tz>().is_err() {
-            return Err(Error::invalid("timezone", format!("{tz:?} is not an IANA time zone")));
-        }
-    }
+    check_timezone(&new.profile)?;
     let hash = new.password.as_deref().map(password::hash).transpose()?;
     let id = insert_principal(conn, "User")?;
     diesel::insert_into(users::table)
@@ -562,11 +559,7 @@ pub(crate) fn insert_user(
             users::last_updated.eq(now),
         ))
         .execute(conn)?;
-    if let Err(e) = diesel::update(users::table.find(id)).set(&new.profile).execute(conn) {
-        if !matches!(e, diesel::result::Error::QueryBuilderError(_)) {
-            return Err(e.into());
-        }
-    }
+    allow_empty_changeset(diesel::update(users::table.find(id)).set(&new.profile).execute(conn))?;
     let user = UserId(id);
     let equiv = insert_group(conn, "UserEquiv", "", domain::ACL_EQUIVALENCE, id, creator, now)?;
     add_member(conn, equiv, user.into(), creator, now)?;
@@ -634,6 +627,32 @@ pub(crate) fn add_member(
         ))
         .execute(conn)?;
     adjust_closure(conn, group, member, kind == "Group", 1)
+}
+
+/// Adds a user to a group created in this same DB transaction and not yet
+/// nested anywhere: the closure gains exactly one row, so the general
+/// ancestor/descendant walk of [`add_member`] is skipped (this is the
+/// ticket-creation hot path). The caller ensures the user is not already a
+/// member.
+pub(crate) fn add_user_to_fresh_group(
+    conn: &mut DbConnection,
+    group: GroupId,
+    user: UserId,
+    creator: UserId,
+    now: chrono::NaiveDateTime,
+) -> Result<()> {
+    diesel::insert_into(group_members::table)
+        .values((
+            group_members::group_id.eq(group.0),
+            group_members::member_id.eq(user.0),
+            group_members::creator.eq(creator.0),
+            group_members::created.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(cgm::table)
+        .values((cgm::group_id.eq(group.0), cgm::member_id.eq(user.0), cgm::paths.eq(1i64)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Removes a direct membership and updates the closure.

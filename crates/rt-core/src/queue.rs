@@ -4,8 +4,8 @@
 use diesel::prelude::*;
 
 use crate::acl::{AclObject, QUEUE_ROLE, Role};
-use crate::db::DbConnection;
 use crate::db::schema::queues;
+use crate::db::{DbConnection, allow_empty_changeset};
 use crate::error::{Error, Result};
 use crate::ids::{PrincipalId, QueueId};
 use crate::lifecycles::Lifecycle;
@@ -205,10 +205,7 @@ impl Tx<'_> {
             update.comment_address.as_deref(),
             update.default_due_in.flatten(),
         )?;
-        match diesel::update(queues::table.find(id.0)).set(update).execute(self.conn) {
-            Ok(_) | Err(diesel::result::Error::QueryBuilderError(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
+        allow_empty_changeset(diesel::update(queues::table.find(id.0)).set(update).execute(self.conn))?;
         self.touch_queue(id)
     }
 

@@ -101,24 +101,16 @@ impl Rt {
     /// RT's initial data when the database is new.
     pub fn open(config: Config) -> Result<Rt> {
         let url = config.effective_database_url();
-        if db::Backend::from_url(&url) == db::Backend::Sqlite {
-            if let Some(dir) = std::path::Path::new(db::sqlite_path(&url)).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|e| Error::Config {
-                        key: "data_dir".into(),
-                        message: format!("cannot create {}: {e}", dir.display()),
-                    })?;
-                }
-            }
-        }
-        let pool = db::open_pool(&url, config.pool_size)?;
-        let mut conn = pool.get()?;
-        let applied = db::run_migrations(&mut conn)?;
-        for name in &applied {
+        // Migrate and seed on one connection first: it reports a database
+        // that cannot be reached at once, with the real error, and leaves a
+        // new SQLite file in WAL mode before the pool opens more.
+        let mut conn = db::connect(&url)?;
+        for name in db::run_migrations(&mut conn)? {
             tracing::info!(migration = %name, "applied migration");
         }
         let system = crate::init::seed(&mut conn, &config)?;
         drop(conn);
+        let pool = db::open_pool(&url, config.pool_size)?;
         let lifecycles = Lifecycles::from_config(&config.lifecycles, &config.lifecycle_maps)?;
         let mut rights = Registry::default();
         lifecycles.register_rights(&mut rights);
@@ -155,15 +147,6 @@ impl Rt {
         let mut conn = self.inner.pool.get()?;
         diesel::sql_query("SELECT 1").execute(&mut *conn)?;
         Ok(())
-    }
-
-    /// Writes an online, consistent copy of a SQLite database to `dest`.
-    pub fn backup(&self, dest: &std::path::Path) -> Result<()> {
-        if dest.exists() {
-            return Err(Error::invalid("backup", format!("{} already exists", dest.display())));
-        }
-        let mut conn = self.inner.pool.get()?;
-        dialect::backup_sqlite(&mut conn, &dest.display().to_string())
     }
 
     /// A session acting as `user`.

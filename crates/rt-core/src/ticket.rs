@@ -14,11 +14,11 @@ use diesel::prelude::*;
 
 use crate::acl::{AclObject, Role, TICKET_ROLE};
 use crate::db::dialect;
-use crate::db::schema::{group_members, tickets};
+use crate::db::schema::tickets;
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, GroupId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
 use crate::lifecycles::StatusClass;
-use crate::principal::{add_member, insert_group, remove_member};
+use crate::principal::{add_member, add_user_to_fresh_group, insert_group, remove_member};
 use crate::queue::load_queue;
 use crate::rights;
 use crate::session::{Tx, find_group};
@@ -306,38 +306,36 @@ impl Tx<'_> {
             *slot = insert_group(self.conn, role.as_str(), "", TICKET_ROLE, id, self.user.id, self.now)?;
         }
         let [requestor_group, cc_group, admincc_group, owner_group] = role_groups;
-        add_member(self.conn, owner_group, nobody.into(), self.user.id, self.now)?;
         let object = AclObject::Ticket { ticket, queue: queue_id };
-        if let Some(owner) = new.owner.filter(|o| *o != nobody) {
-            self.user(owner)?;
-            if !self.principal_has_right(owner.into(), rights::OWN_TICKET, object)? {
-                return Err(Error::invalid(
-                    "owner",
-                    format!("user {owner} may not own tickets in queue {}", queue.name),
-                ));
+        let owner = match new.owner.filter(|o| *o != nobody) {
+            Some(owner) => {
+                self.user(owner)?;
+                if !self.principal_has_right(owner.into(), rights::OWN_TICKET, object)? {
+                    return Err(Error::invalid(
+                        "owner",
+                        format!("user {owner} may not own tickets in queue {}", queue.name),
+                    ));
+                }
+                diesel::update(tickets::table.find(id)).set(tickets::owner.eq(owner.0)).execute(self.conn)?;
+                owner
             }
-            remove_member(self.conn, owner_group, nobody.into())?;
-            add_member(self.conn, owner_group, owner.into(), self.user.id, self.now)?;
-            diesel::update(tickets::table.find(id)).set(tickets::owner.eq(owner.0)).execute(self.conn)?;
-        }
-        for address in &new.requestors {
-            let user = self.resolve_watcher(address)?;
-            self.add_role_member(requestor_group, user.into())?;
-        }
-        for address in &new.cc {
-            let user = self.resolve_watcher(address)?;
-            self.add_role_member(cc_group, user.into())?;
-        }
-        if !new.admin_cc.is_empty() {
-            let admin_ccs = new.admin_cc.iter().map(|a| self.resolve_watcher(a)).collect::<Result<Vec<_>>>()?;
+            None => nobody,
+        };
+        add_user_to_fresh_group(self.conn, owner_group, owner, self.user.id, self.now)?;
+        let requestors = self.resolve_watchers(&new.requestors)?;
+        let ccs = self.resolve_watchers(&new.cc)?;
+        let admin_ccs = self.resolve_watchers(&new.admin_cc)?;
+        if !admin_ccs.is_empty() {
             let only_self = admin_ccs.iter().all(|u| *u == self.user.id);
             if !(self.has_right(rights::MODIFY_TICKET, object)?
                 || only_self && self.has_right(rights::WATCH_AS_ADMIN_CC, object)?)
             {
                 return Err(Error::denied(rights::MODIFY_TICKET, format!("queue {} (to add AdminCcs)", queue.name)));
             }
-            for user in admin_ccs {
-                self.add_role_member(admincc_group, user.into())?;
+        }
+        for (group, users) in [(requestor_group, requestors), (cc_group, ccs), (admincc_group, admin_ccs)] {
+            for user in users {
+                add_user_to_fresh_group(self.conn, group, user, self.user.id, self.now)?;
             }
         }
         self.record(
@@ -432,17 +430,10 @@ impl Tx<'_> {
                 None,
             )?);
         }
-        if let Some(sla) = &update.sla {
-            if *sla != t.sla {
-                diesel::update(tickets::table.find(t.id.0)).set(tickets::sla.eq(sla)).execute(self.conn)?;
-                done.push(self.record_set(
-                    &t,
-                    "SLA",
-                    t.sla.clone().unwrap_or_default(),
-                    sla.clone().unwrap_or_default(),
-                    0,
-                )?);
-            }
+        if let Some(sla) = update.sla.as_ref().filter(|sla| **sla != t.sla) {
+            diesel::update(tickets::table.find(t.id.0)).set(tickets::sla.eq(sla)).execute(self.conn)?;
+            let (old, new) = (t.sla.clone().unwrap_or_default(), sla.clone().unwrap_or_default());
+            done.push(self.record_set(&t, "SLA", old, new, 0)?);
         }
         Ok(done)
     }
@@ -776,22 +767,17 @@ impl Tx<'_> {
         Ok(txn)
     }
 
-    fn add_role_member(&mut self, group: GroupId, member: PrincipalId) -> Result<()> {
-        let exists = group_members::table
-            .filter(group_members::group_id.eq(group.0))
-            .filter(group_members::member_id.eq(member.0))
-            .select(group_members::id)
-            .first::<i64>(self.conn)
-            .optional()?;
-        if exists.is_none() {
-            add_member(self.conn, group, member, self.user.id, self.now)?;
+    /// Email addresses (autocreating their users) or existing users' names,
+    /// without duplicates, in order.
+    fn resolve_watchers(&mut self, who: &[String]) -> Result<Vec<UserId>> {
+        let mut users = Vec::with_capacity(who.len());
+        for w in who {
+            let user = if w.contains('@') { self.user_for_email(w)? } else { self.user_by_name(w)?.user_id() };
+            if !users.contains(&user) {
+                users.push(user);
+            }
         }
-        Ok(())
-    }
-
-    /// An email address (autocreating its user) or an existing user's name.
-    fn resolve_watcher(&mut self, who: &str) -> Result<UserId> {
-        if who.contains('@') { self.user_for_email(who) } else { Ok(self.user_by_name(who)?.user_id()) }
+        Ok(users)
     }
 
     fn ticket_txn(&self, t: &Ticket) -> NewTransaction<'static> {

@@ -111,32 +111,56 @@ impl diesel::r2d2::ManageConnection for Manager {
     }
 }
 
-/// Sets the SQLite pragmas on every new connection: WAL, foreign keys,
-/// `synchronous=FULL` (what the gateway acknowledged survives a power cut)
-/// and a busy timeout so that writers queue instead of failing.
+/// Pragmas of every SQLite connection: foreign keys, `synchronous=FULL`
+/// (what the gateway acknowledged survives a power cut) and a busy timeout
+/// so that writers queue instead of failing. WAL mode is a property of the
+/// file, set once by [`connect`].
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+
 #[derive(Debug, Clone, Copy)]
 struct SqlitePragmas;
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> std::result::Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-            )
-            .map_err(diesel::r2d2::Error::QueryError)?;
+            c.batch_execute(SQLITE_PRAGMAS).map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
     }
 }
 
-/// Opens a pool for `url`. For SQLite the file's directory must exist.
+/// Opens one connection to `url`, reporting the real error when it fails.
+/// For SQLite it creates the file's directory if needed and switches the
+/// file to WAL mode.
+pub fn connect(url: &str) -> Result<DbConnection> {
+    let fail = |e: &dyn std::fmt::Display| Error::Database(format!("cannot connect to {}: {e}", redact_url(url)));
+    match Backend::from_url(url) {
+        Backend::Postgres => diesel::PgConnection::establish(url).map(DbConnection::Pg).map_err(|e| fail(&e)),
+        Backend::Sqlite => {
+            let path = sqlite_path(url);
+            if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+            }
+            let mut c = diesel::SqliteConnection::establish(path).map_err(|e| fail(&e))?;
+            c.batch_execute(SQLITE_PRAGMAS).map_err(|e| fail(&e))?;
+            c.batch_execute("PRAGMA journal_mode = WAL;").map_err(|e| fail(&e))?;
+            Ok(DbConnection::Sqlite(c))
+        }
+    }
+}
+
+/// Opens a pool for `url`. Call [`connect`] first for a new SQLite file,
+/// so the pool's connections find it in WAL mode.
 pub fn open_pool(url: &str, max_size: u32) -> Result<Pool> {
     let backend = Backend::from_url(url);
     let manager = Manager { url: url.to_string(), backend };
     let builder = diesel::r2d2::Pool::builder()
         .max_size(max_size)
+        .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(30))
+        // A broken connection fails its query and is discarded then
+        // (`has_broken`); pinging on every checkout would cost a round trip.
+        .test_on_check_out(false)
         .connection_customizer(Box::new(SqlitePragmas));
     builder.build(manager).map_err(|e| Error::Database(format!("cannot open {}: {e}", redact_url(url))))
 }
@@ -165,6 +189,15 @@ pub fn migration_names(backend: Backend) -> Vec<String> {
     MigrationSource::<diesel::sqlite::Sqlite>::migrations(&source)
         .map(|ms| ms.iter().map(|m| m.name().to_string()).collect())
         .unwrap_or_default()
+}
+
+/// Treats an update whose changeset had nothing to set (every field `None`)
+/// as done: diesel reports it as a query-builder error.
+pub(crate) fn allow_empty_changeset(result: diesel::QueryResult<usize>) -> Result<()> {
+    match result {
+        Ok(_) | Err(diesel::result::Error::QueryBuilderError(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 impl DbConnection {

@@ -7,7 +7,10 @@ use rt_core::{
 
 use crate::{each_backend, grant, staff};
 
-fn kinds(history: &[Transaction]) -> Vec<(String, Option<String>, Option<String>, Option<String>)> {
+/// (type, field, old value, new value) of each transaction.
+type Change = (String, Option<String>, Option<String>, Option<String>);
+
+fn kinds(history: &[Transaction]) -> Vec<Change> {
     history.iter().map(|t| (t.kind.clone(), t.field.clone(), t.old_value.clone(), t.new_value.clone())).collect()
 }
 

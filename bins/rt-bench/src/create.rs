@@ -1,0 +1,94 @@
+//! `rt-bench create`: ticket creation throughput through the library.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rt_core::{Config, Interface, MimeEntity, NewTicket, Rt};
+
+use crate::stats::Latencies;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Database URL (`sqlite://PATH` or `postgres://...`); created if new.
+    #[arg(long)]
+    db: String,
+    /// Tickets to create.
+    #[arg(long, default_value_t = 10_000)]
+    tickets: usize,
+    /// Concurrent writers.
+    #[arg(long, default_value_t = 1)]
+    clients: usize,
+    /// Size of each ticket's first message in bytes.
+    #[arg(long, default_value_t = 2048)]
+    content_size: usize,
+    /// Distinct requestor addresses (each autocreated on first use).
+    #[arg(long, default_value_t = 1000)]
+    requestors: usize,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let config = Config { database_url: args.db.clone(), pool_size: args.clients as u32 + 1, ..Config::default() };
+    let rt = Rt::open(config).context("opening the database")?;
+    let root = rt.session_for("root", Interface::Api)?;
+    let queue = root.read(|tx| tx.queue_by_name("General"))?.queue_id();
+    let body: String =
+        "The quick brown fox jumps over the lazy dog. ".chars().cycle().take(args.content_size).collect();
+    let per_client = args.tickets.div_ceil(args.clients.max(1));
+    let started = Instant::now();
+    let handles: Vec<_> = (0..args.clients.max(1))
+        .map(|c| {
+            let (root, body) = (root.clone(), body.clone());
+            let n = per_client.min(args.tickets.saturating_sub(c * per_client));
+            let requestors = args.requestors.max(1);
+            std::thread::spawn(move || -> rt_core::Result<Vec<Duration>> {
+                let mut latencies = Vec::with_capacity(n);
+                for i in 0..n {
+                    let k = c * per_client + i;
+                    let t0 = Instant::now();
+                    root.write(|tx| {
+                        tx.create_ticket(NewTicket {
+                            queue: Some(queue),
+                            subject: format!("Benchmark ticket {k}"),
+                            requestors: vec![format!("requestor{}@example.org", k % requestors)],
+                            content: Some(MimeEntity::text(&body)),
+                            ..NewTicket::default()
+                        })
+                    })?;
+                    latencies.push(t0.elapsed());
+                }
+                Ok(latencies)
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(args.tickets);
+    for h in handles {
+        all.extend(h.join().map_err(|_| anyhow::anyhow!("writer panicked"))??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let created = all.len();
+    let lat = Latencies::new(all);
+    let rate = created as f64 / elapsed;
+    let backend = format!("{:?}", rt.backend()).to_lowercase();
+    println!(
+        "{:<10} {:>8} {:>8} {:>10} {:>12} {:>10} {:>10}",
+        "backend", "tickets", "clients", "seconds", "tickets/s", "p50 ms", "p99 ms"
+    );
+    println!(
+        "{:<10} {:>8} {:>8} {:>10.2} {:>12.0} {:>10.3} {:>10.3}",
+        backend,
+        created,
+        args.clients,
+        elapsed,
+        rate,
+        lat.micros(50.0) / 1000.0,
+        lat.micros(99.0) / 1000.0
+    );
+    println!(
+        "{{\"bench\":\"create\",\"backend\":\"{backend}\",\"tickets\":{created},\"clients\":{},\"content_bytes\":{},\"seconds\":{elapsed:.3},\"tickets_per_second\":{rate:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
+        args.clients,
+        args.content_size,
+        lat.micros(50.0) / 1000.0,
+        lat.micros(99.0) / 1000.0
+    );
+    Ok(())
+}

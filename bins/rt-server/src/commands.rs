@@ -1,0 +1,146 @@
+//! The subcommands: each opens what it needs through rt-core or rt-web and
+//! tells the administrator, on standard output, what it did. Logs go to
+//! standard error.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use rt_core::db::{self, Backend};
+use rt_core::{Config, Rt};
+use tracing_subscriber::EnvFilter;
+
+use crate::Command;
+
+/// Runs one subcommand.
+pub(crate) fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config),
+        Command::Init => init(config),
+        Command::Migrate => migrate(&config),
+        Command::Backup { output } => backup(&config, &output),
+    }
+}
+
+/// Logs to standard error, filtered by `RT_LOG` (`info` when unset).
+pub(crate) fn init_tracing() {
+    let (filter, bad) = match std::env::var("RT_LOG") {
+        Ok(spec) => match EnvFilter::try_new(&spec) {
+            Ok(filter) => (filter, None),
+            Err(e) => (EnvFilter::new("info"), Some(format!("RT_LOG={spec:?} ignored: {e}"))),
+        },
+        Err(_) => (EnvFilter::new("info"), None),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    if let Some(message) = bad {
+        tracing::warn!("{message}");
+    }
+}
+
+/// 2 for a configuration error (the message names the key), 1 otherwise.
+pub(crate) fn exit_code(error: &anyhow::Error) -> ExitCode {
+    let is_config = error
+        .chain()
+        .any(|cause| matches!(cause.downcast_ref::<rt_core::Error>(), Some(rt_core::Error::Config { .. })));
+    if is_config { ExitCode::from(2) } else { ExitCode::FAILURE }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let database = db::redact_url(&config.effective_database_url());
+    let rt = Rt::open(config).with_context(|| format!("cannot open the database {database}"))?;
+    let login = login_hint(&rt);
+    let listener = rt_web::Listener::bind(rt, listen).with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("database: {database}");
+    println!("open http://{addr}/");
+    println!("{login}");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(listener.run()).context("the web server failed")
+}
+
+fn init(config: Config) -> anyhow::Result<()> {
+    let url = config.effective_database_url();
+    let database = db::redact_url(&url);
+    let existed = match Backend::from_url(&url) {
+        Backend::Sqlite => Some(Path::new(db::sqlite_path(&url)).exists()),
+        Backend::Postgres => None,
+    };
+    let rt = Rt::open(config).with_context(|| format!("cannot open the database {database}"))?;
+    match existed {
+        Some(false) => println!("created the database {database}"),
+        Some(true) => println!("the database {database} exists; it is migrated and up to date"),
+        None => println!("the database {database} is migrated and up to date"),
+    }
+    println!("{}", login_hint(&rt));
+    println!("start the server with: rt-server serve");
+    Ok(())
+}
+
+fn migrate(config: &Config) -> anyhow::Result<()> {
+    let url = config.effective_database_url();
+    let database = db::redact_url(&url);
+    require_sqlite_file(&url)?;
+    let mut conn = db::connect(&url)?;
+    let applied = db::run_migrations(&mut conn).with_context(|| format!("migrating {database}"))?;
+    if applied.is_empty() {
+        println!("{database}: no pending migrations; the schema is up to date");
+    } else {
+        println!("{database}: applied {} migration(s):", applied.len());
+        for name in &applied {
+            println!("  {name}");
+        }
+    }
+    Ok(())
+}
+
+/// Copies the database without opening it through [`Rt::open`], which
+/// would migrate it first: a backup taken before an upgrade must hold the
+/// old schema.
+fn backup(config: &Config, output: &Path) -> anyhow::Result<()> {
+    let url = config.effective_database_url();
+    let database = db::redact_url(&url);
+    if Backend::from_url(&url) == Backend::Postgres {
+        bail!(
+            "backup copies SQLite databases; back up PostgreSQL with pg_dump, \
+             e.g. pg_dump --format=custom --file={} \"$RT_DATABASE_URL\"",
+            output.display()
+        );
+    }
+    require_sqlite_file(&url)?;
+    if output.exists() {
+        bail!("{} already exists; choose a new file", output.display());
+    }
+    let mut conn = db::connect(&url)?;
+    db::dialect::backup_sqlite(&mut conn, &output.display().to_string())
+        .with_context(|| format!("backing up {database}"))?;
+    println!("copied {database} to {}", output.display());
+    Ok(())
+}
+
+/// Refuses to go on when a SQLite database does not exist yet: opening it
+/// would create an empty file.
+fn require_sqlite_file(url: &str) -> anyhow::Result<()> {
+    if Backend::from_url(url) == Backend::Sqlite {
+        let path = db::sqlite_path(url);
+        if !Path::new(path).exists() {
+            bail!("no database at {path}; create it with: rt-server init");
+        }
+    }
+    Ok(())
+}
+
+/// How to log in, naming the initial password only while it is unchanged.
+fn login_hint(rt: &Rt) -> String {
+    let password = rt_core::init::ROOT_PASSWORD;
+    if rt.authenticate("root", password).is_ok() {
+        format!("log in as root with password {password} (change it)")
+    } else {
+        "log in as root".to_string()
+    }
+}
