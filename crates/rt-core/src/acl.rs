@@ -19,9 +19,11 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use diesel::dsl::exists;
 use diesel::prelude::*;
 
-use crate::db::schema::{acl, acl_version, cached_group_members as cgm, groups, principals, tickets};
+use crate::db::dialect;
+use crate::db::schema::{acl, acl_version, cached_group_members as cgm, groups, principals};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, PrincipalId, QueueId, TicketId, UserId};
 use crate::rights::{self, RightScope};
@@ -234,7 +236,7 @@ impl Tx<'_> {
             .filter(acl::principal_type.eq(&principal_type))
             .filter(acl::principal_id.eq(principal_id.0))
             .select(acl::id)
-            .first::<i64>(self.conn)
+            .get_result::<i64>(self.conn)
             .optional()?;
         if exists.is_none() {
             diesel::insert_into(acl::table)
@@ -316,7 +318,8 @@ impl Tx<'_> {
         if let Some(v) = self.acl_version {
             return Ok(v);
         }
-        let v: i64 = acl_version::table.find(1).select(acl_version::version).first(self.conn)?;
+        let query = acl_version::table.find(1).select(acl_version::version);
+        let v: i64 = dialect::with_inner!(&mut *self.conn, c => query.get_result(c))?;
         self.acl_version = Some(v);
         Ok(v)
     }
@@ -346,7 +349,7 @@ impl Tx<'_> {
             }
             Grantee::Group(group) => {
                 let domain: Option<String> =
-                    groups::table.find(group.0).select(groups::domain).first(self.conn).optional()?;
+                    groups::table.find(group.0).select(groups::domain).get_result(self.conn).optional()?;
                 match domain.as_deref() {
                     Some("UserDefined" | "SystemInternal" | "ACLEquivalence") => {}
                     Some(_) => return Err(Error::invalid("grantee", "grant rights to roles with Grantee::Role")),
@@ -368,51 +371,48 @@ impl Tx<'_> {
         Ok((principal_type, principal, canonical, object_type, object_id))
     }
 
-    /// Group path and queue/system role path, without the ticket's own roles.
+    /// Group path and queue role path, without the ticket's own roles, in
+    /// one statement: the principal is enabled, and the right (or
+    /// SuperUser) is granted to one of its groups on the object or
+    /// globally, or to a role it holds on the object's queue.
     fn uncached_right(&mut self, principal: PrincipalId, right: &str, object: AclObject) -> Result<bool> {
-        let disabled: Option<bool> =
-            principals::table.find(principal.0).select(principals::disabled).first(self.conn).optional()?;
-        if disabled != Some(false) {
-            return Ok(false);
-        }
+        // Two EXISTS for the object and the system rather than one with an
+        // OR between them: each then uses the whole ACL index.
         let (object_type, object_id) = object.key();
-        let wanted = [right, rights::SUPER_USER];
-        let on_object = acl::object_type
-            .eq(object_type)
-            .and(acl::object_id.eq(object_id))
-            .or(acl::object_type.eq("RT::System").and(acl::object_id.eq(1)));
-        let via_group = acl::table
-            .inner_join(cgm::table.on(cgm::group_id.eq(acl::principal_id)))
-            .filter(cgm::member_id.eq(principal.0))
-            .filter(acl::principal_type.eq("Group"))
-            .filter(acl::right_name.eq_any(wanted))
-            .filter(on_object)
-            .select(acl::id)
-            .first::<i64>(self.conn)
-            .optional()?;
-        if via_group.is_some() {
-            return Ok(true);
-        }
-        let (AclObject::Queue(queue) | AclObject::Ticket { queue, .. }) = object else {
-            return Ok(false);
+        let granted_to_groups = || {
+            acl::table
+                .inner_join(cgm::table.on(cgm::group_id.eq(acl::principal_id)))
+                .filter(cgm::member_id.eq(principal.0))
+                .filter(acl::principal_type.eq("Group"))
+                .select(acl::id)
         };
-        let via_queue_role = acl::table
-            .inner_join(groups::table.on(groups::name.eq(acl::principal_type)))
-            .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
-            .filter(acl::principal_type.ne("Group"))
-            .filter(acl::right_name.eq_any(wanted))
-            .filter(on_object)
-            .filter(groups::domain.eq(QUEUE_ROLE))
-            .filter(groups::instance.eq(queue.0))
-            .filter(cgm::member_id.eq(principal.0))
-            .select(acl::id)
-            .first::<i64>(self.conn)
-            .optional()?;
-        Ok(via_queue_role.is_some())
+        let on_this = granted_to_groups()
+            .filter(acl::right_name.eq(right))
+            .filter(acl::object_type.eq(object_type))
+            .filter(acl::object_id.eq(object_id));
+        let globally = granted_to_groups()
+            .filter(acl::right_name.eq(right).or(acl::right_name.eq(rights::SUPER_USER)))
+            .filter(acl::object_type.eq("RT::System"))
+            .filter(acl::object_id.eq(1));
+        // Objects outside queues have no queue roles: no group has instance 0.
+        let queue = match object {
+            AclObject::Queue(q) | AclObject::Ticket { queue: q, .. } => q.0,
+            _ => 0,
+        };
+        let enabled = principals::table
+            .filter(principals::id.eq(principal.0))
+            .filter(principals::disabled.eq(false))
+            .select(principals::id);
+        let via_queue_role = held_role_grants(principal, right, object, QUEUE_ROLE, queue);
+        let query =
+            diesel::select(exists(enabled).and(exists(on_this).or(exists(globally)).or(exists(via_queue_role))));
+        // On the inner connection: MultiConnection's generic path costs
+        // more than the query itself here, and this is the hottest read.
+        Ok(dialect::with_inner!(&mut *self.conn, c => query.get_result(c)?))
     }
 
-    /// Role path through the ticket's own role groups (and, for merged
-    /// tickets, those of the ticket it was merged into).
+    /// Role path through the ticket's own role groups. Callers pass the
+    /// ticket a merged id resolves to.
     fn ticket_role_right(
         &mut self,
         principal: PrincipalId,
@@ -420,35 +420,81 @@ impl Tx<'_> {
         object: AclObject,
         ticket: TicketId,
     ) -> Result<bool> {
-        let disabled: Option<bool> =
-            principals::table.find(principal.0).select(principals::disabled).first(self.conn).optional()?;
-        if disabled != Some(false) {
-            return Ok(false);
-        }
-        let (object_type, object_id) = object.key();
-        let effective: i64 = tickets::table
-            .find(ticket.0)
-            .select(tickets::effective_id)
-            .first(self.conn)
-            .optional()?
-            .unwrap_or(ticket.0);
-        let found = acl::table
-            .inner_join(groups::table.on(groups::name.eq(acl::principal_type)))
-            .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
-            .filter(acl::principal_type.ne("Group"))
-            .filter(acl::right_name.eq_any([right, rights::SUPER_USER]))
-            .filter(
-                acl::object_type
-                    .eq(object_type)
-                    .and(acl::object_id.eq(object_id))
-                    .or(acl::object_type.eq("RT::System").and(acl::object_id.eq(1))),
-            )
-            .filter(groups::domain.eq(TICKET_ROLE))
-            .filter(groups::instance.eq(effective))
-            .filter(cgm::member_id.eq(principal.0))
-            .select(acl::id)
-            .first::<i64>(self.conn)
-            .optional()?;
-        Ok(found.is_some())
+        let enabled = principals::table
+            .filter(principals::id.eq(principal.0))
+            .filter(principals::disabled.eq(false))
+            .select(principals::id);
+        let via_ticket_role = held_role_grants(principal, right, object, TICKET_ROLE, ticket.0);
+        let query = diesel::select(exists(enabled).and(exists(via_ticket_role)));
+        Ok(dialect::with_inner!(&mut *self.conn, c => query.get_result(c))?)
     }
+}
+
+/// ACL rows granting `right` (or SuperUser) on `object` or globally to a
+/// role that `principal` holds in the role groups of `domain` and
+/// `instance` (a queue's or a ticket's).
+#[allow(clippy::type_complexity)]
+fn held_role_grants<'a>(
+    principal: PrincipalId,
+    right: &'a str,
+    object: AclObject,
+    domain: &'static str,
+    instance: i64,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::InnerJoinOn<
+            diesel::dsl::InnerJoinOn<acl::table, groups::table, diesel::dsl::Eq<groups::name, acl::principal_type>>,
+            cgm::table,
+            diesel::dsl::Eq<cgm::group_id, groups::id>,
+        >,
+        diesel::dsl::And<
+            diesel::dsl::And<
+                diesel::dsl::And<
+                    diesel::dsl::And<
+                        diesel::dsl::And<
+                            diesel::dsl::NotEq<acl::principal_type, &'static str>,
+                            diesel::dsl::Or<
+                                diesel::dsl::Eq<acl::right_name, &'a str>,
+                                diesel::dsl::Eq<acl::right_name, &'static str>,
+                            >,
+                        >,
+                        OnObject,
+                    >,
+                    diesel::dsl::Eq<groups::domain, &'static str>,
+                >,
+                diesel::dsl::Eq<groups::instance, i64>,
+            >,
+            diesel::dsl::Eq<cgm::member_id, i64>,
+        >,
+    >,
+    acl::id,
+> {
+    let (object_type, object_id) = object.key();
+    acl::table
+        .inner_join(groups::table.on(groups::name.eq(acl::principal_type)))
+        .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
+        .filter(
+            acl::principal_type
+                .ne("Group")
+                .and(acl::right_name.eq(right).or(acl::right_name.eq(rights::SUPER_USER)))
+                .and(on_object(object_type, object_id))
+                .and(groups::domain.eq(domain))
+                .and(groups::instance.eq(instance))
+                .and(cgm::member_id.eq(principal.0)),
+        )
+        .select(acl::id)
+}
+
+type OnObject = diesel::dsl::Or<
+    diesel::dsl::And<diesel::dsl::Eq<acl::object_type, &'static str>, diesel::dsl::Eq<acl::object_id, i64>>,
+    diesel::dsl::And<diesel::dsl::Eq<acl::object_type, &'static str>, diesel::dsl::Eq<acl::object_id, i64>>,
+>;
+
+/// ACL rows on the object itself or on the system (which every object
+/// inherits from).
+fn on_object(object_type: &'static str, object_id: i64) -> OnObject {
+    acl::object_type
+        .eq(object_type)
+        .and(acl::object_id.eq(object_id))
+        .or(acl::object_type.eq("RT::System").and(acl::object_id.eq(1)))
 }

@@ -143,7 +143,7 @@ fn lookup(conn: &mut DbConnection) -> Result<Option<SystemPrincipals>> {
         Ok(users::table
             .filter(users::name_folded.eq(name))
             .select(users::id)
-            .first::<i64>(conn)
+            .get_result::<i64>(conn)
             .optional()?
             .map(UserId))
     };

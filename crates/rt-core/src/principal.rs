@@ -14,9 +14,9 @@
 
 use diesel::prelude::*;
 
-use crate::acl::AclObject;
+use crate::acl::{AclObject, Role, TICKET_ROLE};
 use crate::db::schema::{cached_group_members as cgm, group_members, groups, principals, users};
-use crate::db::{DbConnection, allow_empty_changeset};
+use crate::db::{DbConnection, allow_empty_changeset, dialect};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, PrincipalId, UserId};
 use crate::password;
@@ -176,9 +176,8 @@ impl Tx<'_> {
     /// Creates a user. Needs `AdminUsers`.
     pub fn create_user(&mut self, new: NewUser) -> Result<UserId> {
         self.require(rights::ADMIN_USERS, AclObject::System)?;
-        let id = insert_user(self.conn, self.user.id, self.now, &new, self.rt.system)?;
-        self.bump_acl_version()?;
-        Ok(id)
+        // A new principal has no cached rights, so the ACL version stays.
+        insert_user(self.conn, self.user.id, self.now, &new, self.rt.system)
     }
 
     /// A user by id.
@@ -186,7 +185,7 @@ impl Tx<'_> {
         users::table
             .find(id.0)
             .select(User::as_select())
-            .first(self.conn)
+            .get_result(self.conn)
             .optional()?
             .ok_or_else(|| Error::not_found("user", id))
     }
@@ -197,14 +196,14 @@ impl Tx<'_> {
         let user = users::table
             .filter(users::name_folded.eq(&folded))
             .select(User::as_select())
-            .first(self.conn)
+            .get_result(self.conn)
             .optional()?;
         match user {
             Some(u) => Ok(u),
             None => users::table
                 .filter(users::email_folded.eq(&folded))
                 .select(User::as_select())
-                .first(self.conn)
+                .get_result(self.conn)
                 .optional()?
                 .ok_or_else(|| Error::not_found("user", name)),
         }
@@ -215,18 +214,20 @@ impl Tx<'_> {
     /// valid.
     pub fn user_for_email(&mut self, email: &str) -> Result<UserId> {
         let email = normalize_email(email)?;
-        let existing: Option<i64> = users::table
-            .filter(users::email_folded.eq(email.to_lowercase()))
-            .select(users::id)
-            .first(self.conn)
-            .optional()?;
-        if let Some(id) = existing {
-            return Ok(UserId(id));
+        let folded = email.to_lowercase();
+        if let Some(id) = user_id_by_email(self.conn, &folded)? {
+            return Ok(id);
         }
         let new = NewUser { name: email.clone(), email: Some(email), ..NewUser::default() };
-        let id = insert_user(self.conn, self.rt.system.rt_system, self.now, &new, self.rt.system)?;
-        self.bump_acl_version()?;
-        Ok(id)
+        let (creator, now, system) = (self.rt.system.rt_system, self.now, self.rt.system);
+        // In a savepoint: when a concurrent transaction (PostgreSQL) has just
+        // created the same user, take theirs instead of failing.
+        let created = self.conn.transaction(|conn| insert_user(conn, creator, now, &new, system));
+        match created {
+            Err(Error::Conflict(_)) => user_id_by_email(self.conn, &folded)?
+                .ok_or_else(|| Error::Conflict(format!("a user named {} exists with another address", new.name))),
+            other => other,
+        }
     }
 
     /// Changes profile fields. Needs `AdminUsers`, or `ModifySelf` for
@@ -248,7 +249,7 @@ impl Tx<'_> {
                 .filter(users::email_folded.eq(e.to_lowercase()))
                 .filter(users::id.ne(id.0))
                 .select(users::id)
-                .first(self.conn)
+                .get_result(self.conn)
                 .optional()?;
             if taken.is_some() {
                 return Err(Error::Conflict(format!("email address {e} is already in use")));
@@ -284,7 +285,7 @@ impl Tx<'_> {
         principals::table
             .find(id.0)
             .select(principals::disabled)
-            .first(self.conn)
+            .get_result(self.conn)
             .optional()?
             .ok_or_else(|| Error::not_found("user", id))
     }
@@ -326,7 +327,7 @@ impl Tx<'_> {
         groups::table
             .find(id.0)
             .select(Group::as_select())
-            .first(self.conn)
+            .get_result(self.conn)
             .optional()?
             .ok_or_else(|| Error::not_found("group", id))
     }
@@ -379,7 +380,7 @@ impl Tx<'_> {
             .filter(cgm::group_id.eq(group.0))
             .filter(cgm::member_id.eq(principal.0))
             .select(cgm::id)
-            .first::<i64>(self.conn)
+            .get_result::<i64>(self.conn)
             .optional()?
             .is_some())
     }
@@ -417,7 +418,7 @@ pub(crate) fn authenticate(conn: &mut DbConnection, name: &str, password: &str) 
         .inner_join(principals::table)
         .filter(users::name_folded.eq(&folded))
         .select((users::id, users::password, principals::disabled))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let Some((id, Some(stored), false)) = row else {
         // Spend the time a real check takes, so a missing user is not
@@ -434,6 +435,11 @@ pub(crate) fn authenticate(conn: &mut DbConnection, name: &str, password: &str) 
         }
         password::Verdict::Invalid => Err(denied()),
     }
+}
+
+fn user_id_by_email(conn: &mut DbConnection, folded: &str) -> Result<Option<UserId>> {
+    let query = users::table.filter(users::email_folded.eq(folded)).select(users::id);
+    Ok(dialect::with_inner!(conn, c => query.get_result::<i64>(c).optional())?.map(UserId))
 }
 
 /// Checks and normalises an email address (trimmed; case kept).
@@ -531,13 +537,16 @@ pub(crate) fn insert_user(
     };
     let folded = name.to_lowercase();
     let taken: Option<i64> =
-        users::table.filter(users::name_folded.eq(&folded)).select(users::id).first(conn).optional()?;
+        users::table.filter(users::name_folded.eq(&folded)).select(users::id).get_result(conn).optional()?;
     if taken.is_some() {
         return Err(Error::Conflict(format!("a user named {name} already exists")));
     }
     if let Some(e) = &email {
-        let taken: Option<i64> =
-            users::table.filter(users::email_folded.eq(e.to_lowercase())).select(users::id).first(conn).optional()?;
+        let taken: Option<i64> = users::table
+            .filter(users::email_folded.eq(e.to_lowercase()))
+            .select(users::id)
+            .get_result(conn)
+            .optional()?;
         if taken.is_some() {
             return Err(Error::Conflict(format!("email address {e} is already in use")));
         }
@@ -583,7 +592,7 @@ pub(crate) fn is_direct_member(conn: &mut DbConnection, group: GroupId, member: 
         .filter(group_members::group_id.eq(group.0))
         .filter(group_members::member_id.eq(member.0))
         .select(group_members::id)
-        .first::<i64>(conn)
+        .get_result::<i64>(conn)
         .optional()?
         .is_some())
 }
@@ -600,7 +609,7 @@ pub(crate) fn add_member(
     let kind: String = principals::table
         .find(member.0)
         .select(principals::principal_type)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or_else(|| Error::not_found("principal", member))?;
     if kind == "Group" {
@@ -611,7 +620,7 @@ pub(crate) fn add_member(
             .filter(cgm::group_id.eq(member.0))
             .filter(cgm::member_id.eq(group.0))
             .select(cgm::id)
-            .first::<i64>(conn)
+            .get_result::<i64>(conn)
             .optional()?
             .is_some();
         if is_ancestor {
@@ -629,30 +638,61 @@ pub(crate) fn add_member(
     adjust_closure(conn, group, member, kind == "Group", 1)
 }
 
-/// Adds a user to a group created in this same DB transaction and not yet
-/// nested anywhere: the closure gains exactly one row, so the general
-/// ancestor/descendant walk of [`add_member`] is skipped (this is the
-/// ticket-creation hot path). The caller ensures the user is not already a
-/// member.
-pub(crate) fn add_user_to_fresh_group(
+/// Creates the four role groups of a new ticket (in the order of `members`)
+/// with their principals, closure self rows and users: the ticket-creation
+/// hot path, so the groups go in multi-row inserts. A new role group has no
+/// parents and its members are users, so each member adds exactly one
+/// closure row. The caller passes each role's users without duplicates.
+pub(crate) fn insert_ticket_role_groups(
     conn: &mut DbConnection,
-    group: GroupId,
-    user: UserId,
+    ticket: i64,
+    members: &[(Role, Vec<UserId>); 4],
     creator: UserId,
     now: chrono::NaiveDateTime,
-) -> Result<()> {
-    diesel::insert_into(group_members::table)
-        .values((
-            group_members::group_id.eq(group.0),
-            group_members::member_id.eq(user.0),
-            group_members::creator.eq(creator.0),
-            group_members::created.eq(now),
-        ))
-        .execute(conn)?;
-    diesel::insert_into(cgm::table)
-        .values((cgm::group_id.eq(group.0), cgm::member_id.eq(user.0), cgm::paths.eq(1i64)))
-        .execute(conn)?;
-    Ok(())
+) -> Result<[GroupId; 4]> {
+    let reserved = dialect::reserve_ids(conn, dialect::IdTable::Principals, 4)?;
+    let ids: [i64; 4] = [reserved[0], reserved[1], reserved[2], reserved[3]];
+    // Fixed-size rows keep these statements' shape constant, so diesel
+    // prepares them once per connection.
+    let principal_rows =
+        ids.map(|id| (principals::id.eq(id), principals::principal_type.eq("Group"), principals::disabled.eq(false)));
+    let group_rows = [0, 1, 2, 3].map(|i| {
+        let role = members[i].0.as_str();
+        (
+            groups::id.eq(ids[i]),
+            groups::name.eq(role),
+            groups::name_folded.eq(role.to_lowercase()),
+            groups::description.eq(""),
+            groups::domain.eq(TICKET_ROLE),
+            groups::instance.eq(ticket),
+            groups::creator.eq(creator.0),
+            groups::created.eq(now),
+            groups::last_updated_by.eq(creator.0),
+            groups::last_updated.eq(now),
+        )
+    });
+    let self_rows = ids.map(|id| (cgm::group_id.eq(id), cgm::member_id.eq(id), cgm::paths.eq(1i64)));
+    dialect::with_inner!(&mut *conn, c => {
+        diesel::insert_into(principals::table).values(&principal_rows).execute(c)?;
+        diesel::insert_into(groups::table).values(&group_rows).execute(c)?;
+        diesel::insert_into(cgm::table).values(&self_rows).execute(c)?;
+    });
+    for (group, (_, users)) in ids.iter().zip(members) {
+        for user in users {
+            dialect::with_inner!(&mut *conn, c => diesel::insert_into(group_members::table)
+                .values((
+                    group_members::group_id.eq(*group),
+                    group_members::member_id.eq(user.0),
+                    group_members::creator.eq(creator.0),
+                    group_members::created.eq(now),
+                ))
+                .execute(c))?;
+            dialect::with_inner!(&mut *conn, c => diesel::insert_into(cgm::table)
+                .values((cgm::group_id.eq(*group), cgm::member_id.eq(user.0), cgm::paths.eq(1i64)))
+                .execute(c))?;
+        }
+    }
+    Ok(ids.map(GroupId))
 }
 
 /// Removes a direct membership and updates the closure.
@@ -665,7 +705,7 @@ pub(crate) fn remove_member(conn: &mut DbConnection, group: GroupId, member: Pri
         return Ok(false);
     }
     let is_group: bool =
-        principals::table.find(member.0).select(principals::principal_type).first::<String>(conn)? == "Group";
+        principals::table.find(member.0).select(principals::principal_type).get_result::<String>(conn)? == "Group";
     adjust_closure(conn, group, member, is_group, -1)?;
     Ok(true)
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::acl::{AclObject, QUEUE_ROLE, Role};
 use crate::db::schema::queues;
-use crate::db::{DbConnection, allow_empty_changeset};
+use crate::db::{DbConnection, allow_empty_changeset, dialect};
 use crate::error::{Error, Result};
 use crate::ids::{PrincipalId, QueueId};
 use crate::lifecycles::Lifecycle;
@@ -264,7 +264,7 @@ impl Tx<'_> {
         Ok(queues::table
             .filter(queues::name_folded.eq(name.trim().to_lowercase()))
             .select(Queue::as_select())
-            .first(self.conn)
+            .get_result(self.conn)
             .optional()?)
     }
 
@@ -303,10 +303,6 @@ impl Tx<'_> {
 
 /// Loads a queue without a rights check.
 pub(crate) fn load_queue(conn: &mut DbConnection, id: QueueId) -> Result<Queue> {
-    queues::table
-        .find(id.0)
-        .select(Queue::as_select())
-        .first(conn)
-        .optional()?
+    dialect::with_inner!(conn, c => queues::table.find(id.0).select(Queue::as_select()).get_result(c).optional())?
         .ok_or_else(|| Error::not_found("queue", id))
 }

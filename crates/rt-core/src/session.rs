@@ -155,7 +155,7 @@ impl Rt {
         let name: String = users::table
             .find(user.0)
             .select(users::name)
-            .first(&mut *conn)
+            .get_result(&mut *conn)
             .optional()?
             .ok_or_else(|| Error::not_found("user", user))?;
         Ok(Session { rt: self.clone(), user: CurrentUser { id: user, name, interface } })
@@ -167,7 +167,7 @@ impl Rt {
         let id: i64 = users::table
             .filter(users::name_folded.eq(name.to_lowercase()))
             .select(users::id)
-            .first(&mut *conn)
+            .get_result(&mut *conn)
             .optional()?
             .ok_or_else(|| Error::not_found("user", name))?;
         drop(conn);
@@ -323,7 +323,7 @@ pub(crate) fn find_group(conn: &mut DbConnection, domain: &str, instance: i64, n
         .filter(groups::instance.eq(instance))
         .filter(groups::name_folded.eq(name.to_lowercase()))
         .select(groups::id)
-        .first::<i64>(conn)
+        .get_result::<i64>(conn)
         .optional()?
         .map(GroupId))
 }

@@ -13,12 +13,12 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::acl::{AclObject, Role, TICKET_ROLE};
-use crate::db::dialect;
+use crate::db::dialect::{self, IdTable};
 use crate::db::schema::tickets;
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, GroupId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
 use crate::lifecycles::StatusClass;
-use crate::principal::{add_member, add_user_to_fresh_group, insert_group, remove_member};
+use crate::principal::{add_member, insert_ticket_role_groups, remove_member};
 use crate::queue::load_queue;
 use crate::rights;
 use crate::session::{Tx, find_group};
@@ -234,7 +234,11 @@ impl Tx<'_> {
             return Err(Error::denied(rights::CREATE_TICKET, format!("queue {} (disabled)", queue.name)));
         }
         self.require(rights::CREATE_TICKET, AclObject::Queue(queue_id))?;
-        let lifecycle = self.queue_lifecycle(queue_id)?;
+        let lifecycle = self
+            .rt
+            .lifecycles
+            .get(&queue.lifecycle)
+            .ok_or_else(|| Error::invalid("lifecycle", format!("unknown lifecycle {}", queue.lifecycle)))?;
         let status = match &new.status {
             Some(s) => s.trim().to_lowercase(),
             None => lifecycle.on_create().to_string(),
@@ -268,8 +272,8 @@ impl Tx<'_> {
             new.due.map(|d| d.naive_utc()).or_else(|| queue.default_due_in.map(|days| self.now + Duration::days(days)));
         let sla = if kind == "ticket" && !queue.sla_disabled { new.sla.clone().or(queue.sla.clone()) } else { None };
         let nobody = self.rt.system.nobody;
-        let id = dialect::next_ticket_id(self.conn)?;
-        diesel::insert_into(tickets::table)
+        let id = dialect::reserve_ids(self.conn, IdTable::Tickets, 1)?[0];
+        dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(tickets::table)
             .values((
                 (
                     tickets::id.eq(id),
@@ -299,29 +303,9 @@ impl Tx<'_> {
                     tickets::last_updated.eq(self.now),
                 ),
             ))
-            .execute(self.conn)?;
+            .execute(c))?;
         let ticket = TicketId(id);
-        let mut role_groups = [GroupId(0); 4];
-        for (slot, role) in role_groups.iter_mut().zip(Role::ALL) {
-            *slot = insert_group(self.conn, role.as_str(), "", TICKET_ROLE, id, self.user.id, self.now)?;
-        }
-        let [requestor_group, cc_group, admincc_group, owner_group] = role_groups;
         let object = AclObject::Ticket { ticket, queue: queue_id };
-        let owner = match new.owner.filter(|o| *o != nobody) {
-            Some(owner) => {
-                self.user(owner)?;
-                if !self.principal_has_right(owner.into(), rights::OWN_TICKET, object)? {
-                    return Err(Error::invalid(
-                        "owner",
-                        format!("user {owner} may not own tickets in queue {}", queue.name),
-                    ));
-                }
-                diesel::update(tickets::table.find(id)).set(tickets::owner.eq(owner.0)).execute(self.conn)?;
-                owner
-            }
-            None => nobody,
-        };
-        add_user_to_fresh_group(self.conn, owner_group, owner, self.user.id, self.now)?;
         let requestors = self.resolve_watchers(&new.requestors)?;
         let ccs = self.resolve_watchers(&new.cc)?;
         let admin_ccs = self.resolve_watchers(&new.admin_cc)?;
@@ -333,10 +317,23 @@ impl Tx<'_> {
                 return Err(Error::denied(rights::MODIFY_TICKET, format!("queue {} (to add AdminCcs)", queue.name)));
             }
         }
-        for (group, users) in [(requestor_group, requestors), (cc_group, ccs), (admincc_group, admin_ccs)] {
-            for user in users {
-                add_user_to_fresh_group(self.conn, group, user, self.user.id, self.now)?;
+        let members =
+            [(Role::Requestor, requestors), (Role::Cc, ccs), (Role::AdminCc, admin_ccs), (Role::Owner, vec![nobody])];
+        let groups = insert_ticket_role_groups(self.conn, id, &members, self.user.id, self.now)?;
+        if let Some(owner) = new.owner.filter(|o| *o != nobody) {
+            // Checked once the ticket and its roles exist, as RT does, so a
+            // right granted to a role the owner holds on it counts.
+            self.user(owner)?;
+            if !self.principal_has_right(owner.into(), rights::OWN_TICKET, object)? {
+                return Err(Error::invalid(
+                    "owner",
+                    format!("user {owner} may not own tickets in queue {}", queue.name),
+                ));
             }
+            let owner_group = groups[3];
+            remove_member(self.conn, owner_group, nobody.into())?;
+            add_member(self.conn, owner_group, owner.into(), self.user.id, self.now)?;
+            diesel::update(tickets::table.find(id)).set(tickets::owner.eq(owner.0)).execute(self.conn)?;
         }
         self.record(
             NewTransaction {
@@ -878,7 +875,7 @@ impl Tx<'_> {
                 (told, starts, started, due, resolved),
                 (creator, created, last_updated_by, last_updated),
             ))
-            .first(self.conn)
+            .get_result(self.conn)
             .optional()?;
         Ok(row.map(Ticket::from))
     }

@@ -9,6 +9,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use crate::db::dialect;
 use crate::db::schema::{attachments, events, transactions};
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, TransactionId, UserId};
@@ -263,7 +264,7 @@ impl Tx<'_> {
         creator: UserId,
         interface: Interface,
     ) -> Result<TransactionId> {
-        let id: i64 = diesel::insert_into(transactions::table)
+        let id: i64 = dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(transactions::table)
             .values((
                 transactions::object_type.eq(txn.object_type),
                 transactions::object_id.eq(txn.object_id),
@@ -281,11 +282,11 @@ impl Tx<'_> {
                 transactions::created.eq(self.now),
             ))
             .returning(transactions::id)
-            .get_result(self.conn)?;
+            .get_result(c))?;
         if let Some(entity) = content {
             self.insert_entity(id, None, entity, creator)?;
         }
-        diesel::insert_into(events::table)
+        dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(events::table)
             .values((
                 events::transaction_id.eq(id),
                 events::object_type.eq(txn.object_type),
@@ -293,7 +294,7 @@ impl Tx<'_> {
                 events::created.eq(self.now),
                 events::attempts.eq(0i64),
             ))
-            .execute(self.conn)?;
+            .execute(c))?;
         Ok(TransactionId(id))
     }
 
@@ -315,7 +316,7 @@ impl Tx<'_> {
     fn insert_entity(&mut self, txn: i64, parent: Option<i64>, e: &MimeEntity, creator: UserId) -> Result<()> {
         let is_container = e.content_type.starts_with("multipart/");
         let content = (!is_container || !e.body.is_empty()).then_some(e.body.as_slice());
-        let id: i64 = diesel::insert_into(attachments::table)
+        let id: i64 = dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(attachments::table)
             .values((
                 attachments::transaction_id.eq(txn),
                 attachments::parent.eq(parent),
@@ -330,7 +331,7 @@ impl Tx<'_> {
                 attachments::created.eq(self.now),
             ))
             .returning(attachments::id)
-            .get_result(self.conn)?;
+            .get_result(c))?;
         for part in &e.parts {
             self.insert_entity(txn, Some(id), part, creator)?;
         }
@@ -353,7 +354,7 @@ impl Tx<'_> {
         let row: TransactionRow = transactions::table
             .find(id.0)
             .select(transaction_columns())
-            .first(self.conn)
+            .get_result(self.conn)
             .optional()?
             .ok_or_else(|| Error::not_found("transaction", id))?;
         Ok(row.into())
@@ -414,7 +415,7 @@ impl Tx<'_> {
         let (txn, content): (i64, Option<Vec<u8>>) = attachments::table
             .find(id.0)
             .select((attachments::transaction_id, attachments::content))
-            .first(self.conn)
+            .get_result(self.conn)
             .optional()?
             .ok_or_else(|| Error::not_found("attachment", id))?;
         Ok((txn, content.unwrap_or_default()))

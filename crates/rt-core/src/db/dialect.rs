@@ -54,21 +54,69 @@ struct NextId {
     id: i64,
 }
 
-/// Reserves the next ticket id, so that a new ticket's `effective_id` can be
-/// written in the same INSERT. On SQLite this is safe because write
-/// transactions hold the write lock (see [`write_transaction`]);
-/// `sqlite_sequence` never hands out an id twice, even after a shredder
-/// deletes the newest ticket.
-pub fn next_ticket_id(conn: &mut DbConnection) -> Result<i64> {
-    let sql = match conn {
-        DbConnection::Sqlite(_) => {
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'tickets'), 0) + 1 AS id"
-        }
-        DbConnection::Pg(_) => "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id",
-    };
-    let row: NextId = diesel::sql_query(sql).get_result(conn)?;
-    Ok(row.id)
+/// Tables whose ids [`reserve_ids`] hands out.
+#[derive(Debug, Clone, Copy)]
+pub enum IdTable {
+    /// `tickets.id`, so that `effective_id` is written in the same insert.
+    Tickets,
+    /// `principals.id`, so that several groups go in one multi-row insert.
+    Principals,
 }
+
+/// Reserves `n` consecutive new ids of `table` for rows inserted with
+/// explicit ids later in this transaction. On SQLite this is safe because
+/// write transactions hold the write lock (see [`write_transaction`]), and
+/// `sqlite_sequence` never hands out an id twice, even after the newest row
+/// is deleted. PostgreSQL draws them from the column's sequence.
+pub fn reserve_ids(conn: &mut DbConnection, table: IdTable, n: usize) -> Result<Vec<i64>> {
+    let name = match table {
+        IdTable::Tickets => "tickets",
+        IdTable::Principals => "principals",
+    };
+    match conn {
+        DbConnection::Sqlite(c) => {
+            // Through the query builder, so the statement is prepared once
+            // per connection and cached.
+            let last: Option<i64> = sqlite_sequence::table
+                .filter(sqlite_sequence::name.eq(name))
+                .select(sqlite_sequence::seq)
+                .get_result(c)
+                .optional()?;
+            let last = last.unwrap_or(0);
+            Ok((1..=n as i64).map(|i| last + i).collect())
+        }
+        DbConnection::Pg(c) => {
+            let sql =
+                format!("SELECT nextval(pg_get_serial_sequence('{name}', 'id')) AS id FROM generate_series(1, {n})");
+            let ids: Vec<NextId> = diesel::sql_query(sql).load(c)?;
+            Ok(ids.into_iter().map(|r| r.id).collect())
+        }
+    }
+}
+
+mod sqlite_schema {
+    #![allow(missing_docs)]
+    diesel::table! {
+        /// SQLite's own record of the last id of each AUTOINCREMENT table.
+        sqlite_sequence (name) {
+            name -> Text,
+            seq -> BigInt,
+        }
+    }
+}
+use sqlite_schema::sqlite_sequence;
+
+/// Runs the same diesel code on the inner connection of either backend,
+/// for statements `MultiConnection` cannot express (multi-row inserts).
+macro_rules! with_inner {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Pg($c) => $body,
+        }
+    };
+}
+pub(crate) use with_inner;
 
 /// Writes an online, consistent copy of a SQLite database to `dest`.
 pub fn backup_sqlite(conn: &mut DbConnection, dest: &str) -> Result<()> {

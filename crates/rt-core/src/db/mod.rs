@@ -115,7 +115,7 @@ impl diesel::r2d2::ManageConnection for Manager {
 /// (what the gateway acknowledged survives a power cut) and a busy timeout
 /// so that writers queue instead of failing. WAL mode is a property of the
 /// file, set once by [`connect`].
-const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 4000;";
 
 #[derive(Debug, Clone, Copy)]
 struct SqlitePragmas;

@@ -72,15 +72,20 @@ fn normal_type(t: &str) -> String {
     .to_string()
 }
 
-/// "CREATE UNIQUE INDEX x ON t (a, b)" -> "unique t(a,b)".
+/// "CREATE UNIQUE INDEX x ON t (a, b) WHERE a IS NOT NULL" ->
+/// "x: unique t(a,b) where a is not null", for both dialects' spellings.
 fn normal_index(name: &str, sql: &str) -> String {
-    let unique = sql.to_ascii_uppercase().starts_with("CREATE UNIQUE");
-    let on = sql.to_ascii_lowercase();
-    let after_on = on.split(" on ").nth(1).unwrap_or_default();
+    let lower = sql.to_ascii_lowercase();
+    let unique = lower.starts_with("create unique");
+    let after_on = &lower[lower.find(" on ").unwrap() + 4..];
     let table = after_on.split([' ', '(']).next().unwrap_or_default().trim_start_matches("public.");
-    let cols = &sql[sql.rfind('(').unwrap() + 1..sql.rfind(')').unwrap()];
-    let cols: Vec<_> = cols.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
-    format!("{name}: {}{table}({})", if unique { "unique " } else { "" }, cols.join(","))
+    let open = after_on.find('(').unwrap();
+    let close = open + after_on[open..].find(')').unwrap();
+    let cols: Vec<_> = after_on[open + 1..close].split(',').map(|c| c.trim().to_string()).collect();
+    let predicate = after_on[close + 1..].trim().replace(['(', ')'], "");
+    let predicate = predicate.split_whitespace().collect::<Vec<_>>().join(" ");
+    let predicate = if predicate.is_empty() { String::new() } else { format!(" {predicate}") };
+    format!("{name}: {}{table}({}){predicate}", if unique { "unique " } else { "" }, cols.join(","))
 }
 
 type Schema = (BTreeSet<String>, BTreeSet<String>);
@@ -152,6 +157,7 @@ fn sqlite_and_postgres_schemas_are_equivalent() {
     let (a, b) = (describe(&mut sqlite.rt().connection().unwrap()), describe(&mut pg.rt().connection().unwrap()));
     assert!(a.0.iter().any(|c| c.starts_with("tickets.effective_id int not null")), "{:#?}", a.0);
     assert!(a.1.iter().any(|i| i.contains("unique users(name_folded)")), "{:#?}", a.1);
+    assert!(a.1.iter().any(|i| i.ends_with("attachments(message_id) where message_id is not null")), "{:#?}", a.1);
     let only = |x: &BTreeSet<String>, y: &BTreeSet<String>| x.difference(y).cloned().collect::<Vec<_>>();
     assert_eq!(only(&a.0, &b.0), Vec::<String>::new(), "columns only in SQLite");
     assert_eq!(only(&b.0, &a.0), Vec::<String>::new(), "columns only in PostgreSQL");
