@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use rt_core::{Config, Interface, MimeEntity, NewTicket, Rt};
+use rt_core::{Config, Interface, Message, MimeEntity, NewTicket, Rt};
 
 use crate::stats::Latencies;
 
@@ -24,6 +24,11 @@ pub struct Args {
     /// Distinct requestor addresses (each autocreated on first use).
     #[arg(long, default_value_t = 1000)]
     requestors: usize,
+    /// Create each ticket without content and add the message as a staff
+    /// reply (Correspond) in the same DB transaction, instead of making it
+    /// the ticket's first message.
+    #[arg(long)]
+    reply: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -40,19 +45,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             let (root, body) = (root.clone(), body.clone());
             let n = per_client.min(args.tickets.saturating_sub(c * per_client));
             let requestors = args.requestors.max(1);
+            let reply = args.reply;
             std::thread::spawn(move || -> rt_core::Result<Vec<Duration>> {
                 let mut latencies = Vec::with_capacity(n);
                 for i in 0..n {
                     let k = c * per_client + i;
                     let t0 = Instant::now();
                     root.write(|tx| {
-                        tx.create_ticket(NewTicket {
+                        let message = MimeEntity::text(&body);
+                        let id = tx.create_ticket(NewTicket {
                             queue: Some(queue),
                             subject: format!("Benchmark ticket {k}"),
                             requestors: vec![format!("requestor{}@example.org", k % requestors)],
-                            content: Some(MimeEntity::text(&body)),
+                            content: (!reply).then(|| message.clone()),
                             ..NewTicket::default()
-                        })
+                        })?;
+                        if reply {
+                            tx.correspond(id, Message { entity: Some(message), ..Message::default() })?;
+                        }
+                        Ok(id)
                     })?;
                     latencies.push(t0.elapsed());
                 }
@@ -84,7 +95,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         lat.micros(99.0) / 1000.0
     );
     println!(
-        "{{\"bench\":\"create\",\"backend\":\"{backend}\",\"tickets\":{created},\"clients\":{},\"content_bytes\":{},\"seconds\":{elapsed:.3},\"tickets_per_second\":{rate:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
+        "{{\"bench\":\"create\",\"backend\":\"{backend}\",\"reply\":{},\"tickets\":{created},\"clients\":{},\"content_bytes\":{},\"seconds\":{elapsed:.3},\"tickets_per_second\":{rate:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
+        args.reply,
         args.clients,
         args.content_size,
         lat.micros(50.0) / 1000.0,

@@ -677,19 +677,32 @@ pub(crate) fn insert_ticket_role_groups(
         diesel::insert_into(groups::table).values(&group_rows).execute(c)?;
         diesel::insert_into(cgm::table).values(&self_rows).execute(c)?;
     });
+    let mut member_rows = Vec::new();
+    let mut closure_rows = Vec::new();
     for (group, (_, users)) in ids.iter().zip(members) {
         for user in users {
-            dialect::with_inner!(&mut *conn, c => diesel::insert_into(group_members::table)
-                .values((
-                    group_members::group_id.eq(*group),
-                    group_members::member_id.eq(user.0),
-                    group_members::creator.eq(creator.0),
-                    group_members::created.eq(now),
-                ))
-                .execute(c))?;
-            dialect::with_inner!(&mut *conn, c => diesel::insert_into(cgm::table)
-                .values((cgm::group_id.eq(*group), cgm::member_id.eq(user.0), cgm::paths.eq(1i64)))
-                .execute(c))?;
+            member_rows.push((
+                group_members::group_id.eq(*group),
+                group_members::member_id.eq(user.0),
+                group_members::creator.eq(creator.0),
+                group_members::created.eq(now),
+            ));
+            closure_rows.push((cgm::group_id.eq(*group), cgm::member_id.eq(user.0), cgm::paths.eq(1i64)));
+        }
+    }
+    match conn {
+        // A round trip costs more than parsing a statement: one insert each.
+        DbConnection::Pg(c) => {
+            diesel::insert_into(group_members::table).values(&member_rows).execute(c)?;
+            diesel::insert_into(cgm::table).values(&closure_rows).execute(c)?;
+        }
+        // In process, a cached single-row statement beats preparing a
+        // multi-row one whose length varies.
+        DbConnection::Sqlite(c) => {
+            for (member, closure) in member_rows.iter().zip(&closure_rows) {
+                diesel::insert_into(group_members::table).values(member).execute(c)?;
+                diesel::insert_into(cgm::table).values(closure).execute(c)?;
+            }
         }
     }
     Ok(ids.map(GroupId))

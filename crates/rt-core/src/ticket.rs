@@ -692,21 +692,32 @@ impl Tx<'_> {
             entity.set_header("X-RT-Interface", self.user.interface.as_str());
         }
         let subject = entity.subject.clone().or_else(|| entity.header("Subject")).filter(|s| !s.trim().is_empty());
-        if kind == "Correspond" && !self.is_requestor(&t)? {
-            diesel::update(tickets::table.find(t.id.0)).set(tickets::told.eq(self.now)).execute(self.conn)?;
-        }
+        // Told: the last time someone other than a requestor replied.
+        let told = kind == "Correspond" && !self.is_requestor(&t)?;
         let txn = NewTransaction {
             kind,
             data: Some(subject.unwrap_or_else(|| "No Subject".into())),
             time_taken: message.time_taken,
             ..self.ticket_txn(&t)
         };
-        self.record_ticket(&t, txn, Some(&entity))
+        self.write_ticket_txn(&t, txn, Some(&entity), Stamp { actor: self.user.id, add_time: true, told })
     }
 
+    /// Whether the current user is a requestor of the ticket (directly or
+    /// through a group).
     fn is_requestor(&mut self, t: &Ticket) -> Result<bool> {
-        let group = self.ticket_role_group(t.id, Role::Requestor)?;
-        self.is_group_member(group, self.user.id.into())
+        use crate::db::schema::{cached_group_members as cgm, groups};
+        let (ticket, user) = (t.id.0, self.user.id.0);
+        Ok(dialect::with_inner!(&mut *self.conn, c => diesel::select(diesel::dsl::exists(
+            groups::table
+                .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
+                .filter(groups::domain.eq(TICKET_ROLE))
+                .filter(groups::instance.eq(ticket))
+                .filter(groups::name_folded.eq("requestor"))
+                .filter(cgm::member_id.eq(user))
+                .select(groups::id),
+        ))
+        .get_result(c))?)
     }
 
     pub(crate) fn ticket_role_group(&mut self, id: TicketId, role: Role) -> Result<GroupId> {
@@ -798,8 +809,8 @@ impl Tx<'_> {
             ..self.ticket_txn(t)
         };
         // A TimeWorked change carries its own time taken, already applied.
-        let apply_time = field != "TimeWorked";
-        self.write_ticket_txn(t, txn, None, self.user.id, apply_time)
+        let add_time = field != "TimeWorked";
+        self.write_ticket_txn(t, txn, None, Stamp { actor: self.user.id, add_time, told: false })
     }
 
     fn record_ticket(
@@ -808,7 +819,7 @@ impl Tx<'_> {
         txn: NewTransaction<'_>,
         content: Option<&MimeEntity>,
     ) -> Result<TransactionId> {
-        self.write_ticket_txn(t, txn, content, self.user.id, true)
+        self.write_ticket_txn(t, txn, content, Stamp { actor: self.user.id, add_time: true, told: false })
     }
 
     fn record_ticket_as(
@@ -818,28 +829,33 @@ impl Tx<'_> {
         content: Option<&MimeEntity>,
         actor: UserId,
     ) -> Result<TransactionId> {
-        self.write_ticket_txn(t, txn, content, actor, true)
+        self.write_ticket_txn(t, txn, content, Stamp { actor, add_time: true, told: false })
     }
 
-    /// Records a ticket transaction, stamps the ticket's LastUpdated and adds
-    /// the time taken to its time worked.
+    /// Records a ticket transaction and stamps the ticket in one UPDATE:
+    /// LastUpdated, the time taken added to its time worked, and Told.
     fn write_ticket_txn(
         &mut self,
         t: &Ticket,
         txn: NewTransaction<'_>,
         content: Option<&MimeEntity>,
-        actor: UserId,
-        apply_time: bool,
+        stamp: Stamp,
     ) -> Result<TransactionId> {
-        let taken = if apply_time { txn.time_taken } else { 0 };
-        diesel::update(tickets::table.find(t.id.0))
-            .set((
-                tickets::last_updated.eq(self.now),
-                tickets::last_updated_by.eq(actor.0),
-                tickets::time_worked.eq(tickets::time_worked + taken),
-            ))
-            .execute(self.conn)?;
-        self.record_as(txn, content, actor, self.user.interface)
+        let taken = if stamp.add_time { txn.time_taken } else { 0 };
+        let (id, now, actor) = (t.id.0, self.now, stamp.actor.0);
+        let stamped = (
+            tickets::last_updated.eq(now),
+            tickets::last_updated_by.eq(actor),
+            tickets::time_worked.eq(tickets::time_worked + taken),
+        );
+        if stamp.told {
+            dialect::with_inner!(&mut *self.conn, c => diesel::update(tickets::table.find(id))
+                .set((stamped, tickets::told.eq(now)))
+                .execute(c))?;
+        } else {
+            dialect::with_inner!(&mut *self.conn, c => diesel::update(tickets::table.find(id)).set(stamped).execute(c))?;
+        }
+        self.record_as(txn, content, stamp.actor, self.user.interface)
     }
 
     /// Loads a ticket without a rights check, following merges.
@@ -853,7 +869,7 @@ impl Tx<'_> {
 
     fn ticket_row(&mut self, ticket_id: i64) -> Result<Option<Ticket>> {
         use tickets::*;
-        let row: Option<TicketRow> = tickets::table
+        let row: Option<TicketRow> = dialect::with_inner!(&mut *self.conn, c => tickets::table
             .find(ticket_id)
             .select((
                 (
@@ -875,10 +891,21 @@ impl Tx<'_> {
                 (told, starts, started, due, resolved),
                 (creator, created, last_updated_by, last_updated),
             ))
-            .get_result(self.conn)
-            .optional()?;
+            .get_result(c)
+            .optional())?;
         Ok(row.map(Ticket::from))
     }
+}
+
+/// How recording a transaction stamps its ticket.
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    /// Who made the change (LastUpdatedBy, the transaction's creator).
+    actor: UserId,
+    /// Add the transaction's time taken to the ticket's time worked.
+    add_time: bool,
+    /// Set Told to now.
+    told: bool,
 }
 
 fn visible_kind(kind: &str, comments: bool, outgoing: bool) -> bool {

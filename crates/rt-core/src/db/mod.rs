@@ -209,3 +209,17 @@ impl DbConnection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_logged_without_passwords() {
+        assert_eq!(redact_url("postgres://rt:hunter2@db:5432/rt"), "postgres://rt:***@db:5432/rt");
+        assert_eq!(redact_url("postgres://rt@db/rt"), "postgres://rt@db/rt");
+        assert_eq!(redact_url("sqlite://var/rt.sqlite3"), "sqlite://var/rt.sqlite3");
+        assert_eq!(Backend::from_url("postgresql://x/y"), Backend::Postgres);
+        assert_eq!(sqlite_path("sqlite:///abs/rt.sqlite3"), "/abs/rt.sqlite3");
+    }
+}

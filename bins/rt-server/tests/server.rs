@@ -1,0 +1,183 @@
+//! The real `rt-server` binary: the README's run command serves pages on a
+//! loopback port, says where its database is and how to log in, stops
+//! cleanly on SIGTERM and never logs the database password; `init`,
+//! `backup` and configuration errors behave.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rt_core::db::Backend;
+use rt_test_support::{TestDb, backends, unique_name};
+
+fn rt_server() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rt-server"));
+    cmd.env("RT_LOG", "warn").env_remove("RT_CONFIG").env_remove("RT_DATABASE_URL").env_remove("RT_LISTEN");
+    cmd
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(unique_name("rt_server_test"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts `rt-server serve` on a free port; returns it with the lines it
+/// printed before serving and the address it listens on.
+fn serve(database: &str, log: &std::path::Path) -> (Child, Vec<String>, SocketAddr) {
+    let mut child = rt_server()
+        .args(["--database", database, "--listen", "127.0.0.1:0", "serve"])
+        .env("RT_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = Vec::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let addr = loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "rt-server exited early; it printed {lines:?}");
+        let line = line.trim_end().to_string();
+        lines.push(line.clone());
+        if let Some(url) = line.strip_prefix("open http://") {
+            break url.trim_end_matches('/').parse::<SocketAddr>().unwrap();
+        }
+    };
+    // The login line follows the address.
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    lines.push(line.trim_end().to_string());
+    (child, lines, addr)
+}
+
+fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+fn terminate(mut child: Child) -> std::process::ExitStatus {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "rt-server did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serves_pages_and_stops_on_sigterm() {
+    for backend in backends() {
+        // For PostgreSQL the test database is created (and dropped) by
+        // TestDb; SQLite starts from nothing, as on a new user's machine.
+        let dir = temp_dir();
+        let (url, _keep) = match backend {
+            Backend::Sqlite => (format!("sqlite://{}", dir.join("var/rt.sqlite3").display()), None),
+            Backend::Postgres => {
+                let db = TestDb::new(backend);
+                // The server trusts local connections, so a password in the
+                // URL is not checked: here it is a secret that must not leak.
+                (with_password(&db.url, SECRET), Some(db))
+            }
+        };
+        let log = dir.join("stderr.log");
+        let (child, lines, addr) = serve(&url, &log);
+        assert!(lines.iter().any(|l| l.starts_with("database: ")), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("log in as root with password password")), "{lines:?}");
+        let (status, body) = get(addr, "/");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("example.com"), "{body}");
+        assert_eq!(get(addr, "/healthz"), (200, "ok".to_string()));
+        assert_eq!(get(addr, "/no/such/page").0, 404);
+        let status = terminate(child);
+        assert!(status.success(), "{backend:?}: exit status after SIGTERM: {status}");
+        assert!(TcpStream::connect(addr).is_err(), "still listening after SIGTERM");
+        let logged = std::fs::read_to_string(&log).unwrap();
+        assert!(!logged.is_empty());
+        for text in lines.iter().map(String::as_str).chain([logged.as_str()]) {
+            assert!(!text.contains(SECRET), "the database password leaked: {text}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+const SECRET: &str = "s3cr3t-pw";
+
+/// `postgres://user@host/db` with a password added to the user.
+fn with_password(url: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    match rest.split_once('@') {
+        Some((user, host)) if !user.contains(':') => format!("{scheme}://{user}:{password}@{host}"),
+        _ => url.to_string(),
+    }
+}
+
+#[test]
+fn init_then_backup_writes_a_consistent_copy() {
+    let dir = temp_dir();
+    let url = format!("sqlite://{}", dir.join("rt.sqlite3").display());
+    let out = rt_server().args(["--database", &url, "init"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("created the database"), "{text}");
+
+    let copy = dir.join("backup.sqlite3");
+    let out = rt_server().args(["--database", &url, "backup", "--output"]).arg(&copy).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let header = std::fs::read(&copy).unwrap();
+    assert!(header.starts_with(b"SQLite format 3\0"));
+    // The copy is a working database with the seeded data.
+    let rt = rt_core::Rt::open(rt_core::Config {
+        database_url: format!("sqlite://{}", copy.display()),
+        ..rt_core::Config::default()
+    })
+    .unwrap();
+    assert!(rt.authenticate("root", "password").is_ok());
+
+    // A second backup onto the same file is refused, the file kept.
+    let out = rt_server().args(["--database", &url, "backup", "--output"]).arg(&copy).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn configuration_errors_name_the_key_and_exit_2() {
+    for (args, key) in [
+        (&["--listen", "not-an-address", "init"][..], "listen"),
+        (&["--database", "mysql://x/y", "init"][..], "database_url"),
+    ] {
+        let out = rt_server().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(key),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = rt_server().env("RT_TIMEZONE", "Mars/Olympus").arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("timezone"));
+}
+
+#[test]
+fn help_lists_the_commands_and_options() {
+    let out = rt_server().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    for word in ["serve", "init", "migrate", "backup", "--database", "--listen", "--config"] {
+        assert!(String::from_utf8_lossy(&out.stdout).contains(word), "--help lacks {word}");
+    }
+}
