@@ -52,8 +52,9 @@ pub(crate) fn exit_code(error: &anyhow::Error) -> ExitCode {
 
 fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
-    let database = db::redact_url(&config.effective_database_url());
-    let rt = Rt::open(config).with_context(|| format!("cannot open the database {database}"))?;
+    let url = config.effective_database_url();
+    let rt = Rt::open(config).with_context(|| format!("cannot open the database {}", db::redact_url(&url)))?;
+    let database = describe_database(&url);
     let login = login_hint(&rt);
     let listener = rt_web::Listener::bind(rt, listen).with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
@@ -66,12 +67,12 @@ fn serve(config: Config) -> anyhow::Result<()> {
 
 fn init(config: Config) -> anyhow::Result<()> {
     let url = config.effective_database_url();
-    let database = db::redact_url(&url);
     let existed = match Backend::from_url(&url) {
         Backend::Sqlite => Some(Path::new(db::sqlite_path(&url)).exists()),
         Backend::Postgres => None,
     };
-    let rt = Rt::open(config).with_context(|| format!("cannot open the database {database}"))?;
+    let rt = Rt::open(config).with_context(|| format!("cannot open the database {}", db::redact_url(&url)))?;
+    let database = describe_database(&url);
     match existed {
         Some(false) => println!("created the database {database}"),
         Some(true) => println!("the database {database} exists; it is migrated and up to date"),
@@ -133,6 +134,19 @@ fn require_sqlite_file(url: &str) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where the database is, for people: a SQLite file by its absolute path,
+/// a server by its URL without the password.
+fn describe_database(url: &str) -> String {
+    match Backend::from_url(url) {
+        Backend::Sqlite => {
+            let path = Path::new(db::sqlite_path(url));
+            let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            format!("SQLite file {}", absolute.display())
+        }
+        Backend::Postgres => db::redact_url(url),
+    }
 }
 
 /// How to log in, naming the initial password only while it is unchanged.

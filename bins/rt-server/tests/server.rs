@@ -95,7 +95,13 @@ fn serves_pages_and_stops_on_sigterm() {
         };
         let log = dir.join("stderr.log");
         let (child, lines, addr) = serve(&url, &log);
-        assert!(lines.iter().any(|l| l.starts_with("database: ")), "{lines:?}");
+        let expected = match backend {
+            Backend::Sqlite => {
+                format!("database: SQLite file {}", dir.canonicalize().unwrap().join("var/rt.sqlite3").display())
+            }
+            Backend::Postgres => "database: postgres://".to_string(),
+        };
+        assert!(lines.iter().any(|l| l.starts_with(&expected)), "{expected:?} not in {lines:?}");
         assert!(lines.iter().any(|l| l.contains("log in as root with password password")), "{lines:?}");
         let (status, body) = get(addr, "/");
         assert_eq!(status, 200, "{body}");
