@@ -236,22 +236,68 @@ impl Tx<'_> {
 
     /// Adds a queue-level watcher: a Cc or AdminCc of every ticket in the
     /// queue (and holder of the rights granted to that role on the queue).
-    /// Needs `ModifyQueueWatchers` or `AdminQueue` on the queue.
+    /// Needs `ModifyQueueWatchers`, or for oneself `Watch` (Cc) or
+    /// `WatchAsAdminCc` (AdminCc). Recorded as an `AddWatcher` transaction
+    /// of the queue.
     pub fn add_queue_watcher(&mut self, id: QueueId, role: Role, member: PrincipalId) -> Result<()> {
+        let group = self.queue_watcher_change(id, role, member)?;
+        if crate::principal::is_direct_member(self.conn, group, member)? {
+            return Err(Error::Conflict(format!("principal {member} is already a {} of queue {id}", role.as_str())));
+        }
+        crate::principal::add_member(self.conn, group, member, self.user.id, self.now)?;
+        self.bump_acl_version()?;
+        self.record_queue_watcher(id, "AddWatcher", role, None, Some(member.to_string()))
+    }
+
+    /// Removes a queue-level watcher, with the rights of
+    /// [`Tx::add_queue_watcher`]; recorded as `DelWatcher`.
+    pub fn delete_queue_watcher(&mut self, id: QueueId, role: Role, member: PrincipalId) -> Result<()> {
+        let group = self.queue_watcher_change(id, role, member)?;
+        if !crate::principal::remove_member(self.conn, group, member)? {
+            return Err(Error::invalid(
+                "watcher",
+                format!("principal {member} is not a {} of queue {id}", role.as_str()),
+            ));
+        }
+        self.bump_acl_version()?;
+        self.record_queue_watcher(id, "DelWatcher", role, Some(member.to_string()), None)
+    }
+
+    /// The queue's role group for `role`, once the change is allowed.
+    fn queue_watcher_change(&mut self, id: QueueId, role: Role, member: PrincipalId) -> Result<crate::ids::GroupId> {
         load_queue(self.conn, id)?;
         if !matches!(role, Role::Cc | Role::AdminCc) {
             return Err(Error::invalid("role", "queues have Cc and AdminCc watchers only"));
         }
-        if !self.has_right(rights::ADMIN_QUEUE, AclObject::Queue(id))? {
-            self.require(rights::MODIFY_QUEUE_WATCHERS, AclObject::Queue(id))?;
+        let object = AclObject::Queue(id);
+        if !self.has_right(rights::MODIFY_QUEUE_WATCHERS, object)? {
+            let own = if role == Role::AdminCc { rights::WATCH_AS_ADMIN_CC } else { rights::WATCH };
+            if member != self.user.id.into() || !self.has_right(own, object)? {
+                return Err(Error::denied(rights::MODIFY_QUEUE_WATCHERS, object.describe()));
+            }
         }
-        let group = crate::session::find_group(self.conn, QUEUE_ROLE, id.0, role.as_str())?
-            .ok_or_else(|| Error::not_found("role group", format!("{} of queue {id}", role.as_str())))?;
-        if !crate::principal::is_direct_member(self.conn, group, member)? {
-            crate::principal::add_member(self.conn, group, member, self.user.id, self.now)?;
-            self.bump_acl_version()?;
-        }
-        Ok(())
+        crate::session::find_group(self.conn, QUEUE_ROLE, id.0, role.as_str())?
+            .ok_or_else(|| Error::not_found("role group", format!("{} of queue {id}", role.as_str())))
+    }
+
+    fn record_queue_watcher(
+        &mut self,
+        id: QueueId,
+        kind: &'static str,
+        role: Role,
+        old: Option<String>,
+        new: Option<String>,
+    ) -> Result<()> {
+        let txn = crate::transaction::NewTransaction {
+            object_type: "RT::Queue",
+            object_id: id.0,
+            kind,
+            field: Some(role.as_str()),
+            old_value: old,
+            new_value: new,
+            ..Default::default()
+        };
+        self.record(txn, None).map(drop)
     }
 
     /// The lifecycle of a queue.

@@ -813,7 +813,7 @@ impl Tx<'_> {
         self.write_ticket_txn(t, txn, None, Stamp { actor: self.user.id, add_time, told: false })
     }
 
-    fn record_ticket(
+    pub(crate) fn record_ticket(
         &mut self,
         t: &Ticket,
         txn: NewTransaction<'_>,

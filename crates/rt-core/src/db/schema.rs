@@ -229,3 +229,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     events,
 );
+
+diesel::table! {
+    links (id) {
+        id -> BigInt,
+        base -> Text,
+        target -> Text,
+        #[sql_name = "type"]
+        type_ -> Text,
+        local_base -> BigInt,
+        local_target -> BigInt,
+        creator -> BigInt,
+        created -> Timestamp,
+        last_updated_by -> BigInt,
+        last_updated -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(links, tickets);

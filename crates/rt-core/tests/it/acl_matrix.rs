@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use rt_core::{
-    AclObject, Error, Grantee, GroupId, Interface, Message, NewQueue, NewTicket, NewUser, QueueId, QueueUpdate, Result,
-    Role, TicketId, TicketUpdate, TransactionId, Tx, UserId, UserProfile,
+    AclObject, Error, Grantee, GroupId, Interface, LinkEnd, LinkType, Message, NewQueue, NewTicket, NewUser, QueueId,
+    QueueUpdate, Result, Role, TicketId, TicketUpdate, TransactionId, Tx, UserId, UserProfile,
 };
 use rt_test_support::TestDb;
 
@@ -114,6 +114,14 @@ fn rows() -> Vec<Row> {
             ..row("untake", "ReassignTicket", Queue, |tx, f, _| tx.untake(f.ticket).map(drop))
         },
         row("give", "ReassignTicket", Queue, |tx, f, _| tx.give(f.ticket, f.other_user).map(drop)),
+        row("watch a ticket", "Watch", Queue, |tx, f, u| tx.add_watcher(f.ticket, Role::Cc, u.into())),
+        row("watch as AdminCc", "WatchAsAdminCc", Queue, |tx, f, u| tx.add_watcher(f.ticket, Role::AdminCc, u.into())),
+        row("add another watcher", "ModifyTicket", Queue, |tx, f, _| {
+            tx.add_watcher(f.ticket, Role::Cc, f.other_user.into())
+        }),
+        row("link a ticket", "ModifyTicket", Queue, |tx, f, _| {
+            tx.add_link(f.ticket, LinkType::RefersTo, LinkEnd::Uri("https://example.net/kb/1".into()))
+        }),
         Row {
             base: &[("CreateTicket", OtherQueue)],
             ..row("move to another queue", "ModifyTicket", Queue, |tx, f, _| {
@@ -140,7 +148,8 @@ fn rows() -> Vec<Row> {
         Row {
             ticket_role: false,
             ..row("queue watchers", "ModifyQueueWatchers", Queue, |tx, f, _| {
-                tx.add_queue_watcher(f.queue, Role::Cc, f.other_user.into())
+                tx.add_queue_watcher(f.queue, Role::Cc, f.other_user.into())?;
+                tx.delete_queue_watcher(f.queue, Role::Cc, f.other_user.into())
             })
         },
         Row {
@@ -189,8 +198,6 @@ const NOT_YET_EXERCISED: &[&str] = &[
     "ModifyCustomField",
     "SeeCustomField",
     "SetInitialCustomField",
-    "Watch",
-    "WatchAsAdminCc",
     "ModifyGroupLinks",
     "AdminCustomRoles",
     // Groups as seen by others.

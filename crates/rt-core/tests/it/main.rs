@@ -5,10 +5,13 @@
 
 mod acl_matrix;
 mod bad_input;
+mod links;
+mod merge;
 mod nodes;
 mod principals;
 mod schema;
 mod tickets;
+mod watchers;
 
 use diesel::prelude::*;
 use rt_core::db::schema as s;

@@ -1,0 +1,88 @@
+//! Ticket watchers: the Requestor, Cc and AdminCc roles of a ticket, whose
+//! members are users (by id or by email address, autocreated) or groups.
+//! The Owner role changes through [`Tx::set_owner`]; queue-level watchers
+//! through [`Tx::add_queue_watcher`].
+//!
+//! Rights, as RT: anyone with `ModifyTicket` may change any watcher; a user
+//! may add or remove themselves as Requestor or Cc with `Watch`, and as
+//! AdminCc with `WatchAsAdminCc`. Each change is an `AddWatcher` or
+//! `DelWatcher` transaction whose field is the role and whose value is the
+//! principal id.
+
+use crate::acl::Role;
+use crate::error::{Error, Result};
+use crate::ids::{PrincipalId, TicketId};
+use crate::principal::{add_member, is_direct_member, remove_member};
+use crate::rights;
+use crate::session::Tx;
+use crate::ticket::{TICKET, Ticket};
+use crate::transaction::NewTransaction;
+
+impl Tx<'_> {
+    /// Adds a watcher to a ticket role (Requestor, Cc or AdminCc).
+    pub fn add_watcher(&mut self, ticket: TicketId, role: Role, who: PrincipalId) -> Result<()> {
+        let t = self.watcher_change(ticket, role, who)?;
+        let group = self.ticket_role_group(t.id, role)?;
+        if is_direct_member(self.conn, group, who)? {
+            return Err(Error::Conflict(format!("principal {who} is already a {} of ticket {}", role.as_str(), t.id)));
+        }
+        add_member(self.conn, group, who, self.user.id, self.now)?;
+        let txn = NewTransaction {
+            object_type: TICKET,
+            object_id: t.id.0,
+            kind: "AddWatcher",
+            field: Some(role.as_str()),
+            new_value: Some(who.to_string()),
+            ..NewTransaction::default()
+        };
+        self.record_ticket(&t, txn, None).map(drop)
+    }
+
+    /// Adds a watcher given by email address (autocreating an unprivileged
+    /// user when unknown) or user name. Returns the watcher's principal.
+    pub fn add_watcher_address(&mut self, ticket: TicketId, role: Role, address: &str) -> Result<PrincipalId> {
+        let user =
+            if address.contains('@') { self.user_for_email(address)? } else { self.user_by_name(address)?.user_id() };
+        self.add_watcher(ticket, role, user.into())?;
+        Ok(user.into())
+    }
+
+    /// Removes a watcher from a ticket role.
+    pub fn delete_watcher(&mut self, ticket: TicketId, role: Role, who: PrincipalId) -> Result<()> {
+        let t = self.watcher_change(ticket, role, who)?;
+        let group = self.ticket_role_group(t.id, role)?;
+        if !remove_member(self.conn, group, who)? {
+            return Err(Error::invalid(
+                "watcher",
+                format!("principal {who} is not a {} of ticket {}", role.as_str(), t.id),
+            ));
+        }
+        let txn = NewTransaction {
+            object_type: TICKET,
+            object_id: t.id.0,
+            kind: "DelWatcher",
+            field: Some(role.as_str()),
+            old_value: Some(who.to_string()),
+            ..NewTransaction::default()
+        };
+        self.record_ticket(&t, txn, None).map(drop)
+    }
+
+    /// Checks the role and the right to change it for `who`.
+    fn watcher_change(&mut self, ticket: TicketId, role: Role, who: PrincipalId) -> Result<Ticket> {
+        if role == Role::Owner {
+            return Err(Error::invalid("role", "the owner is changed with set_owner"));
+        }
+        let t = self.load_ticket(ticket)?;
+        let object = t.acl_object();
+        if self.has_right(rights::MODIFY_TICKET, object)? {
+            return Ok(t);
+        }
+        let own_right = if role == Role::AdminCc { rights::WATCH_AS_ADMIN_CC } else { rights::WATCH };
+        if who == self.user.id.into() && self.has_right(own_right, object)? {
+            return Ok(t);
+        }
+        let right = if who == self.user.id.into() { own_right } else { rights::MODIFY_TICKET };
+        Err(Error::denied(right, object.describe()))
+    }
+}
