@@ -46,6 +46,7 @@
 #![deny(missing_docs)]
 
 pub mod acl;
+pub mod attribute;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -57,6 +58,7 @@ pub mod merge;
 pub mod password;
 pub mod principal;
 pub mod queue;
+pub mod reminder;
 pub mod rights;
 pub mod session;
 pub mod ticket;
@@ -64,6 +66,7 @@ pub mod transaction;
 pub mod watchers;
 
 pub use acl::{Ace, AclObject, Grantee, Role};
+pub use attribute::{Attribute, AttributeObject};
 pub use config::Config;
 pub use error::{Error, Result};
 pub use ids::{AttachmentId, GroupId, PrincipalId, QueueId, TicketId, TransactionId, UserId};

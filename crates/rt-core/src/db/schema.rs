@@ -247,3 +247,30 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(links, tickets);
+
+diesel::table! {
+    attributes (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        content -> Text,
+        content_type -> Text,
+        object_type -> Text,
+        object_id -> BigInt,
+        creator -> BigInt,
+        created -> Timestamp,
+        last_updated_by -> BigInt,
+        last_updated -> Timestamp,
+    }
+}
+
+diesel::table! {
+    bookmarks (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        ticket_id -> BigInt,
+        created -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(bookmarks, tickets);

@@ -9,6 +9,7 @@ mod links;
 mod merge;
 mod nodes;
 mod principals;
+mod reminders;
 mod schema;
 mod tickets;
 mod watchers;
