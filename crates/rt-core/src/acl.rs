@@ -25,7 +25,7 @@ use diesel::prelude::*;
 use crate::db::dialect;
 use crate::db::schema::{acl, acl_version, cached_group_members as cgm, groups, principals};
 use crate::error::{Error, Result};
-use crate::ids::{GroupId, PrincipalId, QueueId, TicketId, UserId};
+use crate::ids::{CustomFieldId, GroupId, PrincipalId, QueueId, TicketId, UserId};
 use crate::rights::{self, RightScope};
 use crate::session::Tx;
 
@@ -89,6 +89,8 @@ pub enum AclObject {
     },
     /// A group.
     Group(GroupId),
+    /// A custom field (rights on its values, wherever they are held).
+    CustomField(CustomFieldId),
 }
 
 impl AclObject {
@@ -98,6 +100,7 @@ impl AclObject {
             AclObject::System => ("RT::System", 1),
             AclObject::Queue(q) | AclObject::Ticket { queue: q, .. } => ("RT::Queue", q.0),
             AclObject::Group(g) => ("RT::Group", g.0),
+            AclObject::CustomField(cf) => ("RT::CustomField", cf.0),
         }
     }
 
@@ -106,6 +109,7 @@ impl AclObject {
             AclObject::System => RightScope::System,
             AclObject::Queue(_) | AclObject::Ticket { .. } => RightScope::Queue,
             AclObject::Group(_) => RightScope::Group,
+            AclObject::CustomField(_) => RightScope::CustomField,
         }
     }
 
@@ -116,6 +120,7 @@ impl AclObject {
             AclObject::Queue(q) => format!("queue {q}"),
             AclObject::Ticket { ticket, .. } => format!("ticket {ticket}"),
             AclObject::Group(g) => format!("group {g}"),
+            AclObject::CustomField(cf) => format!("custom field {cf}"),
         }
     }
 }
@@ -314,7 +319,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    fn acl_version(&mut self) -> Result<i64> {
+    pub(crate) fn acl_version(&mut self) -> Result<i64> {
         if let Some(v) = self.acl_version {
             return Ok(v);
         }

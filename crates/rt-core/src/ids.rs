@@ -67,6 +67,8 @@ typed_id! {
     TransactionId,
     /// An attachment (one MIME entity of a transaction).
     AttachmentId,
+    /// A custom field.
+    CustomFieldId,
 }
 
 impl From<UserId> for PrincipalId {

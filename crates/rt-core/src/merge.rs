@@ -5,8 +5,10 @@
 //! Merging A into B: A's `effective_id` becomes B and `is_merged` is set;
 //! tickets merged into A earlier follow to B; A's links move to B (self
 //! links and duplicates dropped); A's Requestors, Ccs and AdminCcs join B's
-//! (the owner stays B's); A's estimated, worked and remaining times are
-//! added to B's; and an `A MergedInto B` link is recorded on both tickets.
+//! (the owner stays B's); A's custom field values that B lacks are added
+//! (RT leaves them on A; we keep them with the ticket people see); A's
+//! estimated, worked and remaining times are added to B's; and an
+//! `A MergedInto B` link is recorded on both tickets.
 //! A's status, subject and other fields are left as they were.
 
 use diesel::prelude::*;
@@ -57,6 +59,7 @@ impl Tx<'_> {
                 }
             }
         }
+        self.merge_cf_values(s.id, t.id)?;
         diesel::update(tickets::table.find(t.id.0))
             .set((
                 tickets::time_estimated.eq(tickets::time_estimated + s.time_estimated),

@@ -84,6 +84,12 @@ right_consts! {
     ADMIN_GROUP_MEMBERSHIP = "AdminGroupMembership",
     MODIFY_OWN_MEMBERSHIP = "ModifyOwnMembership",
     SEE_GROUP = "SeeGroup",
+    SEE_CUSTOM_FIELD = "SeeCustomField",
+    MODIFY_CUSTOM_FIELD = "ModifyCustomField",
+    SET_INITIAL_CUSTOM_FIELD = "SetInitialCustomField",
+    ADMIN_CUSTOM_FIELD = "AdminCustomField",
+    ADMIN_CUSTOM_FIELD_VALUES = "AdminCustomFieldValues",
+    ASSIGN_CUSTOM_FIELDS = "AssignCustomFields",
 }
 
 use RightScope::{Catalog, Class, CustomField, Group, Queue, System};

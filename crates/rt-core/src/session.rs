@@ -80,6 +80,9 @@ pub(crate) struct Inner {
     pub(crate) lifecycles: Lifecycles,
     pub(crate) rights: Registry,
     pub(crate) acl_cache: AclCache,
+    /// Ticket custom fields with default values, for the `acl_version` they
+    /// were read at (see `customfield::Tx::ticket_field_defaults`).
+    pub(crate) cf_defaults: std::sync::Mutex<Option<(i64, crate::customfield::DefaultsByQueue)>>,
     pub(crate) system: SystemPrincipals,
 }
 
@@ -114,7 +117,9 @@ impl Rt {
         let lifecycles = Lifecycles::from_config(&config.lifecycles, &config.lifecycle_maps)?;
         let mut rights = Registry::default();
         lifecycles.register_rights(&mut rights);
-        Ok(Rt { inner: Arc::new(Inner { pool, config, lifecycles, rights, acl_cache: AclCache::default(), system }) })
+        let cf_defaults = std::sync::Mutex::new(None);
+        let inner = Inner { pool, config, lifecycles, rights, acl_cache: AclCache::default(), cf_defaults, system };
+        Ok(Rt { inner: Arc::new(inner) })
     }
 
     /// The configuration this database was opened with.

@@ -16,7 +16,7 @@ use crate::acl::{AclObject, Role, TICKET_ROLE};
 use crate::db::dialect::{self, IdTable};
 use crate::db::schema::tickets;
 use crate::error::{Error, Result};
-use crate::ids::{AttachmentId, GroupId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
+use crate::ids::{AttachmentId, CustomFieldId, GroupId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
 use crate::lifecycles::StatusClass;
 use crate::principal::{add_member, insert_ticket_role_groups, remove_member};
 use crate::queue::load_queue;
@@ -168,6 +168,9 @@ pub struct NewTicket {
     pub kind: Option<String>,
     /// The first message (what the requestor wrote).
     pub content: Option<MimeEntity>,
+    /// Custom field values; needs `SetInitialCustomField` (or
+    /// `ModifyCustomField`). Fields with defaults get them otherwise.
+    pub custom_fields: Vec<(CustomFieldId, Vec<String>)>,
 }
 
 /// Field changes; `None` leaves a field as it is. Each change is recorded
@@ -335,6 +338,7 @@ impl Tx<'_> {
             add_member(self.conn, owner_group, owner.into(), self.user.id, self.now)?;
             diesel::update(tickets::table.find(id)).set(tickets::owner.eq(owner.0)).execute(self.conn)?;
         }
+        self.initial_cf_values(ticket, queue_id, &new.custom_fields)?;
         self.record(
             NewTransaction {
                 object_type: TICKET,

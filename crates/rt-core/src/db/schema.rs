@@ -274,3 +274,77 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(bookmarks, tickets);
+
+diesel::table! {
+    custom_fields (id) {
+        id -> BigInt,
+        name -> Text,
+        #[sql_name = "type"]
+        type_ -> Text,
+        render_type -> Text,
+        max_values -> BigInt,
+        pattern -> Text,
+        lookup_type -> Text,
+        entry_hint -> Text,
+        validation_hint -> Text,
+        description -> Text,
+        link_value_to -> Text,
+        default_values -> Text,
+        sort_order -> BigInt,
+        unique_values -> Bool,
+        disabled -> Bool,
+        creator -> BigInt,
+        created -> Timestamp,
+        last_updated_by -> BigInt,
+        last_updated -> Timestamp,
+    }
+}
+
+diesel::table! {
+    object_custom_fields (id) {
+        id -> BigInt,
+        custom_field -> BigInt,
+        object_id -> BigInt,
+        sort_order -> BigInt,
+        creator -> BigInt,
+        created -> Timestamp,
+    }
+}
+
+diesel::table! {
+    custom_field_values (id) {
+        id -> BigInt,
+        custom_field -> BigInt,
+        name -> Text,
+        description -> Text,
+        sort_order -> BigInt,
+        category -> Text,
+        creator -> BigInt,
+        created -> Timestamp,
+    }
+}
+
+diesel::table! {
+    object_custom_field_values (id) {
+        id -> BigInt,
+        custom_field -> BigInt,
+        object_type -> Text,
+        object_id -> BigInt,
+        sort_order -> BigInt,
+        content -> Nullable<Text>,
+        large_content -> Nullable<Binary>,
+        content_type -> Text,
+        content_encoding -> Text,
+        ip_family -> Nullable<Text>,
+        ip_start -> Nullable<Text>,
+        ip_end -> Nullable<Text>,
+        disabled -> Bool,
+        creator -> BigInt,
+        created -> Timestamp,
+        last_updated_by -> BigInt,
+        last_updated -> Timestamp,
+    }
+}
+
+diesel::joinable!(object_custom_fields -> custom_fields (custom_field));
+diesel::allow_tables_to_appear_in_same_query!(custom_fields, object_custom_fields, object_custom_field_values);

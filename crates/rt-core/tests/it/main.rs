@@ -5,6 +5,7 @@
 
 mod acl_matrix;
 mod bad_input;
+mod customfields;
 mod links;
 mod merge;
 mod nodes;

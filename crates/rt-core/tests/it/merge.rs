@@ -34,7 +34,31 @@ fn merged_ticket_resolves_to_the_survivor_with_everything_combined() {
             tx.add_link(a, LinkType::RefersTo, LinkEnd::Ticket(b)) // becomes a self link: dropped
         })
         .unwrap();
+        let (os, single) = root
+            .write(|tx| {
+                let os = tx.create_custom_field(rt_core::NewCustomField::ticket("OS", rt_core::CfType::Freeform))?;
+                tx.apply_custom_field(os, None)?;
+                let mut one = rt_core::NewCustomField::ticket("Site", rt_core::CfType::Freeform);
+                one.max_values = 1;
+                let single = tx.create_custom_field(one)?;
+                tx.apply_custom_field(single, None)?;
+                tx.set_cf_values(rt_core::CfObject::Ticket(a), os, &["linux", "bsd"])?;
+                tx.set_cf_values(rt_core::CfObject::Ticket(b), os, &["linux"])?;
+                tx.set_cf_values(rt_core::CfObject::Ticket(a), single, &["Oslo"])?;
+                tx.set_cf_values(rt_core::CfObject::Ticket(b), single, &["Bergen"])?;
+                Ok((os, single))
+            })
+            .unwrap();
         root.write(|tx| tx.merge_tickets(a, b)).unwrap();
+        let cf_values = |cf| -> Vec<String> {
+            root.read(|tx| tx.cf_values(rt_core::CfObject::Ticket(b), cf))
+                .unwrap()
+                .into_iter()
+                .map(|v| v.content)
+                .collect()
+        };
+        assert_eq!(cf_values(os), ["linux", "bsd"], "A's custom field values are on B");
+        assert_eq!(cf_values(single), ["Bergen"], "a single-value field keeps B's");
 
         let opened = root.read(|tx| tx.ticket(a)).unwrap();
         assert_eq!(opened.id, b, "A's id opens B");
