@@ -7,11 +7,15 @@
 //!   ACL entries, then measures cold `has_right` checks (the node cache and
 //!   the transaction's ACL version cleared before each check).
 //!
-//! Later issues add `seed`, `mail`, `search`, `display` and `rest2`, and
+//! - `rt-bench seed --db URL --tickets N`: a fixed, realistic data set
+//!   (see `seed.rs` for the distribution).
+//!
+//! Later issues add `mail`, `search`, `display` and `rest2`, and
 //! `--url` to drive a running server (ours or RT 5).
 
 mod create;
 mod rights;
+mod seed;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -29,11 +33,14 @@ enum Command {
     Create(create::Args),
     /// Measure cold has_right checks.
     Rights(rights::Args),
+    /// Fill a database with a fixed, realistic data set.
+    Seed(seed::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Create(args) => create::run(args),
         Command::Rights(args) => rights::run(args),
+        Command::Seed(args) => seed::run(args),
     }
 }

@@ -311,6 +311,17 @@ impl<'a> Tx<'a> {
         self.now.and_utc()
     }
 
+    /// Stamps what this transaction writes from here on with `time` rather
+    /// than the current time. Only `RT_System` may (importers, seed data):
+    /// what people do always carries the real time.
+    pub fn backdate(&mut self, time: DateTime<Utc>) -> Result<()> {
+        if !self.is_system() {
+            return Err(Error::denied("RT_System", "backdated changes"));
+        }
+        self.now = time.naive_utc().trunc_subsecs(6);
+        Ok(())
+    }
+
     pub(crate) fn is_system(&self) -> bool {
         self.user.id == self.rt.system.rt_system
     }

@@ -173,6 +173,7 @@ fn bad_names_and_values() {
             let q = tx.queue_by_name("General")?.queue_id();
             tx.grant(rt_core::Grantee::Role(rt_core::Role::Cc), "SuperUser", rt_core::AclObject::Queue(q))
         });
+        refused(db, "backdated", |tx| tx.backdate(chrono::Utc::now() - chrono::Duration::days(30)));
         refused(db, "NoSuchRight", |tx| {
             tx.grant(rt_core::Grantee::Role(rt_core::Role::Cc), "NoSuchRight", rt_core::AclObject::System)
         });

@@ -1,0 +1,274 @@
+//! `rt-bench seed`: a fixed, realistic data set for every later benchmark.
+//!
+//! The same arguments always give the same data (one seeded random
+//! sequence, consumed in ticket order). The distribution:
+//!
+//! - 20 queues (`Queue 01`..`Queue 20`), 200 staff (privileged, allowed to
+//!   own tickets) and 4,800 requestors (unprivileged) across 50 domains;
+//!   30 % of tickets have a requestor at `example.org`.
+//! - Statuses: 60 % resolved, 20 % open, 5 % stalled, 10 % new,
+//!   5 % rejected; 70 % of tickets that left `new` have a staff owner.
+//! - 1-5 transactions with text content per ticket (the Create message
+//!   plus 0-4 replies or comments), in which the benchmark word appears in
+//!   1 % of them, plus the status changes that got the ticket there.
+//! - Custom field `IP` (IPAddressRange): a /24 range on every 20th ticket,
+//!   a single address on the others.
+//! - Links (RefersTo or DependsOn, to an earlier ticket) from 10 % of
+//!   tickets; RT's four role groups on every ticket.
+//! - Creation dates spread evenly over three years before the seed's fixed
+//!   end date, replies within the following days.
+//!
+//! Tickets are written through the library API as RT_System, in batches of
+//! one DB transaction each.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rt_core::{
+    AclObject, CfObject, CfType, Config, Grantee, Interface, LinkEnd, LinkType, Message, MimeEntity, NewCustomField,
+    NewQueue, NewTicket, NewUser, QueueId, Rt, TicketId, UserId,
+};
+
+use crate::stats::Rng;
+
+/// The word 1 % of the seeded messages contain, for full-text benchmarks.
+pub const BENCHMARK_WORD: &str = "quokka";
+
+const QUEUES: usize = 20;
+const STAFF: usize = 200;
+const REQUESTORS: usize = 4_800;
+const DOMAINS: usize = 50;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Database URL; a new database is best (the seed adds to what is there).
+    #[arg(long)]
+    db: String,
+    /// Tickets to create.
+    #[arg(long, default_value_t = 100_000)]
+    tickets: usize,
+    /// Tickets per DB transaction.
+    #[arg(long, default_value_t = 1_000)]
+    batch: usize,
+}
+
+const WORDS: &[&str] = &[
+    "printer", "network", "password", "mail", "server", "disk", "backup", "laptop", "vpn", "account", "invoice",
+    "license", "update", "error", "slow", "cannot", "login", "screen", "meeting", "phone", "queue", "access",
+    "request", "broken", "urgent", "please", "thanks", "again", "since", "morning", "office", "report", "firewall",
+];
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    // A big page cache: the seed touches millions of rows.
+    let config = Config { database_url: args.db.clone(), pool_size: 2, ..Config::default() };
+    let rt = Rt::open(config).context("opening the database")?;
+    let system = rt.system_session(Interface::Cli);
+    let end = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().context("end date")?;
+    let start = end - Duration::days(3 * 365);
+    let started = Instant::now();
+
+    let (queues, staff, requestors, ip_field) = system.write(|tx| {
+        if let rt_core::db::DbConnection::Sqlite(c) = tx.connection() {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("PRAGMA cache_size = -524288;")?; // 512 MiB
+        }
+        let queues: Vec<QueueId> = (1..=QUEUES)
+            .map(|i| tx.create_queue(NewQueue { name: format!("Queue {i:02}"), ..NewQueue::default() }))
+            .collect::<rt_core::Result<_>>()?;
+        tx.grant(Grantee::Group(tx.system().privileged), "OwnTicket", AclObject::System)?;
+        let staff: Vec<UserId> = (0..STAFF)
+            .map(|i| {
+                tx.create_user(NewUser {
+                    name: format!("staff{i:03}"),
+                    email: Some(format!("staff{i:03}@helpdesk.example.com")),
+                    privileged: true,
+                    ..NewUser::default()
+                })
+            })
+            .collect::<rt_core::Result<_>>()?;
+        let requestors: Vec<String> = (0..REQUESTORS)
+            .map(|i| {
+                let domain = if i % 10 < 3 {
+                    "example.org".to_string()
+                } else {
+                    format!("customer{:02}.example.net", i % DOMAINS)
+                };
+                format!("user{i:04}@{domain}")
+            })
+            .collect();
+        let ip_field = tx.create_custom_field(NewCustomField::ticket("IP", CfType::IpAddressRange))?;
+        tx.apply_custom_field(ip_field, None)?;
+        Ok((queues, staff, requestors, ip_field))
+    })?;
+    // Requestors at example.org are the first 30 % of every ten: pick one
+    // of those for 30 % of tickets, another for the rest.
+    let org: Vec<&String> = requestors.iter().filter(|r| r.ends_with("@example.org")).collect();
+    let other: Vec<&String> = requestors.iter().filter(|r| !r.ends_with("@example.org")).collect();
+
+    let mut rng = Rng::new(20_261_204);
+    let mut counts = Counts::default();
+    let mut created: Vec<TicketId> = Vec::with_capacity(args.tickets);
+    let span = (end - start).num_seconds().max(1);
+    let mut done = 0usize;
+    while done < args.tickets {
+        let n = args.batch.min(args.tickets - done);
+        system.write(|tx| {
+            for k in done..done + n {
+                let when = start + Duration::seconds(span * k as i64 / args.tickets as i64 + rng.below(3600) as i64);
+                seed_ticket(tx, &mut rng, &mut counts, &mut created, when, k, &queues, &staff, &org, &other, ip_field)?;
+            }
+            Ok(())
+        })?;
+        done += n;
+        if done.is_multiple_of(10_000) || done == args.tickets {
+            let secs = started.elapsed().as_secs_f64();
+            let rate = done as f64 / secs;
+            let eta = (args.tickets - done) as f64 / rate.max(1.0);
+            eprintln!("seeded {done}/{} tickets, {rate:.0}/s, {secs:.0}s elapsed, about {eta:.0}s to go", args.tickets);
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    counts.print(args.tickets, secs);
+    Ok(())
+}
+
+#[derive(Default)]
+struct Counts {
+    status: BTreeMap<String, usize>,
+    queue: BTreeMap<String, usize>,
+    ip_ranges: usize,
+    ip_singles: usize,
+    messages: usize,
+    with_word: usize,
+    links: usize,
+    example_org: usize,
+}
+
+impl Counts {
+    fn print(&self, tickets: usize, secs: f64) {
+        println!("{:<24} {:>10}", "tickets", tickets);
+        for (k, v) in &self.status {
+            println!("{:<24} {:>10}", format!("status {k}"), v);
+        }
+        for (k, v) in &self.queue {
+            println!("{:<24} {:>10}", k, v);
+        }
+        println!("{:<24} {:>10}", "CF.{IP} ranges", self.ip_ranges);
+        println!("{:<24} {:>10}", "CF.{IP} single addresses", self.ip_singles);
+        println!("{:<24} {:>10}", "messages", self.messages);
+        println!("{:<24} {:>10}", format!("messages with {BENCHMARK_WORD}"), self.with_word);
+        println!("{:<24} {:>10}", "links", self.links);
+        println!("{:<24} {:>10}", "requestor @example.org", self.example_org);
+        println!("{:<24} {:>10.1}", "seconds", secs);
+        let status: Vec<String> = self.status.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        println!(
+            "{{\"bench\":\"seed\",\"tickets\":{tickets},\"seconds\":{secs:.1},\"tickets_per_second\":{:.0},\"status\":{{{}}},\"ip_ranges\":{},\"ip_singles\":{},\"messages\":{},\"messages_with_word\":{},\"links\":{},\"example_org\":{}}}",
+            tickets as f64 / secs,
+            status.join(","),
+            self.ip_ranges,
+            self.ip_singles,
+            self.messages,
+            self.with_word,
+            self.links,
+            self.example_org
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn seed_ticket(
+    tx: &mut rt_core::Tx<'_>,
+    rng: &mut Rng,
+    counts: &mut Counts,
+    created: &mut Vec<TicketId>,
+    when: DateTime<Utc>,
+    k: usize,
+    queues: &[QueueId],
+    staff: &[UserId],
+    org: &[&String],
+    other: &[&String],
+    ip_field: rt_core::CustomFieldId,
+) -> rt_core::Result<()> {
+    tx.backdate(when)?;
+    let queue = queues[rng.below(queues.len() as u64) as usize];
+    let at_org = rng.below(100) < 30;
+    let requestor =
+        if at_org { org[rng.below(org.len() as u64) as usize] } else { other[rng.below(other.len() as u64) as usize] };
+    counts.example_org += usize::from(at_org);
+    let status = match rng.below(100) {
+        0..60 => "resolved",
+        60..80 => "open",
+        80..85 => "stalled",
+        85..95 => "new",
+        _ => "rejected",
+    };
+    let owner = (status != "new" && rng.below(10) < 7).then(|| staff[rng.below(staff.len() as u64) as usize]);
+    let messages = 1 + rng.below(5) as usize;
+    let subject = format!("{} {} {}", word(rng), word(rng), word(rng));
+    let id = tx.create_ticket(NewTicket {
+        queue: Some(queue),
+        subject,
+        owner,
+        requestors: vec![requestor.clone()],
+        content: Some(MimeEntity::text(&body(rng, counts))),
+        ..NewTicket::default()
+    })?;
+    for m in 1..messages {
+        tx.backdate(when + Duration::hours(m as i64 * (1 + rng.below(20) as i64)))?;
+        let message = Message::text(&body(rng, counts));
+        if rng.below(3) == 0 {
+            tx.comment(id, message)?
+        } else {
+            tx.correspond(id, message)?
+        };
+    }
+    counts.messages += messages;
+    if status != "new" {
+        tx.backdate(when + Duration::days(1 + rng.below(10) as i64))?;
+        if status == "stalled" {
+            tx.set_status(id, "open")?;
+        }
+        tx.set_status(id, status)?;
+    }
+    let ip = if k.is_multiple_of(20) {
+        counts.ip_ranges += 1;
+        format!("10.{}.{}.0/24", rng.below(256), rng.below(256))
+    } else {
+        counts.ip_singles += 1;
+        format!("192.168.{}.{}", rng.below(256), 1 + rng.below(254))
+    };
+    tx.add_cf_value(CfObject::Ticket(id), ip_field, ip.as_str())?;
+    if !created.is_empty() && rng.below(10) == 0 {
+        let other = created[rng.below(created.len() as u64) as usize];
+        let kind = if rng.below(2) == 0 { LinkType::RefersTo } else { LinkType::DependsOn };
+        // A dependency loop is refused; such a pick just makes no link.
+        if tx.add_link(id, kind, LinkEnd::Ticket(other)).is_ok() {
+            counts.links += 1;
+        }
+    }
+    created.push(id);
+    *counts.status.entry(status.to_string()).or_default() += 1;
+    *counts
+        .queue
+        .entry(format!("queue {:02}", queues.iter().position(|q| *q == queue).unwrap_or(0) + 1))
+        .or_default() += 1;
+    Ok(())
+}
+
+fn word(rng: &mut Rng) -> &'static str {
+    WORDS[rng.below(WORDS.len() as u64) as usize]
+}
+
+/// 20-60 words; 1 % of messages carry the benchmark word.
+fn body(rng: &mut Rng, counts: &mut Counts) -> String {
+    let n = 20 + rng.below(41) as usize;
+    let mut words: Vec<&str> = (0..n).map(|_| word(rng)).collect();
+    if rng.below(100) == 0 {
+        let at = rng.below(n as u64) as usize;
+        words[at] = BENCHMARK_WORD;
+        counts.with_word += 1;
+    }
+    words.join(" ")
+}
