@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use rt_core::{
-    AclObject, CfObject, CfType, CustomFieldId, Error, Grantee, GroupId, Interface, LinkEnd, LinkType, Message,
-    NewCustomField, NewQueue, NewTicket, NewUser, QueueId, QueueUpdate, Result, Role, TicketId, TicketUpdate,
+    AclObject, AttributeObject, CfObject, CfType, CustomFieldId, Error, Grantee, GroupId, Interface, LinkEnd, LinkType,
+    Message, NewCustomField, NewQueue, NewTicket, NewUser, QueueId, QueueUpdate, Result, Role, TicketId, TicketUpdate,
     TransactionId, Tx, UserId, UserProfile,
 };
 use rt_test_support::TestDb;
@@ -42,6 +42,8 @@ enum Owner {
 
 struct Fixture {
     queue: QueueId,
+    /// A second ticket of the queue, with the same requestors.
+    ticket2: TicketId,
     other_queue: QueueId,
     ticket: TicketId,
     comment: TransactionId,
@@ -120,7 +122,28 @@ fn rows() -> Vec<Row> {
         row("watch a ticket", "Watch", Queue, |tx, f, u| tx.add_watcher(f.ticket, Role::Cc, u.into())),
         row("watch as AdminCc", "WatchAsAdminCc", Queue, |tx, f, u| tx.add_watcher(f.ticket, Role::AdminCc, u.into())),
         row("add another watcher", "ModifyTicket", Queue, |tx, f, _| {
-            tx.add_watcher(f.ticket, Role::Cc, f.other_user.into())
+            tx.add_watcher(f.ticket, Role::AdminCc, f.other_user.into())
+        }),
+        row("remove a watcher", "ModifyTicket", Queue, |tx, f, _| {
+            tx.delete_watcher(f.ticket, Role::Cc, f.other_user.into())
+        }),
+        row("merge tickets", "ModifyTicket", Queue, |tx, f, _| tx.merge_tickets(f.ticket, f.ticket2)),
+        Row {
+            base: &[("CreateTicket", Queue)],
+            ..row("add a reminder", "ModifyTicket", Queue, |tx, f, _| {
+                tx.add_reminder(f.ticket, "call back", None, None).map(drop)
+            })
+        },
+        Row {
+            base: &[("ModifyTicket", Queue)],
+            ticket_role: false,
+            ..row("add a reminder (its ticket)", "CreateTicket", Queue, |tx, f, _| {
+                tx.add_reminder(f.ticket, "call back", None, None).map(drop)
+            })
+        },
+        row("bookmark a ticket", "ShowTicket", Queue, |tx, f, _| tx.set_bookmark(f.ticket, true)),
+        row("another user's attributes", "AdminUsers", System, |tx, f, _| {
+            tx.set_attribute(AttributeObject::User(f.other_user), "Pref", "x", "text/plain").map(drop)
         }),
         row("link a ticket", "ModifyTicket", Queue, |tx, f, _| {
             tx.add_link(f.ticket, LinkType::RefersTo, LinkEnd::Uri("https://example.net/kb/1".into()))
@@ -369,12 +392,19 @@ fn run_row(db: &TestDb, row: &Row) {
                     queue: Some(queue),
                     subject: "matrix".into(),
                     owner,
+                    requestors: requestors.clone(),
+                    cc: vec!["other".into()],
+                    ..NewTicket::default()
+                })?;
+                let ticket2 = tx.create_ticket(NewTicket {
+                    queue: Some(queue),
+                    subject: "matrix 2".into(),
                     requestors,
                     ..NewTicket::default()
                 })?;
                 let comment = tx.comment(ticket, Message::text("private"))?;
                 tx.grant(Grantee::User(other_user), "SeeQueue", AclObject::Queue(queue))?;
-                Ok(Fixture { queue, other_queue, ticket, comment, other_user, group, cf })
+                Ok(Fixture { queue, ticket2, other_queue, ticket, comment, other_user, group, cf })
             })
             .unwrap_or_else(|e| panic!("{ctx}: fixture: {e}"));
         let session = db.rt().session(user, Interface::Api).unwrap();
