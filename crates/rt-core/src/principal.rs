@@ -10,7 +10,9 @@
 //! a count of distinct paths per (group, member) pair: adding an edge G → M
 //! adds `paths(A, G) × paths(M, D)` to every ancestor A of G and descendant D
 //! of M; removing it subtracts the same, and pairs at zero are deleted. This
-//! is exact for any acyclic nesting, and cycles are refused.
+//! is exact for any acyclic nesting, and cycles are refused. Edges touching
+//! a disabled group are left out of the closure (and put back when it is
+//! enabled), so a disabled group passes on no rights.
 
 use diesel::prelude::*;
 
@@ -322,6 +324,29 @@ impl Tx<'_> {
         Ok(id)
     }
 
+    /// Disables or enables a user-defined group. Needs `AdminGroup` on it.
+    /// A disabled group grants nothing: neither its own rights nor those of
+    /// the groups it belongs to reach its members.
+    pub fn set_group_disabled(&mut self, group: GroupId, disabled: bool) -> Result<()> {
+        let g = self.group(group)?;
+        if g.domain != domain::USER_DEFINED {
+            return Err(Error::invalid("group", format!("{} groups cannot be disabled", g.domain)));
+        }
+        self.require(rights::ADMIN_GROUP, AclObject::Group(group))?;
+        let now_disabled: bool = principals::table.find(group.0).select(principals::disabled).get_result(self.conn)?;
+        if now_disabled == disabled {
+            return Ok(());
+        }
+        if disabled {
+            toggle_group_edges(self.conn, group, -1)?;
+            diesel::update(principals::table.find(group.0)).set(principals::disabled.eq(true)).execute(self.conn)?;
+        } else {
+            diesel::update(principals::table.find(group.0)).set(principals::disabled.eq(false)).execute(self.conn)?;
+            toggle_group_edges(self.conn, group, 1)?;
+        }
+        self.bump_acl_version()
+    }
+
     /// A group by id.
     pub fn group(&mut self, id: GroupId) -> Result<Group> {
         groups::table
@@ -606,24 +631,18 @@ pub(crate) fn add_member(
     creator: UserId,
     now: chrono::NaiveDateTime,
 ) -> Result<()> {
-    let kind: String = principals::table
+    let (kind, member_disabled): (String, bool) = principals::table
         .find(member.0)
-        .select(principals::principal_type)
+        .select((principals::principal_type, principals::disabled))
         .get_result(conn)
         .optional()?
         .ok_or_else(|| Error::not_found("principal", member))?;
-    if kind == "Group" {
+    let is_group = kind == "Group";
+    if is_group {
         if member.0 == group.0 {
             return Err(Error::invalid("member", "a group cannot contain itself"));
         }
-        let is_ancestor = cgm::table
-            .filter(cgm::group_id.eq(member.0))
-            .filter(cgm::member_id.eq(group.0))
-            .select(cgm::id)
-            .get_result::<i64>(conn)
-            .optional()?
-            .is_some();
-        if is_ancestor {
+        if reaches(conn, member.0, group.0)? {
             return Err(Error::invalid("member", "adding this group would make membership circular"));
         }
     }
@@ -635,7 +654,39 @@ pub(crate) fn add_member(
             group_members::created.eq(now),
         ))
         .execute(conn)?;
-    adjust_closure(conn, group, member, kind == "Group", 1)
+    if edge_counts(conn, group, is_group && member_disabled)? {
+        adjust_closure(conn, group, member, is_group, 1)?;
+    }
+    Ok(())
+}
+
+/// Whether group `from` contains `to` through direct memberships, disabled
+/// groups included (the closure leaves those out, cycles must not).
+fn reaches(conn: &mut DbConnection, from: i64, to: i64) -> Result<bool> {
+    let mut seen = std::collections::HashSet::from([from]);
+    let mut frontier = vec![from];
+    while !frontier.is_empty() {
+        let next: Vec<i64> = group_members::table
+            .inner_join(groups::table.on(groups::id.eq(group_members::member_id)))
+            .filter(group_members::group_id.eq_any(&frontier))
+            .select(group_members::member_id)
+            .load(conn)?;
+        if next.contains(&to) {
+            return Ok(true);
+        }
+        frontier = next.into_iter().filter(|g| seen.insert(*g)).collect();
+    }
+    Ok(false)
+}
+
+/// Whether an edge from `group` counts in the closure: edges touching a
+/// disabled group do not.
+fn edge_counts(conn: &mut DbConnection, group: GroupId, member_is_disabled_group: bool) -> Result<bool> {
+    if member_is_disabled_group {
+        return Ok(false);
+    }
+    let disabled: bool = principals::table.find(group.0).select(principals::disabled).get_result(conn)?;
+    Ok(!disabled)
 }
 
 /// Creates the four role groups of a new ticket (in the order of `members`)
@@ -717,10 +768,49 @@ pub(crate) fn remove_member(conn: &mut DbConnection, group: GroupId, member: Pri
     if removed == 0 {
         return Ok(false);
     }
-    let is_group: bool =
-        principals::table.find(member.0).select(principals::principal_type).get_result::<String>(conn)? == "Group";
-    adjust_closure(conn, group, member, is_group, -1)?;
+    let (kind, member_disabled): (String, bool) =
+        principals::table.find(member.0).select((principals::principal_type, principals::disabled)).get_result(conn)?;
+    let is_group = kind == "Group";
+    if edge_counts(conn, group, is_group && member_disabled)? {
+        adjust_closure(conn, group, member, is_group, -1)?;
+    }
     Ok(true)
+}
+
+/// Takes a group's edges out of the closure (disabling) or puts them back
+/// (enabling); the caller flips its `disabled` flag after, respectively
+/// before, so [`edge_counts`] sees the group as enabled throughout.
+fn toggle_group_edges(conn: &mut DbConnection, group: GroupId, sign: i64) -> Result<()> {
+    let parents: Vec<i64> = group_members::table
+        .inner_join(principals::table.on(principals::id.eq(group_members::group_id)))
+        .filter(group_members::member_id.eq(group.0))
+        .filter(principals::disabled.eq(false))
+        .select(group_members::group_id)
+        .load(conn)?;
+    let members: Vec<(i64, String)> = group_members::table
+        .inner_join(principals::table.on(principals::id.eq(group_members::member_id)))
+        .filter(group_members::group_id.eq(group.0))
+        .filter(principals::disabled.eq(false).or(principals::principal_type.eq("User")))
+        .select((group_members::member_id, principals::principal_type))
+        .load(conn)?;
+    let parent_edges = |conn: &mut DbConnection| -> Result<()> {
+        for p in &parents {
+            adjust_closure(conn, GroupId(*p), group.into(), true, sign)?;
+        }
+        Ok(())
+    };
+    // Disabling: cut the group off from its parents first, so that removing
+    // its members only touches the group itself; enabling: the reverse.
+    if sign < 0 {
+        parent_edges(conn)?;
+    }
+    for (m, kind) in &members {
+        adjust_closure(conn, group, PrincipalId(*m), kind == "Group", sign)?;
+    }
+    if sign > 0 {
+        parent_edges(conn)?;
+    }
+    Ok(())
 }
 
 fn adjust_closure(

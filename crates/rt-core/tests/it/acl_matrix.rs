@@ -245,6 +245,10 @@ fn rows() -> Vec<Row> {
         }),
         row("change own password", "ModifySelf", System, |tx, _, u| tx.set_password(u, Some("new password"))),
         row("create a group", "AdminGroup", System, |tx, _, u| tx.create_group(&format!("group of {u}"), "").map(drop)),
+        row("disable a group", "AdminGroup", Group, |tx, f, _| {
+            tx.set_group_disabled(f.group, true)?;
+            tx.set_group_disabled(f.group, false)
+        }),
         row("add a group member", "AdminGroupMembership", Group, |tx, f, u| tx.add_group_member(f.group, u.into())),
         row("remove a group member", "AdminGroupMembership", Group, |tx, f, _| {
             tx.remove_group_member(f.group, f.other_user.into()).map(drop)

@@ -173,3 +173,50 @@ fn nested_membership_closure() {
         assert_eq!(root.read(|tx| tx.group_members(a)).unwrap(), vec![PrincipalId::from(b), PrincipalId::from(c)]);
     });
 }
+
+/// A disabled group passes on no rights, its own or its parents'; enabling
+/// it restores exactly what its memberships give, including those changed
+/// while it was disabled; cycles through it are still refused.
+#[test]
+fn disabled_groups_grant_nothing() {
+    each_backend(|db| {
+        let root = db.root();
+        let (quinn, _) = staff(db, "quinn");
+        let (rosa, _) = staff(db, "rosa");
+        let (outer, inner) = root
+            .write(|tx| {
+                let outer = tx.create_group("Outer", "")?;
+                let inner = tx.create_group("Inner", "")?;
+                tx.add_group_member(outer, inner.into())?;
+                tx.add_group_member(inner, quinn.into())?;
+                Ok((outer, inner))
+            })
+            .unwrap();
+        let q = root.read(|tx| tx.queue_by_name("General")).unwrap().queue_id();
+        grant(db, Grantee::Group(outer), "SeeQueue", AclObject::Queue(q));
+        grant(db, Grantee::Group(inner), "ShowTicket", AclObject::Queue(q));
+        let may = |who: rt_core::UserId, right: &str| {
+            db.rt().session(who, Interface::Api).unwrap().read(|tx| tx.has_right(right, AclObject::Queue(q))).unwrap()
+        };
+        assert!(may(quinn, "SeeQueue") && may(quinn, "ShowTicket"));
+
+        root.write(|tx| tx.set_group_disabled(inner, true)).unwrap();
+        assert!(!may(quinn, "SeeQueue") && !may(quinn, "ShowTicket"));
+        // Membership changes while disabled take effect on enabling.
+        root.write(|tx| tx.add_group_member(inner, rosa.into())).unwrap();
+        assert!(!may(rosa, "ShowTicket"));
+        let cycle = root.write(|tx| tx.add_group_member(inner, outer.into()));
+        assert!(matches!(cycle, Err(Error::Validation { .. })), "{cycle:?}");
+        root.write(|tx| tx.set_group_disabled(inner, false)).unwrap();
+        assert!(may(quinn, "SeeQueue") && may(rosa, "SeeQueue") && may(rosa, "ShowTicket"));
+
+        root.write(|tx| tx.set_group_disabled(outer, true)).unwrap();
+        assert!(!may(quinn, "SeeQueue"), "the disabled parent's rights are gone");
+        assert!(may(quinn, "ShowTicket"), "the enabled group's own rights stay");
+        root.write(|tx| tx.remove_group_member(inner, quinn.into())).unwrap();
+        root.write(|tx| tx.set_group_disabled(outer, false)).unwrap();
+        assert!(!may(quinn, "SeeQueue") && may(rosa, "SeeQueue"));
+        let err = root.write(|tx| tx.set_group_disabled(db.rt().system().everyone, true)).unwrap_err();
+        assert!(err.to_string().contains("cannot be disabled"), "{err}");
+    });
+}
