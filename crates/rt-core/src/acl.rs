@@ -368,7 +368,7 @@ impl Tx<'_> {
                     AclObject::System => (SYSTEM_ROLE, 1),
                     _ => return Err(Error::invalid("grantee", "roles are granted rights on queues or globally")),
                 };
-                let group = crate::session::find_group(self.conn, domain, instance, role.as_str())?
+                let group = crate::principal::find_group(self.conn, domain, instance, role.as_str())?
                     .ok_or_else(|| Error::not_found("role group", format!("{domain} {instance} {}", role.as_str())))?;
                 (role.as_str().to_string(), PrincipalId::from(group))
             }

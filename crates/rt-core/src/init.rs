@@ -12,7 +12,8 @@ use crate::db::{DbConnection, dialect};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, QueueId, UserId};
 use crate::principal::{NewUser, UserProfile, add_member, domain, insert_group, insert_user};
-use crate::session::{SystemPrincipals, find_group, now};
+use crate::principal::{acl_equivalence_group, find_group};
+use crate::session::{SystemPrincipals, now};
 
 /// The password `root` gets at first start, as in RT. Change it.
 pub const ROOT_PASSWORD: &str = "password";
@@ -102,12 +103,11 @@ pub fn seed(conn: &mut DbConnection, config: &Config) -> Result<SystemPrincipals
         for role in Role::ALL {
             insert_group(conn, role.as_str(), "", QUEUE_ROLE, general, rt_system, t)?;
         }
-        let equiv = |conn: &mut DbConnection, user: UserId| {
-            find_group(conn, domain::ACL_EQUIVALENCE, user.0, "UserEquiv")?
-                .ok_or_else(|| Error::Database("equivalence group missing".into()))
-        };
-        let (system_equiv, root_equiv, nobody_equiv) =
-            (equiv(conn, rt_system)?, equiv(conn, root)?, equiv(conn, nobody)?);
+        let (system_equiv, root_equiv, nobody_equiv) = (
+            acl_equivalence_group(conn, rt_system)?,
+            acl_equivalence_group(conn, root)?,
+            acl_equivalence_group(conn, nobody)?,
+        );
         let grant = |conn: &mut DbConnection, group: GroupId, right: &str, object: (&str, i64)| {
             diesel::insert_into(acl::table)
                 .values((

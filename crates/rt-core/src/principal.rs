@@ -317,7 +317,7 @@ impl Tx<'_> {
     pub fn create_group(&mut self, name: &str, description: &str) -> Result<GroupId> {
         self.require(rights::ADMIN_GROUP, AclObject::System)?;
         let name = validate_name("name", name)?;
-        if crate::session::find_group(self.conn, domain::USER_DEFINED, 0, &name)?.is_some() {
+        if find_group(self.conn, domain::USER_DEFINED, 0, &name)?.is_some() {
             return Err(Error::Conflict(format!("a group named {name} already exists")));
         }
         let id = insert_group(self.conn, &name, description, domain::USER_DEFINED, 0, self.user.id, self.now)?;
@@ -359,8 +359,8 @@ impl Tx<'_> {
 
     /// A user-defined group by name (case-insensitive).
     pub fn group_by_name(&mut self, name: &str) -> Result<Group> {
-        let id = crate::session::find_group(self.conn, domain::USER_DEFINED, 0, name)?
-            .ok_or_else(|| Error::not_found("group", name))?;
+        let id =
+            find_group(self.conn, domain::USER_DEFINED, 0, name)?.ok_or_else(|| Error::not_found("group", name))?;
         self.group(id)
     }
 
@@ -608,8 +608,7 @@ pub(crate) fn insert_user(
 
 /// The ACL-equivalence group of a user.
 pub(crate) fn acl_equivalence_group(conn: &mut DbConnection, user: UserId) -> Result<GroupId> {
-    crate::session::find_group(conn, domain::ACL_EQUIVALENCE, user.0, "UserEquiv")?
-        .ok_or_else(|| Error::not_found("user", user))
+    find_group(conn, domain::ACL_EQUIVALENCE, user.0, "UserEquiv")?.ok_or_else(|| Error::not_found("user", user))
 }
 
 pub(crate) fn is_direct_member(conn: &mut DbConnection, group: GroupId, member: PrincipalId) -> Result<bool> {
@@ -846,4 +845,16 @@ fn adjust_closure(
         }
     }
     Ok(())
+}
+
+/// Looks up a group's id by domain, instance and name.
+pub(crate) fn find_group(conn: &mut DbConnection, domain: &str, instance: i64, name: &str) -> Result<Option<GroupId>> {
+    Ok(groups::table
+        .filter(groups::domain.eq(domain))
+        .filter(groups::instance.eq(instance))
+        .filter(groups::name_folded.eq(name.to_lowercase()))
+        .select(groups::id)
+        .get_result::<i64>(conn)
+        .optional()?
+        .map(GroupId))
 }

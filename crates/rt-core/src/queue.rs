@@ -276,7 +276,7 @@ impl Tx<'_> {
                 return Err(Error::denied(rights::MODIFY_QUEUE_WATCHERS, object.describe()));
             }
         }
-        crate::session::find_group(self.conn, QUEUE_ROLE, id.0, role.as_str())?
+        crate::principal::find_group(self.conn, QUEUE_ROLE, id.0, role.as_str())?
             .ok_or_else(|| Error::not_found("role group", format!("{} of queue {id}", role.as_str())))
     }
 

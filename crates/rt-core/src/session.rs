@@ -14,7 +14,7 @@ use diesel::prelude::*;
 
 use crate::acl::AclCache;
 use crate::config::Config;
-use crate::db::schema::{groups, users};
+use crate::db::schema::users;
 use crate::db::{self, DbConnection, Pool, dialect};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, UserId};
@@ -330,16 +330,4 @@ impl<'a> Tx<'a> {
 /// The current time in UTC, truncated to microseconds (what PostgreSQL keeps).
 pub(crate) fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
-}
-
-/// Looks up a group's id by domain, instance and name.
-pub(crate) fn find_group(conn: &mut DbConnection, domain: &str, instance: i64, name: &str) -> Result<Option<GroupId>> {
-    Ok(groups::table
-        .filter(groups::domain.eq(domain))
-        .filter(groups::instance.eq(instance))
-        .filter(groups::name_folded.eq(name.to_lowercase()))
-        .select(groups::id)
-        .get_result::<i64>(conn)
-        .optional()?
-        .map(GroupId))
 }

@@ -18,10 +18,11 @@ use crate::db::schema::tickets;
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, CustomFieldId, GroupId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
 use crate::lifecycles::StatusClass;
+use crate::principal::find_group;
 use crate::principal::{add_member, insert_ticket_role_groups, remove_member};
 use crate::queue::load_queue;
 use crate::rights;
-use crate::session::{Tx, find_group};
+use crate::session::Tx;
 use crate::transaction::{Attachment, Message, MimeEntity, NewTransaction, Transaction};
 
 /// RT's object type for tickets.
