@@ -1,16 +1,21 @@
 //! # rt-mail: the email gateway
 //!
-//! This crate will own everything that turns mail into ticket operations and
+//! This crate owns everything that turns mail into ticket operations and
 //! ticket events into mail:
 //!
-//! - **inbound**: MIME parsing (mailparse), subject tags (`[rtname #N]`),
-//!   the `correspond`/`comment`/`take`/`resolve` actions, autocreation of
-//!   requestors, loop and bounce detection, charset decoding, attachment
-//!   size limits;
+//! - **inbound**: MIME parsing (mailparse) into rt-core's [`MimeEntity`]
+//!   trees ([`parse`], done), then subject tags (`[rtname #N]`), the
+//!   `correspond`/`comment`/`take`/`resolve` actions, autocreation of
+//!   requestors, loop and bounce detection and attachment size limits (to
+//!   come with the email gateway issue);
 //! - **outbound**: building RFC 5322 messages and delivering them from the
-//!   durable outbox (lettre), retried with backoff.
+//!   durable outbox (lettre), retried with backoff (to come).
 //!
 //! It depends on `rt-core` for every ticket operation and rights check and
 //! must not know HTTP: the gateway endpoint lives in `rt-web`.
 //!
-//! Nothing is implemented yet; the email gateway issue fills this crate in.
+//! [`MimeEntity`]: rt_core::MimeEntity
+
+pub mod parse;
+
+pub use parse::{InboundMessage, parse_message};

@@ -1,0 +1,136 @@
+//! Inbound MIME: a raw message becomes the [`MimeEntity`] tree rt-core
+//! stores as a transaction's attachments, with the raw bytes kept beside
+//! it. Parsing never fails: what mailparse cannot make sense of is kept as
+//! a text part holding the raw message, so nothing that arrived is lost.
+//!
+//! Text parts are decoded from their charset (RFC 2045/2047/2231 handled by
+//! mailparse) to UTF-8; other parts keep their transfer-decoded bytes; each
+//! entity keeps its raw header block.
+
+use mailparse::{MailHeaderMap, ParsedMail};
+use rt_core::MimeEntity;
+
+/// A message as it arrived, and what rt-core stores of it.
+#[derive(Debug, Clone)]
+pub struct InboundMessage {
+    /// The bytes exactly as received.
+    pub raw: Vec<u8>,
+    /// The decoded MIME tree.
+    pub entity: MimeEntity,
+    /// The sender's address (`From`, else `Sender`, else `Return-Path`).
+    pub from: Option<String>,
+    /// The decoded subject.
+    pub subject: Option<String>,
+    /// The `Message-ID`.
+    pub message_id: Option<String>,
+}
+
+/// Parses a raw message.
+pub fn parse_message(raw: &[u8]) -> InboundMessage {
+    match mailparse::parse_mail(raw) {
+        Ok(mail) if has_real_header(&mail) => {
+            let headers = &mail.headers;
+            let from = ["From", "Sender", "Return-Path"].iter().find_map(|h| {
+                let header = headers.get_first_header(h)?;
+                let addrs = mailparse::addrparse_header(header).ok()?;
+                addrs.extract_single_info().map(|info| info.addr).filter(|a| a.contains('@'))
+            });
+            let subject = headers.get_first_value("Subject").map(|s| s.trim().to_string());
+            let message_id = headers.get_first_value("Message-ID").map(|s| s.trim().to_string());
+            let mut entity = convert(&mail);
+            entity.subject.clone_from(&subject);
+            entity.message_id.clone_from(&message_id);
+            InboundMessage { raw: raw.to_vec(), entity, from, subject, message_id }
+        }
+        // No header block (or none mailparse could read): the whole message
+        // is the text.
+        _ => InboundMessage {
+            raw: raw.to_vec(),
+            entity: MimeEntity {
+                content_type: "text/plain".into(),
+                body: String::from_utf8_lossy(raw).into_owned().into_bytes(),
+                ..MimeEntity::default()
+            },
+            from: None,
+            subject: None,
+            message_id: None,
+        },
+    }
+}
+
+fn has_real_header(mail: &ParsedMail<'_>) -> bool {
+    mail.headers.iter().any(|h| {
+        let key = h.get_key_ref();
+        !key.is_empty() && key.bytes().all(|b| b.is_ascii_graphic() && b != b':')
+    })
+}
+
+fn convert(part: &ParsedMail<'_>) -> MimeEntity {
+    let content_type = part.ctype.mimetype.to_ascii_lowercase();
+    let headers = String::from_utf8_lossy(part.get_headers().get_raw_bytes()).replace("\r\n", "\n");
+    let disposition = part.get_content_disposition();
+    let filename = disposition.params.get("filename").or_else(|| part.ctype.params.get("name")).cloned();
+    let (body, parts) = if content_type.starts_with("multipart/") {
+        (Vec::new(), part.subparts.iter().map(convert).collect())
+    } else if content_type.starts_with("text/") {
+        let text = part.get_body().unwrap_or_else(|_| String::from_utf8_lossy(part.raw_bytes).into_owned());
+        (text.into_bytes(), Vec::new())
+    } else {
+        (part.get_body_raw().unwrap_or_else(|_| part.raw_bytes.to_vec()), Vec::new())
+    };
+    MimeEntity { content_type, headers, filename, subject: None, message_id: None, body, parts }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_with_charsets_and_rfc2231_filename() {
+        let raw = concat!(
+            "From: =?ISO-8859-1?Q?Andr=E9?= <andre@example.org>\r\n",
+            "Subject: =?UTF-8?B?w4ljaGVjIGRlIGwnaW1wcmltYW50ZQ==?=\r\n",
+            "Message-ID: <abc@example.org>\r\n",
+            "MIME-Version: 1.0\r\n",
+            "Content-Type: multipart/mixed; boundary=\"b1\"\r\n",
+            "\r\n",
+            "--b1\r\n",
+            "Content-Type: text/plain; charset=iso-8859-1\r\n",
+            "Content-Transfer-Encoding: quoted-printable\r\n",
+            "\r\n",
+            "L'imprimante est en panne =E0 nouveau.\r\n",
+            "--b1\r\n",
+            "Content-Type: application/octet-stream\r\n",
+            "Content-Disposition: attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.bin\r\n",
+            "Content-Transfer-Encoding: base64\r\n",
+            "\r\n",
+            "AAEC/w==\r\n",
+            "--b1--\r\n",
+        );
+        let m = parse_message(raw.as_bytes());
+        assert_eq!(m.raw, raw.as_bytes());
+        assert_eq!(m.from.as_deref(), Some("andre@example.org"));
+        assert_eq!(m.subject.as_deref(), Some("Échec de l'imprimante"));
+        assert_eq!(m.message_id.as_deref(), Some("<abc@example.org>"));
+        assert_eq!(m.entity.content_type, "multipart/mixed");
+        assert_eq!(m.entity.parts.len(), 2);
+        let text = &m.entity.parts[0];
+        assert_eq!(String::from_utf8(text.body.clone()).unwrap(), "L'imprimante est en panne à nouveau.");
+        let file = &m.entity.parts[1];
+        assert_eq!(file.filename.as_deref(), Some("résumé.bin"));
+        assert_eq!(file.body, [0, 1, 2, 255]);
+        assert!(file.headers.contains("Content-Disposition: attachment"));
+    }
+
+    #[test]
+    fn malformed_mail_is_kept() {
+        let raw = b"no headers at all, just\xff bytes\n";
+        let m = parse_message(raw);
+        assert_eq!(m.raw, raw);
+        assert_eq!(m.entity.body, "no headers at all, just\u{fffd} bytes\n".as_bytes());
+        let bare_lf = b"From: a@example.org\nSubject: bare LF\n\nbody\n";
+        let m = parse_message(bare_lf);
+        assert_eq!(m.subject.as_deref(), Some("bare LF"));
+        assert_eq!(m.entity.body, b"body\n");
+    }
+}
