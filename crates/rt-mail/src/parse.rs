@@ -82,6 +82,7 @@ fn convert(part: &ParsedMail<'_>) -> MimeEntity {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
