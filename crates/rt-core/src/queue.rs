@@ -179,6 +179,12 @@ impl Tx<'_> {
         }
     }
 
+    /// The subject tags queues use instead of the rtname. No rights are
+    /// needed: the tags appear in every mail the queues send.
+    pub fn subject_tags(&mut self) -> Result<Vec<String>> {
+        Ok(queues::table.filter(queues::subject_tag.ne("")).select(queues::subject_tag).load(self.conn)?)
+    }
+
     /// Every enabled queue the current user may see, by sort order and name.
     pub fn queues(&mut self) -> Result<Vec<Queue>> {
         let all: Vec<Queue> = queues::table

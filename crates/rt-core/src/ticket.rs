@@ -361,6 +361,12 @@ impl Tx<'_> {
         Ok(ticket)
     }
 
+    /// The ticket a number stands for: itself, or the ticket it was merged
+    /// into. No right is needed; it tells only whether the number exists.
+    pub fn resolve_ticket_id(&mut self, id: TicketId) -> Result<TicketId> {
+        Ok(self.load_ticket(id)?.id)
+    }
+
     /// Changes fields, one `Set` transaction per changed field. Needs
     /// `ModifyTicket`. Values equal to the current ones are skipped.
     pub fn update_ticket(&mut self, id: TicketId, update: &TicketUpdate) -> Result<Vec<TransactionId>> {

@@ -72,12 +72,17 @@ impl MimeEntity {
 
     /// Sets (replacing) a header on this entity.
     pub fn set_header(&mut self, name: &str, value: &str) {
+        self.remove_header(name);
+        self.headers.push_str(&format!("{name}: {}\n", value.replace(['\r', '\n'], " ")));
+    }
+
+    /// Removes every occurrence of a header (with its continuation lines).
+    pub fn remove_header(&mut self, name: &str) {
         let prefix = format!("{}:", name.to_ascii_lowercase());
-        let mut kept = String::with_capacity(self.headers.len() + name.len() + value.len() + 3);
+        let mut kept = String::with_capacity(self.headers.len());
         let mut skipping = false;
         for line in self.headers.lines() {
-            let continuation = line.starts_with([' ', '\t']);
-            if !continuation {
+            if !line.starts_with([' ', '\t']) {
                 skipping = line.to_ascii_lowercase().starts_with(&prefix);
             }
             if !skipping {
@@ -85,7 +90,6 @@ impl MimeEntity {
                 kept.push('\n');
             }
         }
-        kept.push_str(&format!("{name}: {}\n", value.replace(['\r', '\n'], " ")));
         self.headers = kept;
     }
 

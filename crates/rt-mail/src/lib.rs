@@ -4,10 +4,11 @@
 //! ticket events into mail:
 //!
 //! - **inbound**: MIME parsing (mailparse) into rt-core's [`MimeEntity`]
-//!   trees ([`parse`], done), then subject tags (`[rtname #N]`), the
-//!   `correspond`/`comment`/`take`/`resolve` actions, autocreation of
-//!   requestors, loop and bounce detection and attachment size limits (to
-//!   come with the email gateway issue);
+//!   trees ([`parse`]); the gateway ([`gateway`]): subject tags
+//!   (`[rtname #N]`), the `correspond`/`comment`/`take`/`resolve` actions,
+//!   autocreation of requestors, loop and automatic-mail detection and the
+//!   sender's rights; attachment size limits and error mails to senders
+//!   come with the rest of the email gateway issue;
 //! - **outbound**: building RFC 5322 messages and delivering them from the
 //!   durable outbox (lettre), retried with backoff (to come).
 //!
@@ -16,6 +17,8 @@
 //!
 //! [`MimeEntity`]: rt_core::MimeEntity
 
+pub mod gateway;
 pub mod parse;
 
+pub use gateway::{GatewayOutcome, GatewayRequest, deliver};
 pub use parse::{InboundMessage, parse_message};
