@@ -32,8 +32,11 @@
 //!
 //! - `GET /`: a start page naming the site.
 //! - `GET /healthz`: `200 ok` when the database answers, `503` otherwise.
+//! - `POST /REST/1.0/NoAuth/mail-gateway`: mail from `rt-mailgate`
+//!   ([`gateway`]).
 
 pub mod error;
+pub mod gateway;
 mod pages;
 
 use std::net::{SocketAddr, TcpListener};
@@ -53,6 +56,7 @@ pub use error::{Error, Result};
 /// `web::Data<Rt>` (`App::app_data(web::Data::new(rt))`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::index))
+        .route("/REST/1.0/NoAuth/mail-gateway", web::post().to(gateway::mail_gateway))
         .service(web::resource("/healthz").route(web::get().to(pages::healthz)).route(web::head().to(pages::healthz)))
         .default_service(web::to(pages::not_found));
 }

@@ -1,53 +1,27 @@
 //! rt-web's integration tests: the application against a real SQLite
 //! database in a fresh temporary directory.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use actix_web::http::StatusCode;
 use actix_web::{App, test, web};
-use rt_core::{Config, Rt};
+use rt_core::Config;
+use rt_core::db::Backend;
+use rt_test_support::{TestDb, backends};
 
-/// A SQLite database in its own temporary directory, removed on drop.
-struct TestDb {
-    dir: PathBuf,
-    rt: Rt,
-}
-
-impl TestDb {
-    fn new(rtname: &str) -> TestDb {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "rt-web-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        let mut config = Config::default();
-        let url = format!("sqlite://{}", dir.join("rt.sqlite3").display());
-        config.set("database_url", &url).expect("database_url");
-        config.set("rtname", rtname).expect("rtname");
-        config.validate().expect("valid config");
-        let rt = Rt::open(config).expect("open the test database");
-        TestDb { dir, rt }
-    }
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// A SQLite test database with the given rtname.
+fn sqlite_db(rtname: &str) -> TestDb {
+    let config = Config { rtname: rtname.into(), ..Config::default() };
+    TestDb::with_config(Backend::Sqlite, config)
 }
 
 macro_rules! app {
     ($db:expr) => {
-        test::init_service(App::new().app_data(web::Data::new($db.rt.clone())).configure(rt_web::configure)).await
+        test::init_service(App::new().app_data(web::Data::new($db.rt().clone())).configure(rt_web::configure)).await
     };
 }
 
 #[actix_web::test]
 async fn start_page_names_the_site_escaped() {
-    let db = TestDb::new("help <desk> & co");
+    let db = sqlite_db("help <desk> & co");
     let app = app!(db);
     let res = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -61,7 +35,7 @@ async fn start_page_names_the_site_escaped() {
 
 #[actix_web::test]
 async fn healthz_answers_ok_when_the_database_does() {
-    let db = TestDb::new("example.com");
+    let db = sqlite_db("example.com");
     let app = app!(db);
     for req in [test::TestRequest::get(), test::TestRequest::default().method(actix_web::http::Method::HEAD)] {
         let res = test::call_service(&app, req.uri("/healthz").to_request()).await;
@@ -75,7 +49,7 @@ async fn healthz_answers_ok_when_the_database_does() {
 
 #[actix_web::test]
 async fn unknown_paths_are_404() {
-    let db = TestDb::new("example.com");
+    let db = sqlite_db("example.com");
     let app = app!(db);
     let res = test::call_service(&app, test::TestRequest::get().uri("/no/such/page").to_request()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
@@ -83,8 +57,8 @@ async fn unknown_paths_are_404() {
 
 #[actix_web::test]
 async fn listener_serves_over_tcp_and_stops_on_request() {
-    let db = TestDb::new("example.com");
-    let listener = rt_web::Listener::bind(db.rt.clone(), "127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let db = sqlite_db("example.com");
+    let listener = rt_web::Listener::bind(db.rt().clone(), "127.0.0.1:0".parse().expect("addr")).expect("bind");
     let addr = listener.local_addr().expect("bound address");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = actix_web::rt::spawn(listener.run_until(async {
@@ -105,4 +79,61 @@ fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut answer = String::new();
     socket.read_to_string(&mut answer).expect("read");
     answer
+}
+
+/// A multipart form as rt-mailgate posts it.
+fn mailgate_form(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "xYzZY";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
+        if *name == "message" {
+            body.extend_from_slice(b"; filename=\"message\"\r\nContent-Type: application/octet-stream");
+        }
+        body.extend_from_slice(b"\r\n\r\n");
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[actix_web::test]
+async fn mail_gateway_answers_as_rt_does() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let app = app!(db);
+        let post = |fields: &[(&str, &[u8])]| {
+            let (content_type, body) = mailgate_form(fields);
+            test::TestRequest::post()
+                .uri("/REST/1.0/NoAuth/mail-gateway")
+                .insert_header(("content-type", content_type))
+                .set_payload(body)
+                .to_request()
+        };
+        let mail = b"From: eve@example.net\nSubject: VPN down\n\nSince 9am.\n";
+        let cases: [(&[(&str, &[u8])], &str); 4] = [
+            (&[("queue", b"General"), ("action", b"correspond"), ("message", mail)], "ok\n"),
+            (
+                &[("queue", b"NoSuchQueue"), ("action", b"correspond"), ("message", mail)],
+                "temporary failure - operation unsuccessful\n",
+            ),
+            (
+                &[("queue", b"General"), ("action", b"comment"), ("ticket", b"1"), ("message", mail)],
+                "not ok - operation unsuccessful\n",
+            ),
+            (&[("queue", b"General"), ("action", b"correspond")], "not ok - operation unsuccessful\n"),
+        ];
+        for (fields, expected) in cases {
+            let res = test::call_service(&app, post(fields)).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            assert_eq!(
+                res.headers().get("content-type").and_then(|v| v.to_str().ok()),
+                Some("text/plain; charset=utf-8")
+            );
+            assert_eq!(test::read_body(res).await, expected.as_bytes(), "{backend:?}");
+        }
+        let subject = db.root().read(|tx| tx.ticket(rt_core::TicketId(1))).expect("created").subject;
+        assert_eq!(subject, "VPN down");
+    }
 }
