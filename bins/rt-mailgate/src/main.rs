@@ -10,10 +10,10 @@
 //! server crate (rt-core, rt-web...): it runs on mail hosts that have no
 //! database.
 //!
-//! Not implemented yet: it accepts RT's options and exits 75 so that the MTA
-//! keeps every message and retries, rather than bouncing it.
+//! The `EXTENSION` environment variable (the `+ext` of the address, as the
+//! MTA sets it) is always added to the message as `X-RT-Mail-Extension`;
+//! with `--extension queue|action|ticket` it also fills that form field.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{ArgAction, Parser, ValueEnum};
@@ -74,7 +74,7 @@ fn main() -> ExitCode {
     // RT's rt-mailgate reads its options with Perl's Getopt::Long, which
     // also takes them with one dash (`-url`); MTA configurations use both.
     let args = std::env::args_os().enumerate().map(|(i, arg)| if i == 0 { arg } else { double_dash(arg) });
-    let _cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help, --version
@@ -86,16 +86,55 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // Read the message so that the MTA's write into the pipe completes; it
-    // keeps its own copy and retries after EX_TEMPFAIL.
-    if !std::io::stdin().is_terminal() {
-        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+    let mut message = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut message) {
+        eprintln!("rt-mailgate: cannot read the message: {e}");
+        return ExitCode::from(EX_TEMPFAIL);
     }
-    eprintln!(
-        "rt-mailgate: not implemented yet in this version of RT; \
-         the message was not delivered and the mail system will retry it"
-    );
-    ExitCode::from(EX_TEMPFAIL)
+    if message.iter().all(u8::is_ascii_whitespace) {
+        println!("no message passed on STDIN");
+        return ExitCode::SUCCESS;
+    }
+    let extension = std::env::var("EXTENSION").ok().filter(|e| !e.is_empty());
+    if let Some(ext) = &extension {
+        let mut with_header = format!("X-RT-Mail-Extension: {}\n", ext.replace(['\r', '\n'], " ")).into_bytes();
+        with_header.extend_from_slice(&message);
+        message = with_header;
+    }
+    let mut delivery = rt_client::mailgate::Delivery { queue: cli.queue, action: cli.action, ticket: None };
+    match (cli.extension, extension) {
+        (Some(Extension::Queue), Some(ext)) => delivery.queue = Some(ext),
+        (Some(Extension::Action), Some(ext)) => delivery.action = ext,
+        (Some(Extension::Ticket), Some(ext)) => delivery.ticket = Some(ext),
+        _ => {}
+    }
+    let conn = rt_client::mailgate::Connection {
+        url: cli.url,
+        timeout: std::time::Duration::from_secs(cli.timeout.max(1)),
+        ca_file: cli.ca_file,
+        no_verify: cli.no_verify_ssl && !cli.verify_ssl,
+    };
+    if cli.debug {
+        eprintln!("rt-mailgate: posting {} bytes to {}", message.len(), rt_client::mailgate::endpoint(&conn.url));
+    }
+    let _ = cli.jar; // RT's mail gateway needs no session: nothing to keep.
+    match rt_client::mailgate::post_message(&conn, &delivery, &message) {
+        Ok(rt_client::mailgate::Answer::Ok) => ExitCode::SUCCESS,
+        // RT refused it for good and has told the sender: the MTA must not
+        // bounce it a second time.
+        Ok(rt_client::mailgate::Answer::NotOk(reason)) => {
+            eprintln!("rt-mailgate: RT refused the message: {reason}");
+            ExitCode::SUCCESS
+        }
+        Ok(rt_client::mailgate::Answer::Other(answer)) => {
+            eprintln!("rt-mailgate: RT could not take the message now: {answer}");
+            ExitCode::from(EX_TEMPFAIL)
+        }
+        Err(e) => {
+            eprintln!("rt-mailgate: {e}");
+            ExitCode::from(EX_TEMPFAIL)
+        }
+    }
 }
 
 /// Turns Getopt::Long's `-name` into `--name` for the long options we know.
