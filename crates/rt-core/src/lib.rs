@@ -61,6 +61,7 @@ pub mod password;
 pub mod principal;
 pub mod queue;
 pub mod reminder;
+pub mod search;
 pub mod rights;
 pub mod session;
 pub mod ticket;

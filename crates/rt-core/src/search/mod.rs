@@ -1,0 +1,25 @@
+//! Ticket search: TicketSQL.
+//!
+//! This module owns RT's ticket query language. Today it holds the parser:
+//! [`parse()`] turns a query such as
+//! `Queue = 'General' AND (Status = '__Active__' OR Requestor.EmailAddress LIKE 'example.org')`
+//! into an [`Expr`] tree of typed [`Condition`]s, [`parse_order_by`] and
+//! [`Paging`] read the sort and paging parameters that RT passes beside the
+//! query, and [`dates`] reads date values (`'2 days ago'`, `'last week'`) in
+//! the user's time zone. Later it will also own the compiler from that tree to
+//! SQL for both backends (ACL filtering, lifecycle expansion of
+//! `__Active__`, implicit `Type = 'ticket'` and merged/deleted exclusion).
+//!
+//! Semantics follow RT 5 (shared/reference/rt.md §5) except that AND binds
+//! tighter than OR; see [`parse`](mod@parse) for every decision made where RT
+//! was loose or unclear.
+
+pub mod dates;
+pub mod parse;
+
+pub use dates::{DateError, DateSpec, parse_date};
+pub use parse::{
+    CfAppliesTo, CfColumn, Condition, DateField, DatePart, Expr, Field, LinkField, NameOrId, NumberField, Op, Order,
+    OrderKey, Paging, ParseError, QueueAttribute, UserAttribute, Value, WatcherRole, allowed_ops, parse,
+    parse_order_by,
+};
