@@ -81,6 +81,9 @@ fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
     answer
 }
 
+/// Form fields: name and value.
+type Form<'a> = &'a [(&'a str, &'a [u8])];
+
 /// A multipart form as rt-mailgate posts it.
 fn mailgate_form(fields: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "xYzZY";
@@ -112,7 +115,7 @@ async fn mail_gateway_answers_as_rt_does() {
                 .to_request()
         };
         let mail = b"From: eve@example.net\nSubject: VPN down\n\nSince 9am.\n";
-        let cases: [(&[(&str, &[u8])], &str); 4] = [
+        let cases: [(Form<'_>, &str); 4] = [
             (&[("queue", b"General"), ("action", b"correspond"), ("message", mail)], "ok\n"),
             (
                 &[("queue", b"NoSuchQueue"), ("action", b"correspond"), ("message", mail)],
