@@ -169,6 +169,8 @@ pub struct NewTicket {
     pub kind: Option<String>,
     /// The first message (what the requestor wrote).
     pub content: Option<MimeEntity>,
+    /// That message exactly as it arrived (mail), kept beside the tree.
+    pub raw: Option<Vec<u8>>,
     /// Custom field values; needs `SetInitialCustomField` (or
     /// `ModifyCustomField`). Fields with defaults get them otherwise.
     pub custom_fields: Vec<(CustomFieldId, Vec<String>)>,
@@ -340,7 +342,7 @@ impl Tx<'_> {
             diesel::update(tickets::table.find(id)).set(tickets::owner.eq(owner.0)).execute(self.conn)?;
         }
         self.initial_cf_values(ticket, queue_id, &new.custom_fields)?;
-        self.record(
+        let create = self.record(
             NewTransaction {
                 object_type: TICKET,
                 object_id: id,
@@ -350,6 +352,9 @@ impl Tx<'_> {
             },
             new.content.as_ref(),
         )?;
+        if let Some(raw) = &new.raw {
+            self.store_raw(create, raw)?;
+        }
         Ok(ticket)
     }
 
@@ -635,6 +640,14 @@ impl Tx<'_> {
         Ok(txn)
     }
 
+    /// The message a transaction recorded, exactly as it arrived, when it
+    /// came by mail; rights as for [`Tx::history`].
+    pub fn raw_message(&mut self, id: TransactionId) -> Result<Option<Vec<u8>>> {
+        use crate::db::schema::raw_messages;
+        self.ticket_transaction(id)?;
+        Ok(raw_messages::table.find(id.0).select(raw_messages::content).get_result::<Vec<u8>>(self.conn).optional()?)
+    }
+
     /// The attachments (MIME entities) of a transaction, in tree order.
     pub fn transaction_attachments(&mut self, id: TransactionId) -> Result<Vec<Attachment>> {
         self.ticket_transaction(id)?;
@@ -711,7 +724,11 @@ impl Tx<'_> {
             time_taken: message.time_taken,
             ..self.ticket_txn(&t)
         };
-        self.write_ticket_txn(&t, txn, Some(&entity), Stamp { actor: self.user.id, add_time: true, told })
+        let id = self.write_ticket_txn(&t, txn, Some(&entity), Stamp { actor: self.user.id, add_time: true, told })?;
+        if let Some(raw) = &message.raw {
+            self.store_raw(id, raw)?;
+        }
+        Ok(id)
     }
 
     /// Whether the current user is a requestor of the ticket (directly or

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::dialect;
-use crate::db::schema::{attachments, events, transactions};
+use crate::db::schema::{attachments, events, raw_messages, transactions};
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, TransactionId, UserId};
 use crate::session::{Interface, Tx};
@@ -115,6 +115,8 @@ pub struct Message {
     pub bcc: Vec<String>,
     /// Minutes worked, added to the ticket's time worked.
     pub time_taken: i64,
+    /// The message exactly as it arrived (mail), kept beside the tree.
+    pub raw: Option<Vec<u8>>,
 }
 
 impl Message {
@@ -300,6 +302,15 @@ impl Tx<'_> {
             ))
             .execute(c))?;
         Ok(TransactionId(id))
+    }
+
+    /// Keeps a message exactly as it arrived, for the transaction that
+    /// recorded it.
+    pub(crate) fn store_raw(&mut self, txn: TransactionId, raw: &[u8]) -> Result<()> {
+        diesel::insert_into(raw_messages::table)
+            .values((raw_messages::transaction_id.eq(txn.0), raw_messages::content.eq(raw)))
+            .execute(self.conn)?;
+        Ok(())
     }
 
     /// Refuses content with an entity larger than the configured limit.

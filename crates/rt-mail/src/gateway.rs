@@ -13,6 +13,9 @@
 //! correspondence or comment, and take/resolve follow. Everything happens
 //! in one DB transaction.
 //!
+//! The message is stored twice: decoded, as the transaction's MIME tree, and
+//! byte for byte as it arrived (`Tx::raw_message`).
+//!
 //! Not yet: the "Permission Denied" and bounce mails to senders (they need
 //! the outbox), attachment truncation, and Cc parsing of new tickets.
 
@@ -115,6 +118,7 @@ pub fn deliver(rt: &Rt, request: &GatewayRequest<'_>) -> GatewayOutcome {
                     subject: mail.subject.clone().unwrap_or_default(),
                     requestors: vec![address.clone()],
                     content: Some(mail.entity.clone()),
+                    raw: Some(mail.raw.clone()),
                     ..NewTicket::default()
                 })?;
                 (id, true)
@@ -124,7 +128,11 @@ pub fn deliver(rt: &Rt, request: &GatewayRequest<'_>) -> GatewayOutcome {
             let done = match *action {
                 "comment" | "correspond" if !message_used => {
                     message_used = true;
-                    let message = Message { entity: Some(mail.entity.clone()), ..Message::default() };
+                    let message = Message {
+                        entity: Some(mail.entity.clone()),
+                        raw: Some(mail.raw.clone()),
+                        ..Message::default()
+                    };
                     if *action == "comment" { tx.comment(id, message) } else { tx.correspond(id, message) }.map(drop)
                 }
                 "take" => tx.take(id).map(drop),

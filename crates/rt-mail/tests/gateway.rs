@@ -43,6 +43,8 @@ fn new_mail_opens_a_ticket_and_replies_follow_it() {
         assert_eq!(history[0].interface, "Email");
         let atts = root.read(|tx| tx.transaction_attachments(history[0].id)).unwrap();
         assert_eq!(header_value(&atts[0].headers, "X-RT-Interface").as_deref(), Some("Email"));
+        let raw = root.read(|tx| tx.raw_message(history[0].id)).unwrap();
+        assert_eq!(raw.as_deref(), Some(&first[..]), "kept byte for byte, without the headers we added");
 
         // A reply tagged with the ticket, a spoofed internal header removed.
         let reply = mail(
@@ -56,6 +58,7 @@ fn new_mail_opens_a_ticket_and_replies_follow_it() {
         assert_eq!(history.last().unwrap().kind, "Correspond");
         let atts = root.read(|tx| tx.transaction_attachments(history.last().unwrap().id)).unwrap();
         assert_eq!(header_value(&atts[0].headers, "RT-Send-Cc"), None);
+        assert_eq!(root.read(|tx| tx.raw_message(history.last().unwrap().id)).unwrap().as_deref(), Some(&reply[..]));
         assert!(root.read(|tx| tx.ticket(id)).unwrap().told.is_none(), "a requestor's reply does not set Told");
 
         // A merged id in the subject reaches the surviving ticket.

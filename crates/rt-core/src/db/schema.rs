@@ -348,3 +348,10 @@ diesel::table! {
 
 diesel::joinable!(object_custom_fields -> custom_fields (custom_field));
 diesel::allow_tables_to_appear_in_same_query!(custom_fields, object_custom_fields, object_custom_field_values);
+
+diesel::table! {
+    raw_messages (transaction_id) {
+        transaction_id -> BigInt,
+        content -> Binary,
+    }
+}

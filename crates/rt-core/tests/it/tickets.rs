@@ -67,6 +67,7 @@ fn create_reply_comment_and_history() {
         assert_eq!(k, ["Create", "Correspond", "Comment"]);
         assert_eq!(history[0].time_taken, 5);
         assert_eq!(history[1].data.as_deref(), Some("No Subject"));
+        assert_eq!(root.read(|tx| tx.raw_message(history[0].id)).unwrap(), None, "no raw message from the API");
         assert!(history.iter().all(|t| t.interface == "API"));
         let created_att = root.read(|tx| tx.transaction_attachments(history[0].id)).unwrap();
         let (_, body) = root.read(|tx| tx.attachment(created_att[0].id)).unwrap();
