@@ -1,6 +1,8 @@
 //! Ticket search: TicketSQL.
 //!
-//! This module owns RT's ticket query language. Today it holds the parser:
+//! This module owns RT's ticket query language. Today it holds the parser
+//! (`parse.rs`, with the searchable fields and their operators in
+//! `fields.rs`):
 //! [`parse()`] turns a query such as
 //! `Queue = 'General' AND (Status = '__Active__' OR Requestor.EmailAddress LIKE 'example.org')`
 //! into an [`Expr`] tree of typed [`Condition`]s, [`parse_order_by`] and
@@ -15,11 +17,12 @@
 //! was loose or unclear.
 
 pub mod dates;
+pub mod fields;
 pub mod parse;
 
 pub use dates::{DateError, DateSpec, parse_date};
-pub use parse::{
-    CfAppliesTo, CfColumn, Condition, DateField, DatePart, Expr, Field, LinkField, NameOrId, NumberField, Op, Order,
-    OrderKey, Paging, ParseError, QueueAttribute, UserAttribute, Value, WatcherRole, allowed_ops, parse,
-    parse_order_by,
+pub use fields::{
+    CfAppliesTo, CfColumn, DateField, DatePart, Field, LinkField, NameOrId, NumberField, QueueAttribute, UserAttribute,
+    WatcherRole, allowed_ops,
 };
+pub use parse::{Condition, Expr, Op, Order, OrderKey, Paging, ParseError, Value, parse, parse_order_by};
