@@ -45,6 +45,12 @@ pub struct Config {
     pub public_mail: bool,
     /// Largest attachment stored, in bytes (RT's `$MaxAttachmentSize`).
     pub max_attachment_size: u64,
+    /// What the mail gateway does with a larger attachment: `truncate` it
+    /// to the limit or `drop` it (RT's `$TruncateLongAttachments` /
+    /// `$DropLongAttachments`); either way the rest of the message is kept
+    /// and the ticket records an `AttachmentTruncate` / `AttachmentDrop`
+    /// transaction.
+    pub oversized_attachments: String,
     /// Site lifecycles, by name, in addition to RT's `default`.
     pub lifecycles: BTreeMap<String, LifecycleDef>,
     /// Status maps between lifecycles, keyed `"from -> to"`.
@@ -65,6 +71,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             public_mail: true,
             max_attachment_size: 10 * 1024 * 1024,
+            oversized_attachments: "truncate".into(),
             lifecycles: BTreeMap::new(),
             lifecycle_maps: BTreeMap::new(),
         }
@@ -84,6 +91,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_TRUSTED_PROXIES", "trusted_proxies"),
     ("RT_PUBLIC_MAIL", "public_mail"),
     ("RT_MAX_ATTACHMENT_SIZE", "max_attachment_size"),
+    ("RT_OVERSIZED_ATTACHMENTS", "oversized_attachments"),
 ];
 
 impl Config {
@@ -143,6 +151,7 @@ impl Config {
             "max_attachment_size" => {
                 self.max_attachment_size = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
             }
+            "oversized_attachments" => self.oversized_attachments = value.to_string(),
             _ => return Err(bad("unknown key".into())),
         }
         Ok(())
@@ -166,6 +175,12 @@ impl Config {
         let url = &self.web_base_url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return bad("web_base_url", format!("{:?} must start with http:// or https://", self.web_base_url));
+        }
+        if !["truncate", "drop"].contains(&self.oversized_attachments.as_str()) {
+            return bad(
+                "oversized_attachments",
+                format!("{:?} is not \"truncate\" or \"drop\"", self.oversized_attachments),
+            );
         }
         for proxy in &self.trusted_proxies {
             if parse_cidr(proxy).is_none() {

@@ -136,3 +136,42 @@ fn queue_tags_and_staff_actions() {
         assert!(t.told.is_some(), "staff correspondence sets Told");
     }
 }
+
+#[test]
+fn oversized_attachments_are_truncated_or_dropped_and_recorded() {
+    for backend in backends() {
+        for policy in ["truncate", "drop"] {
+            let config = rt_core::Config {
+                max_attachment_size: 1024,
+                oversized_attachments: policy.into(),
+                ..rt_core::Config::default()
+            };
+            let db = TestDb::with_config(backend, config);
+            let big = "A".repeat(2000);
+            let message = format!(
+                "From: fay@example.net\nSubject: logs\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n\
+                 --b\nContent-Type: text/plain\n\nsee attached\n\
+                 --b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"big.log\"\n\n{big}\n--b--\n"
+            );
+            let id = ok(send(&db, "General", "correspond", None, message.as_bytes()));
+            let root = db.root();
+            let history = root.read(|tx| tx.history(id)).unwrap();
+            let note = history.iter().find(|t| t.kind.starts_with("Attachment")).expect("a truncate/drop record");
+            let kind = if policy == "drop" { "AttachmentDrop" } else { "AttachmentTruncate" };
+            assert_eq!(note.kind, kind);
+            assert_eq!(note.data.as_deref(), Some("big.log"));
+            assert_eq!((note.old_value.as_deref(), note.new_value.as_deref()), (Some("2000"), Some("1024")));
+            let atts = root.read(|tx| tx.transaction_attachments(history[0].id)).unwrap();
+            let file = atts.iter().find(|a| a.filename.as_deref().is_some_and(|f| f.starts_with("big.log"))).unwrap();
+            if policy == "drop" {
+                assert_eq!(file.filename.as_deref(), Some("big.log.txt"));
+                assert_eq!(file.content_type, "text/plain");
+            } else {
+                assert_eq!(file.size, 1024);
+            }
+            let text = atts.iter().find(|a| a.content_type == "text/plain" && a.filename.is_none()).unwrap();
+            let (_, body) = root.read(|tx| tx.attachment(text.id)).unwrap();
+            assert_eq!(body, b"see attached", "the rest of the message is kept");
+        }
+    }
+}
