@@ -280,6 +280,15 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_is_valid_and_shows_the_defaults() {
+        let text = include_str!("../../../rt-server.example.toml");
+        let example = Config::from_toml(text).expect("valid example");
+        example.validate().expect("valid example");
+        let defaults = Config::default();
+        assert_eq!(format!("{example:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
     fn trusted_proxies_match_by_network() {
         let c = Config::from_toml("trusted_proxies = ['10.1.0.0/16', '::1']").expect("valid");
         assert!(c.is_trusted_proxy("10.1.200.3".parse().expect("ip")));
