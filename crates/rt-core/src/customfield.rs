@@ -422,18 +422,21 @@ impl Tx<'_> {
     /// The fields that apply to an object, in sort order.
     pub fn custom_fields_for(&mut self, object: CfObject) -> Result<Vec<CustomField>> {
         let (lookup, queue) = self.cf_scope(object)?;
-        let ids: Vec<i64> = object_custom_fields::table
+        // One query: the fields with their settings, not one lookup each.
+        let rows: Vec<FieldRow> = object_custom_fields::table
             .inner_join(custom_fields::table)
             .filter(custom_fields::lookup_type.eq(lookup.as_str()))
             .filter(custom_fields::disabled.eq(false))
             .filter(object_custom_fields::object_id.eq(0).or(object_custom_fields::object_id.eq(queue.unwrap_or(0))))
             .order((object_custom_fields::sort_order, custom_fields::sort_order, custom_fields::id))
-            .select(custom_fields::id)
+            .select(field_columns())
             .load(self.conn)?;
-        let mut fields = Vec::new();
-        for id in ids.into_iter().map(CustomFieldId) {
-            if !fields.iter().any(|f: &CustomField| f.id == id) {
-                fields.push(self.custom_field(id)?);
+        let mut fields: Vec<CustomField> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let f = field(row)?;
+            // A field applied both globally and to the queue is listed once.
+            if !fields.iter().any(|known| known.id == f.id) {
+                fields.push(f);
             }
         }
         Ok(fields)

@@ -309,7 +309,12 @@ impl Tx<'_> {
     /// The lifecycle of a queue.
     pub fn queue_lifecycle(&mut self, id: QueueId) -> Result<&Lifecycle> {
         let name = load_queue(self.conn, id)?.lifecycle;
-        self.rt.lifecycles.get(&name).ok_or_else(|| Error::invalid("lifecycle", format!("unknown lifecycle {name}")))
+        self.lifecycle_named(&name)
+    }
+
+    /// A lifecycle by the name a queue stores.
+    pub(crate) fn lifecycle_named(&self, name: &str) -> Result<&Lifecycle> {
+        self.rt.lifecycles.get(name).ok_or_else(|| Error::invalid("lifecycle", format!("unknown lifecycle {name}")))
     }
 
     fn queue_row_by_name(&mut self, name: &str) -> Result<Option<Queue>> {

@@ -240,11 +240,7 @@ impl Tx<'_> {
             return Err(Error::denied(rights::CREATE_TICKET, format!("queue {} (disabled)", queue.name)));
         }
         self.require(rights::CREATE_TICKET, AclObject::Queue(queue_id))?;
-        let lifecycle = self
-            .rt
-            .lifecycles
-            .get(&queue.lifecycle)
-            .ok_or_else(|| Error::invalid("lifecycle", format!("unknown lifecycle {}", queue.lifecycle)))?;
+        let lifecycle = self.lifecycle_named(&queue.lifecycle)?;
         let status = match &new.status {
             Some(s) => s.trim().to_lowercase(),
             None => lifecycle.on_create().to_string(),
