@@ -10,11 +10,15 @@
 //! - `rt-bench seed --db URL --tickets N`: a fixed, realistic data set
 //!   (see `seed.rs` for the distribution).
 //!
-//! Later issues add `mail`, `search`, `display` and `rest2`, and
+//! - `rt-bench search --db URL`: TicketSQL latency on a seeded database
+//!   (see `search.rs`).
+//!
+//! Later issues add `mail`, `display` and `rest2`, and
 //! `--url` to drive a running server (ours or RT 5).
 
 mod create;
 mod rights;
+mod search;
 mod seed;
 mod stats;
 
@@ -35,6 +39,8 @@ enum Command {
     Rights(rights::Args),
     /// Fill a database with a fixed, realistic data set.
     Seed(seed::Args),
+    /// TicketSQL latency on a seeded database.
+    Search(search::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,5 +48,6 @@ fn main() -> anyhow::Result<()> {
         Command::Create(args) => create::run(args),
         Command::Rights(args) => rights::run(args),
         Command::Seed(args) => seed::run(args),
+        Command::Search(args) => search::run(args),
     }
 }

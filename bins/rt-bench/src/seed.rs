@@ -1,11 +1,11 @@
 //! `rt-bench seed`: a fixed, realistic data set for every later benchmark.
 //!
-//! The same arguments always give the same data (one seeded random
-//! sequence, consumed in ticket order). The distribution:
+//! The same arguments always give the same data. The distribution:
 //!
 //! - 20 queues (`Queue 01`..`Queue 20`), 200 staff (privileged, allowed to
 //!   own tickets) and 4,800 requestors (unprivileged) across 50 domains;
-//!   30 % of tickets have a requestor at `example.org`.
+//!   30 % of tickets have a requestor at `example.org`; 1 % have a staff
+//!   member as requestor instead.
 //! - Statuses: 60 % resolved, 20 % open, 5 % stalled, 10 % new,
 //!   5 % rejected; 70 % of tickets that left `new` have a staff owner.
 //! - 1-5 transactions with text content per ticket (the Create message
@@ -13,15 +13,20 @@
 //!   1 % of them, plus the status changes that got the ticket there.
 //! - Custom field `IP` (IPAddressRange): a /24 range on every 20th ticket,
 //!   a single address on the others.
-//! - Links (RefersTo or DependsOn, to an earlier ticket) from 10 % of
-//!   tickets; RT's four role groups on every ticket.
+//! - Links (RefersTo or DependsOn, to an earlier ticket of the same
+//!   batch) from 10 % of tickets; RT's four role groups on every ticket.
 //! - Creation dates spread evenly over three years before the seed's fixed
 //!   end date, replies within the following days.
 //!
 //! Tickets are written through the library API as RT_System, in batches of
-//! one DB transaction each.
+//! one DB transaction each, by `--writers` threads. Each batch draws from
+//! its own random sequence, so the data is the same whatever the number of
+//! writers; only the order of ids between batches may differ when there
+//! are several.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
@@ -52,6 +57,10 @@ pub struct Args {
     /// Tickets per DB transaction.
     #[arg(long, default_value_t = 1_000)]
     batch: usize,
+    /// Concurrent writers, each taking whole batches (PostgreSQL gains from
+    /// several; SQLite has one writer at a time anyway).
+    #[arg(long, default_value_t = 1)]
+    writers: usize,
 }
 
 const WORDS: &[&str] = &[
@@ -61,8 +70,8 @@ const WORDS: &[&str] = &[
 ];
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    // A big page cache: the seed touches millions of rows.
-    let config = Config { database_url: args.db.clone(), pool_size: 2, ..Config::default() };
+    let writers = args.writers.clamp(1, 64);
+    let config = Config { database_url: args.db.clone(), pool_size: writers as u32 + 1, ..Config::default() };
     let rt = Rt::open(config).context("opening the database")?;
     let system = rt.system_session(Interface::Cli);
     let end = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().context("end date")?;
@@ -72,6 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (queues, staff, requestors, ip_field) = system.write(|tx| {
         if let rt_core::db::DbConnection::Sqlite(c) = tx.connection() {
             use diesel::connection::SimpleConnection;
+            // A big page cache: the seed touches millions of rows.
             c.batch_execute("PRAGMA cache_size = -524288;")?; // 512 MiB
         }
         let queues: Vec<QueueId> = (1..=QUEUES)
@@ -98,6 +108,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 format!("user{i:04}@{domain}")
             })
             .collect();
+        // Created here rather than on first use, so concurrent writers never
+        // race to create the same user.
+        for email in &requestors {
+            tx.user_for_email(email)?;
+        }
         let ip_field = tx.create_custom_field(NewCustomField::ticket("IP", CfType::IpAddressRange))?;
         tx.apply_custom_field(ip_field, None)?;
         Ok((queues, staff, requestors, ip_field))
@@ -107,31 +122,84 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let org: Vec<&String> = requestors.iter().filter(|r| r.ends_with("@example.org")).collect();
     let other: Vec<&String> = requestors.iter().filter(|r| !r.ends_with("@example.org")).collect();
 
-    let mut rng = Rng::new(20_261_204);
-    let mut counts = Counts::default();
-    let mut created: Vec<TicketId> = Vec::with_capacity(args.tickets);
     let span = (end - start).num_seconds().max(1);
-    let mut done = 0usize;
-    while done < args.tickets {
-        let n = args.batch.min(args.tickets - done);
-        system.write(|tx| {
-            for k in done..done + n {
-                let when = start + Duration::seconds(span * k as i64 / args.tickets as i64 + rng.below(3600) as i64);
-                seed_ticket(tx, &mut rng, &mut counts, &mut created, when, k, &queues, &staff, &org, &other, ip_field)?;
-            }
-            Ok(())
-        })?;
-        done += n;
-        if done.is_multiple_of(10_000) || done == args.tickets {
-            let secs = started.elapsed().as_secs_f64();
-            let rate = done as f64 / secs;
-            let eta = (args.tickets - done) as f64 / rate.max(1.0);
-            eprintln!("seeded {done}/{} tickets, {rate:.0}/s, {secs:.0}s elapsed, about {eta:.0}s to go", args.tickets);
+    let batches = args.tickets.div_ceil(args.batch.max(1));
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let totals = Mutex::new(Counts::default());
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let workers: Vec<_> = (0..writers)
+            .map(|_| {
+                let session = rt.system_session(Interface::Cli);
+                let (next, done, totals, queues, staff, org, other) =
+                    (&next, &done, &totals, &queues, &staff, &org, &other);
+                scope.spawn(move || -> anyhow::Result<()> {
+                    loop {
+                        let b = next.fetch_add(1, Ordering::Relaxed);
+                        if b >= batches {
+                            return Ok(());
+                        }
+                        let range = b * args.batch..((b + 1) * args.batch).min(args.tickets);
+                        let n = range.len();
+                        // Each batch has its own random sequence, so the data
+                        // does not depend on which writer took it.
+                        let mut rng = Rng::new(20_261_204 ^ (b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                        let mut counts = Counts::default();
+                        session.write(|tx| {
+                            big_cache(tx)?;
+                            let mut created = Vec::with_capacity(n);
+                            for k in range.clone() {
+                                let when = start
+                                    + Duration::seconds(span * k as i64 / args.tickets as i64 + rng.below(3600) as i64);
+                                let plan = Plan { when, k, queues, staff, org, other, ip_field };
+                                seed_ticket(tx, &mut rng, &mut counts, &mut created, &plan)?;
+                            }
+                            Ok(())
+                        })?;
+                        totals.lock().map_err(|_| anyhow::anyhow!("seed counts"))?.add(counts);
+                        let total = done.fetch_add(n, Ordering::Relaxed) + n;
+                        if total % 10_000 < n || total == args.tickets {
+                            let secs = started.elapsed().as_secs_f64();
+                            let rate = total as f64 / secs;
+                            let eta = (args.tickets - total) as f64 / rate.max(1.0);
+                            eprintln!(
+                                "seeded {total}/{} tickets, {rate:.0}/s, {secs:.0}s elapsed, about {eta:.0}s to go",
+                                args.tickets
+                            );
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().map_err(|_| anyhow::anyhow!("a seed writer panicked"))??;
         }
-    }
+        Ok(())
+    })?;
     let secs = started.elapsed().as_secs_f64();
-    counts.print(args.tickets, secs);
+    totals.into_inner().map_err(|_| anyhow::anyhow!("seed counts"))?.print(args.tickets, secs);
     Ok(())
+}
+
+/// A big SQLite page cache on the writer's connection: the seed touches
+/// millions of rows.
+fn big_cache(tx: &mut rt_core::Tx<'_>) -> rt_core::Result<()> {
+    if let rt_core::db::DbConnection::Sqlite(c) = tx.connection() {
+        use diesel::connection::SimpleConnection;
+        c.batch_execute("PRAGMA cache_size = -262144;")?; // 256 MiB
+    }
+    Ok(())
+}
+
+/// What every ticket of a batch shares.
+struct Plan<'a> {
+    when: DateTime<Utc>,
+    k: usize,
+    queues: &'a [QueueId],
+    staff: &'a [UserId],
+    org: &'a [&'a String],
+    other: &'a [&'a String],
+    ip_field: rt_core::CustomFieldId,
 }
 
 #[derive(Default)]
@@ -147,6 +215,21 @@ struct Counts {
 }
 
 impl Counts {
+    fn add(&mut self, other: Counts) {
+        for (k, v) in other.status {
+            *self.status.entry(k).or_default() += v;
+        }
+        for (k, v) in other.queue {
+            *self.queue.entry(k).or_default() += v;
+        }
+        self.ip_ranges += other.ip_ranges;
+        self.ip_singles += other.ip_singles;
+        self.messages += other.messages;
+        self.with_word += other.with_word;
+        self.links += other.links;
+        self.example_org += other.example_org;
+    }
+
     fn print(&self, tickets: usize, secs: f64) {
         println!("{:<24} {:>10}", "tickets", tickets);
         for (k, v) in &self.status {
@@ -183,19 +266,20 @@ fn seed_ticket(
     rng: &mut Rng,
     counts: &mut Counts,
     created: &mut Vec<TicketId>,
-    when: DateTime<Utc>,
-    k: usize,
-    queues: &[QueueId],
-    staff: &[UserId],
-    org: &[&String],
-    other: &[&String],
-    ip_field: rt_core::CustomFieldId,
+    plan: &Plan<'_>,
 ) -> rt_core::Result<()> {
+    let Plan { when, k, queues, staff, org, other, ip_field } = *plan;
     tx.backdate(when)?;
     let queue = queues[rng.below(queues.len() as u64) as usize];
     let at_org = rng.below(100) < 30;
-    let requestor =
-        if at_org { org[rng.below(org.len() as u64) as usize] } else { other[rng.below(other.len() as u64) as usize] };
+    let requestor = if rng.below(100) == 0 {
+        // Staff file tickets too (the search benchmark's user sees those).
+        format!("staff{:03}@helpdesk.example.com", rng.below(STAFF as u64))
+    } else if at_org {
+        org[rng.below(org.len() as u64) as usize].clone()
+    } else {
+        other[rng.below(other.len() as u64) as usize].clone()
+    };
     counts.example_org += usize::from(at_org);
     let status = match rng.below(100) {
         0..60 => "resolved",
@@ -211,7 +295,7 @@ fn seed_ticket(
         queue: Some(queue),
         subject,
         owner,
-        requestors: vec![requestor.clone()],
+        requestors: vec![requestor],
         content: Some(MimeEntity::text(&body(rng, counts))),
         ..NewTicket::default()
     })?;

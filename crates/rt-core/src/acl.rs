@@ -30,7 +30,7 @@ use crate::rights::{self, RightScope};
 use crate::session::Tx;
 
 /// The roles rights can be granted to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     /// The ticket's owner.
     Owner,

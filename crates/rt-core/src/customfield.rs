@@ -280,7 +280,7 @@ struct Stored {
     content: Option<String>,
     large: Option<Vec<u8>>,
     content_type: String,
-    ip: Option<(String, String, String)>,
+    ip: Option<IpRange>,
 }
 
 /// Ticket fields with defaults and the queue each applies to (0: all).
@@ -615,10 +615,13 @@ impl Tx<'_> {
         record: bool,
     ) -> Result<()> {
         let (object_type, object_id) = object_key(object);
-        let (family, start, end) = match v.ip {
-            Some((f, s, e)) => (Some(f), Some(s), Some(e)),
+        let (family, start, end) = match &v.ip {
+            Some(range) => (Some(range.family().as_str()), Some(range.start_hex()), Some(range.end_hex())),
             None => (None, None, None),
         };
+        if let Some(range) = &v.ip {
+            self.widen_ip_span(cf.id, range)?;
+        }
         let id: i64 = diesel::insert_into(ocfv::table)
             .values((
                 (
@@ -647,6 +650,39 @@ impl Tx<'_> {
         }
         let shown = v.content.clone().or_else(|| v.large.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()));
         self.record_cf_change(object, cf, replaced.as_ref(), Some((id, shown.unwrap_or_default())))
+    }
+
+    /// Keeps `custom_field_ip_spans` at least as wide as `range`, which IP
+    /// searches rely on to bound their index scans (see `search`).
+    fn widen_ip_span(&mut self, cf: CustomFieldId, range: &IpRange) -> Result<()> {
+        use crate::db::schema::custom_field_ip_spans as spans;
+        let (family, span) = (range.family().as_str(), range.span_hex());
+        // Read first: once a field's span is reached no write (and, on
+        // PostgreSQL, no row lock shared by every writer) is needed.
+        let current: Option<String> = spans::table
+            .filter(spans::custom_field.eq(cf.0))
+            .filter(spans::ip_family.eq(family))
+            .select(spans::max_span)
+            .get_result(self.conn)
+            .optional()?;
+        if current.is_some_and(|c| c >= span) {
+            return Ok(());
+        }
+        // Insert, or wait for a concurrent insert of the same key; then
+        // widen. Spans never narrow, so a stale span is only a wider scan.
+        let insert = diesel::insert_into(spans::table)
+            .values((spans::custom_field.eq(cf.0), spans::ip_family.eq(family), spans::max_span.eq(&span)))
+            .on_conflict_do_nothing();
+        crate::db::dialect::with_inner!(&mut *self.conn, c => insert.execute(c))?;
+        diesel::update(
+            spans::table
+                .filter(spans::custom_field.eq(cf.0))
+                .filter(spans::ip_family.eq(family))
+                .filter(spans::max_span.lt(&span)),
+        )
+        .set(spans::max_span.eq(&span))
+        .execute(self.conn)?;
+        Ok(())
     }
 
     fn disable_value(&mut self, object: CfObject, cf: &CustomField, old: &CfValue) -> Result<()> {
@@ -771,7 +807,7 @@ impl Tx<'_> {
                 let range =
                     if cf.kind == CfType::IpAddress { IpRange::parse_single(&text) } else { IpRange::parse(&text) };
                 let range = range.map_err(|e| Error::invalid(&cf.name, e.to_string()))?;
-                ip = Some((range.family().as_str().to_string(), range.start_hex(), range.end_hex()));
+                ip = Some(range);
                 range.to_string()
             }
             _ => text,

@@ -297,6 +297,12 @@ impl IpRange {
         to_hex(self.family, self.end)
     }
 
+    /// The range's width less one (`end - start`) as 32 lower-case hex
+    /// digits whatever the family, so that spans compare as strings.
+    pub fn span_hex(&self) -> String {
+        format!("{:032x}", self.end - self.start)
+    }
+
     /// Whether every address of `other` is in this range. Always false
     /// across families.
     pub fn contains(&self, other: &IpRange) -> bool {

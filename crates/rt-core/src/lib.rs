@@ -62,6 +62,7 @@ pub mod principal;
 pub mod queue;
 pub mod reminder;
 pub mod rights;
+pub mod saved_search;
 pub mod search;
 pub mod session;
 pub mod ticket;
@@ -77,6 +78,8 @@ pub use ids::{AttachmentId, CustomFieldId, GroupId, PrincipalId, QueueId, Ticket
 pub use link::{Link, LinkEnd, LinkType};
 pub use principal::{Group, NewUser, User, UserProfile};
 pub use queue::{NewQueue, Queue, QueueUpdate};
+pub use saved_search::{NewSavedSearch, SavedSearch, SavedSearchId, SavedSearchUpdate, SearchOwner};
+pub use search::{SearchPage, TicketQuery, Total};
 pub use session::{CurrentUser, Interface, Rt, Session, SystemPrincipals, Tx};
 pub use ticket::{NewTicket, OwnerChange, Ticket, TicketUpdate};
 pub use transaction::{Attachment, Message, MimeEntity, Transaction};

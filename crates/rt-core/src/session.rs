@@ -290,6 +290,14 @@ impl<'a> Tx<'a> {
         &self.rt.config
     }
 
+    /// Which backend this transaction runs on.
+    pub fn backend(&self) -> db::Backend {
+        match self.conn {
+            DbConnection::Sqlite(_) => db::Backend::Sqlite,
+            DbConnection::Pg(_) => db::Backend::Postgres,
+        }
+    }
+
     /// The site's lifecycles.
     pub fn lifecycles(&self) -> &Lifecycles {
         &self.rt.lifecycles

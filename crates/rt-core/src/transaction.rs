@@ -13,6 +13,7 @@ use crate::db::dialect;
 use crate::db::schema::{attachments, events, raw_messages, transactions};
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, TransactionId, UserId};
+use crate::search::fulltext;
 use crate::session::{Interface, Tx};
 
 /// One MIME entity of a message: a leaf with content, or a multipart
@@ -290,7 +291,8 @@ impl Tx<'_> {
             .returning(transactions::id)
             .get_result(c))?;
         if let Some(entity) = content {
-            self.insert_entity(id, None, entity, creator)?;
+            let ticket = (txn.object_type == "RT::Ticket").then_some(txn.object_id);
+            self.insert_entity(id, None, entity, creator, ticket)?;
         }
         dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(events::table)
             .values((
@@ -328,7 +330,16 @@ impl Tx<'_> {
         })
     }
 
-    fn insert_entity(&mut self, txn: i64, parent: Option<i64>, e: &MimeEntity, creator: UserId) -> Result<()> {
+    /// Stores an entity and its parts; text parts of a ticket's
+    /// transaction also go into the full-text index.
+    fn insert_entity(
+        &mut self,
+        txn: i64,
+        parent: Option<i64>,
+        e: &MimeEntity,
+        creator: UserId,
+        ticket: Option<i64>,
+    ) -> Result<()> {
         let is_container = e.content_type.starts_with("multipart/");
         let content = (!is_container || !e.body.is_empty()).then_some(e.body.as_slice());
         let id: i64 = dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(attachments::table)
@@ -347,8 +358,11 @@ impl Tx<'_> {
             ))
             .returning(attachments::id)
             .get_result(c))?;
+        if let (Some(ticket), Some(body)) = (ticket, content) {
+            fulltext::index_attachment(self.conn, id, ticket, &e.content_type, body)?;
+        }
         for part in &e.parts {
-            self.insert_entity(txn, Some(id), part, creator)?;
+            self.insert_entity(txn, Some(id), part, creator, ticket)?;
         }
         Ok(())
     }

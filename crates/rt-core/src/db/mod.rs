@@ -117,13 +117,32 @@ impl diesel::r2d2::ManageConnection for Manager {
 /// file, set once by [`connect`].
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 4000;";
 
+diesel::define_sql_function! {
+    /// Unicode lower case, character by character: how TicketSQL compares
+    /// text case-insensitively. PostgreSQL defines it in SQL (`lower`).
+    fn rt_fold(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// Lower-cases text the way `rt_fold` does in SQL on both backends:
+/// Unicode's simple (one character to one character) mapping, as
+/// PostgreSQL's `lower` applies it (`İ` becomes `i`, `Σ` always `σ`).
+pub fn fold(text: &str) -> String {
+    text.chars().map(|c| c.to_lowercase().next().unwrap_or(c)).collect()
+}
+
+/// The pragmas and SQL functions every SQLite connection needs.
+fn prepare_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
+    c.batch_execute(SQLITE_PRAGMAS)?;
+    rt_fold_utils::register_impl(c, |text: Option<String>| text.map(|t| fold(&t)))
+}
+
 #[derive(Debug, Clone, Copy)]
 struct SqlitePragmas;
 
 impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> std::result::Result<(), diesel::r2d2::Error> {
         if let DbConnection::Sqlite(c) = conn {
-            c.batch_execute(SQLITE_PRAGMAS).map_err(diesel::r2d2::Error::QueryError)?;
+            prepare_sqlite(c).map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
     }
@@ -142,7 +161,7 @@ pub fn connect(url: &str) -> Result<DbConnection> {
                 std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
             }
             let mut c = diesel::SqliteConnection::establish(path).map_err(|e| fail(&e))?;
-            c.batch_execute(SQLITE_PRAGMAS).map_err(|e| fail(&e))?;
+            prepare_sqlite(&mut c).map_err(|e| fail(&e))?;
             c.batch_execute("PRAGMA journal_mode = WAL;").map_err(|e| fail(&e))?;
             Ok(DbConnection::Sqlite(c))
         }

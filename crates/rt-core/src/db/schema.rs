@@ -355,3 +355,11 @@ diesel::table! {
         content -> Binary,
     }
 }
+
+diesel::table! {
+    custom_field_ip_spans (custom_field, ip_family) {
+        custom_field -> BigInt,
+        ip_family -> Text,
+        max_span -> Text,
+    }
+}

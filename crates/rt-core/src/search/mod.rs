@@ -16,13 +16,22 @@
 //! tighter than OR; see [`parse`](mod@parse) for every decision made where RT
 //! was loose or unclear.
 
+mod compile;
 pub mod dates;
 pub mod fields;
+pub mod format;
+pub mod fulltext;
 pub mod parse;
+mod run;
 
 pub use dates::{DateError, DateSpec, parse_date};
 pub use fields::{
     CfAppliesTo, CfColumn, DateField, DatePart, Field, LinkField, NameOrId, NumberField, QueueAttribute, UserAttribute,
     WatcherRole, allowed_ops,
 };
+pub use format::{
+    Align, Column, DEFAULT_FORMAT, DEFAULT_SELFSERVICE_FORMAT, FieldKind, FieldValue, Format, FormatError, FormatField,
+    Part, parse_format,
+};
 pub use parse::{Condition, Expr, Op, Order, OrderKey, Paging, ParseError, Value, parse, parse_order_by};
+pub use run::{DEFAULT_COUNT_LIMIT, SearchPage, TicketQuery, Total};

@@ -666,7 +666,9 @@ pub fn parse_order_by(orderby: &str, order: &str) -> Result<Vec<Order>, ParseErr
                 }
             }
         };
-        let quoted = name.len() >= 2 && (name.starts_with('\'') || name.starts_with('"'));
+        // Both ends the same ASCII quote, so slicing them off is on char boundaries.
+        let quoted = name.len() >= 2
+            && ((name.starts_with('\'') && name.ends_with('\'')) || (name.starts_with('"') && name.ends_with('"')));
         let name = if quoted { &name[1..name.len() - 1] } else { name };
         let key = match Field::from_key(name) {
             Ok(field) => OrderKey::Field(field),

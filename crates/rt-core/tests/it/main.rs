@@ -11,6 +11,7 @@ mod merge;
 mod nodes;
 mod principals;
 mod reminders;
+mod saved_searches;
 mod schema;
 mod tickets;
 mod watchers;

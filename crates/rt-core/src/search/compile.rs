@@ -1,0 +1,1337 @@
+//! TicketSQL to SQL, for both backends.
+//!
+//! The compiler turns a parsed [`Expr`] into one `WHERE` clause over
+//! `tickets t`, with every value a bound parameter: no text from the query
+//! is ever written into the SQL. Names (queues, users, custom fields,
+//! groups) are looked up first and compared by id; what the query cannot
+//! match (an unknown queue) compiles to a condition that matches nothing,
+//! as in RT.
+//!
+//! Always added, as RT does:
+//! - `t.id = t.effective_id`: a merged ticket appears once, as the ticket
+//!   it was merged into, whose conditions see the merged tickets'
+//!   transactions and attachments;
+//! - `Type = 'ticket'` unless the query names a `Type`;
+//! - `Status != 'deleted'` unless the query asks for deleted tickets;
+//! - the rights clause: the tickets the user may see (`ShowTicket` granted
+//!   globally or on the queue to one of their groups or queue roles, or to
+//!   a ticket role they hold), built from the ACL before the query runs
+//!   and evaluated inside it.
+//!
+//! Semantics:
+//! - Text comparisons ignore case on both backends (`rt_fold`, Unicode
+//!   simple lower case); `LIKE` means "contains", `STARTSWITH` / `ENDSWITH`
+//!   anchor it; `%` and `_` in values are literal.
+//! - Multi-valued fields (watchers, custom fields, links, attachments):
+//!   `=`, `LIKE`... hold when some value matches; `!=`, `NOT LIKE`... when
+//!   none does (tickets without any value included), `IS NULL` when there
+//!   is no value at all.
+//! - Dates: see [`DateSpec`](super::DateSpec); `Created = '2026-12-04'` is that day in the
+//!   user's zone.
+//! - IP custom fields: `=` finds overlapping ranges, `!=` tickets with no
+//!   overlapping value, `<` / `>` compare starts and ends in address order,
+//!   within one family. Index scans are bounded by the widest range the
+//!   field has ever held (`custom_field_ip_spans`).
+//! - `Content`: words or a phrase in the full-text index ([`fulltext`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+
+use super::dates::parse_date;
+use super::fields::*;
+use super::fulltext::TextQuery;
+use super::parse::{Condition, Expr, Op, Order, OrderKey, Value};
+use crate::acl::{AclObject, Role};
+use crate::db::schema::{acl, custom_fields, groups, object_custom_fields, principals, queues, users};
+use crate::db::{Backend, fold};
+use crate::error::{Error, Result};
+use crate::ids::{CustomFieldId, QueueId, UserId};
+use crate::ip::IpRange;
+use crate::rights;
+use crate::session::Tx;
+
+/// A bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Param {
+    Int(i64),
+    Text(String),
+    Time(NaiveDateTime),
+}
+
+/// SQL text with its parameters, in placeholder order.
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    pub(crate) backend: Backend,
+    pub(crate) text: String,
+    pub(crate) params: Vec<Param>,
+}
+
+impl Sql {
+    pub(crate) fn new(backend: Backend) -> Sql {
+        Sql { backend, text: String::new(), params: Vec::new() }
+    }
+
+    pub(crate) fn push(&mut self, text: &str) -> &mut Sql {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `param`.
+    pub(crate) fn bind(&mut self, param: Param) -> &mut Sql {
+        self.params.push(param);
+        match self.backend {
+            Backend::Sqlite => self.text.push('?'),
+            Backend::Postgres => {
+                let _ = write!(self.text, "${}", self.params.len());
+            }
+        }
+        self
+    }
+
+    fn int(&mut self, v: i64) -> &mut Sql {
+        self.bind(Param::Int(v))
+    }
+
+    fn str(&mut self, v: &str) -> &mut Sql {
+        self.bind(Param::Text(v.to_string()))
+    }
+
+    /// `(a, b, c)` of integer placeholders; `(NULL)` when empty, which
+    /// `IN` never matches.
+    fn int_list(&mut self, values: &[i64]) -> &mut Sql {
+        self.push("(");
+        if values.is_empty() {
+            self.push("NULL");
+        }
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.int(*v);
+        }
+        self.push(")")
+    }
+
+    fn str_list(&mut self, values: &[String]) -> &mut Sql {
+        self.push("(");
+        if values.is_empty() {
+            self.push("NULL");
+        }
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.str(v);
+        }
+        self.push(")")
+    }
+}
+
+/// What a search is evaluated against: who asks, and when.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    pub(crate) user: UserId,
+    pub(crate) user_name: String,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) tz: Tz,
+}
+
+/// Facts the compiler noticed about the query.
+#[derive(Debug, Default)]
+struct Seen {
+    type_: bool,
+    deleted: bool,
+}
+
+/// Compiles queries for one transaction; keeps the lookups it made.
+pub(crate) struct Compiler<'t, 'a> {
+    pub(crate) tx: &'t mut Tx<'a>,
+    pub(crate) ctx: Context,
+    backend: Backend,
+    seen: Seen,
+}
+
+const NOTHING: &str = "1 = 0";
+
+/// How one role's rights clause restricts queues.
+type RoleQueues = BTreeMap<Role, Option<BTreeSet<i64>>>;
+
+impl<'t, 'a> Compiler<'t, 'a> {
+    pub(crate) fn new(tx: &'t mut Tx<'a>, ctx: Context) -> Compiler<'t, 'a> {
+        let backend = tx.backend();
+        Compiler { tx, ctx, backend, seen: Seen::default() }
+    }
+
+    /// The whole `WHERE` clause (without the keyword) for `expr`: the
+    /// query, the implicit conditions and the rights clause.
+    pub(crate) fn where_clause(&mut self, expr: &Expr) -> Result<Sql> {
+        let mut query = Sql::new(self.backend);
+        self.expr(&mut query, expr)?;
+        let mut sql = Sql::new(self.backend);
+        sql.push("t.id = t.effective_id");
+        if !self.seen.type_ {
+            sql.push(" AND t.type = 'ticket'");
+        }
+        if !self.seen.deleted {
+            sql.push(" AND t.status <> 'deleted'");
+        }
+        sql.push(" AND ");
+        self.rights_clause(&mut sql)?;
+        // The query's own placeholders were numbered from 1: renumber by
+        // appending it through `append`.
+        sql.push(" AND (");
+        append(&mut sql, query);
+        sql.push(")");
+        Ok(sql)
+    }
+
+    fn expr(&mut self, sql: &mut Sql, expr: &Expr) -> Result<()> {
+        match expr {
+            Expr::And(terms) | Expr::Or(terms) if terms.is_empty() => {
+                sql.push(if matches!(expr, Expr::And(_)) { "1 = 1" } else { NOTHING });
+            }
+            Expr::And(terms) | Expr::Or(terms) => {
+                let joiner = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
+                for (i, term) in terms.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(joiner);
+                    }
+                    sql.push("(");
+                    self.expr(sql, term)?;
+                    sql.push(")");
+                }
+            }
+            Expr::Cond(c) => self.condition(sql, c)?,
+        }
+        Ok(())
+    }
+
+    fn condition(&mut self, sql: &mut Sql, c: &Condition) -> Result<()> {
+        let op = c.op;
+        match &c.field {
+            Field::Id | Field::EffectiveId => self.id_condition(sql, op, &c.value),
+            Field::Number(n) => self.number(sql, &format!("t.{}", number_column(*n)), op, &c.value, &c.field),
+            Field::Queue { attribute } => self.queue(sql, *attribute, op, &c.value),
+            Field::Status => self.status(sql, op, &c.value),
+            Field::Subject => self.text(sql, "t.subject", op, &c.value),
+            Field::Sla => self.text(sql, "t.sla", op, &c.value),
+            Field::Type => {
+                self.seen.type_ = true;
+                self.text(sql, "t.type", op, &c.value)
+            }
+            Field::Lifecycle => {
+                sql.push(if is_negative(op) { "t.queue NOT IN " } else { "t.queue IN " });
+                sql.push("(SELECT q.id FROM queues q WHERE ");
+                self.text(sql, "q.lifecycle", positive(op), &c.value)?;
+                sql.push(")");
+                Ok(())
+            }
+            Field::Creator => self.user_column(sql, "t.creator", op, &c.value),
+            Field::LastUpdatedBy => self.user_column(sql, "t.last_updated_by", op, &c.value),
+            Field::UpdatedBy => {
+                let user = self.user_value(&c.value)?;
+                exists(sql, op == Op::Ne, |sql| {
+                    sql.push(
+                        "SELECT 1 FROM tickets m JOIN transactions tr ON tr.object_type = 'RT::Ticket' \
+                         AND tr.object_id = m.id WHERE m.effective_id = t.id AND tr.creator = ",
+                    );
+                    sql.int(user.unwrap_or(0));
+                    Ok(())
+                })
+            }
+            Field::Date { column, part: None } => self.date(sql, &format!("t.{}", date_column(*column)), op, &c.value),
+            Field::Date { column, part: Some(part) } => self.date_part(sql, *column, *part, op, &c.value),
+            Field::TransactionDate => {
+                let mut inner = Sql::new(self.backend);
+                self.date(&mut inner, "tr.created", op, &c.value)?;
+                sql.push(
+                    "EXISTS (SELECT 1 FROM tickets m JOIN transactions tr ON tr.object_type = 'RT::Ticket' \
+                     AND tr.object_id = m.id WHERE m.effective_id = t.id AND ",
+                );
+                append(sql, inner);
+                sql.push(")");
+                Ok(())
+            }
+            Field::Content => self.content(sql, op, &c.value),
+            Field::ContentType | Field::Filename => {
+                let column = if c.field == Field::Filename { "a.filename" } else { "a.content_type" };
+                self.multi(sql, op, |this, sql, op| {
+                    sql.push(
+                        "SELECT 1 FROM tickets m JOIN transactions tr ON tr.object_type = 'RT::Ticket' \
+                         AND tr.object_id = m.id JOIN attachments a ON a.transaction_id = tr.id \
+                         WHERE m.effective_id = t.id",
+                    );
+                    if let Some(op) = op {
+                        sql.push(" AND ");
+                        this.text(sql, column, op, &c.value)?;
+                    } else {
+                        let _ = write!(sql.text, " AND {column} IS NOT NULL AND {column} <> ''");
+                    }
+                    Ok(())
+                })
+            }
+            Field::Watcher { role, queue, attribute, shallow } => {
+                self.watcher(sql, role.as_ref(), *queue, *attribute, *shallow, op, &c.value)
+            }
+            Field::WatcherGroup { role } => self.watcher_group(sql, role.as_ref(), &c.value),
+            Field::Link(link) => self.link(sql, *link, op, &c.value),
+            Field::CustomField { applies_to, object, cf, column } => {
+                self.custom_field(sql, *applies_to, object.as_deref(), cf, *column, op, &c.value)
+            }
+            Field::HasAttribute | Field::HasNoAttribute => {
+                let negate = (c.field == Field::HasNoAttribute) != is_negative(op);
+                exists(sql, negate, |sql| {
+                    sql.push(
+                        "SELECT 1 FROM attributes at WHERE at.object_type = 'RT::Ticket' AND at.object_id = t.id AND ",
+                    );
+                    self.text(sql, "at.name", positive(op), &c.value)
+                })
+            }
+            Field::HasUnreadMessages | Field::HasNoUnreadMessages => Err(Error::invalid(
+                "query",
+                format!("{} is not supported: unread-message tracking is not kept", c.field),
+            )),
+        }
+    }
+
+    // ---- scalar columns ----
+
+    fn id_condition(&mut self, sql: &mut Sql, op: Op, value: &Value) -> Result<()> {
+        if *value == Value::Bookmarked {
+            sql.push(if op == Op::Ne { "t.id NOT IN " } else { "t.id IN " });
+            sql.push("(SELECT m.effective_id FROM bookmarks b JOIN tickets m ON m.id = b.ticket_id WHERE b.user_id = ");
+            sql.int(self.ctx.user.0);
+            sql.push(")");
+            return Ok(());
+        }
+        self.number(sql, "t.id", op, value, &Field::Id)
+    }
+
+    fn number(&mut self, sql: &mut Sql, column: &str, op: Op, value: &Value, field: &Field) -> Result<()> {
+        match op {
+            Op::IsNull => {
+                let _ = write!(sql.text, "{column} IS NULL");
+                return Ok(());
+            }
+            Op::IsNotNull => {
+                let _ = write!(sql.text, "{column} IS NOT NULL");
+                return Ok(());
+            }
+            _ => {}
+        }
+        if let Some(like) = like_pattern(op, &self.plain_text(value)?) {
+            let cast = format!("CAST({column} AS TEXT)");
+            sql.push(&cast).push(if is_negative(op) { " NOT LIKE " } else { " LIKE " });
+            sql.str(&like).push(" ESCAPE '\\'");
+            return Ok(());
+        }
+        let n = match value {
+            Value::CurrentUser | Value::SelectedUser => self.ctx.user.0,
+            _ => value
+                .int()
+                .ok_or_else(|| Error::invalid("query", format!("{field} compares numbers, not {}", show(value))))?,
+        };
+        let _ = write!(sql.text, "{column} {} ", compare(op));
+        sql.int(n);
+        Ok(())
+    }
+
+    /// A text column compared case-insensitively.
+    fn text(&mut self, sql: &mut Sql, column: &str, op: Op, value: &Value) -> Result<()> {
+        match op {
+            Op::IsNull => {
+                let _ = write!(sql.text, "({column} IS NULL OR {column} = '')");
+                return Ok(());
+            }
+            Op::IsNotNull => {
+                let _ = write!(sql.text, "({column} IS NOT NULL AND {column} <> '')");
+                return Ok(());
+            }
+            _ => {}
+        }
+        let text = fold(&self.plain_text(value)?);
+        let folded = format!("COALESCE(rt_fold({column}), '')");
+        if let Some(like) = like_pattern(op, &text) {
+            sql.push(&folded).push(if is_negative(op) { " NOT LIKE " } else { " LIKE " });
+            sql.str(&like).push(" ESCAPE '\\'");
+        } else {
+            let _ = write!(sql.text, "{folded} {} ", compare(op));
+            sql.str(&text);
+        }
+        Ok(())
+    }
+
+    /// The value as text; placeholders for the user become their name.
+    fn plain_text(&self, value: &Value) -> Result<String> {
+        Ok(match value {
+            Value::Str(s) => s.clone(),
+            Value::Int(n) => n.to_string(),
+            Value::CurrentUserName | Value::SelectedUserName => self.ctx.user_name.clone(),
+            Value::CurrentUser | Value::SelectedUser => self.ctx.user.0.to_string(),
+            Value::Null => String::new(),
+            Value::Active => "__Active__".into(),
+            Value::Inactive => "__Inactive__".into(),
+            Value::Bookmarked => "__Bookmarked__".into(),
+        })
+    }
+
+    fn queue(&mut self, sql: &mut Sql, attribute: Option<QueueAttribute>, op: Op, value: &Value) -> Result<()> {
+        let by_id = attribute == Some(QueueAttribute::Id);
+        if matches!(op, Op::Eq | Op::Ne) {
+            let text = self.plain_text(value)?;
+            let id = if by_id || (attribute.is_none() && value.int().is_some()) {
+                value.int()
+            } else {
+                queues::table
+                    .filter(queues::name_folded.eq(fold(text.trim())))
+                    .select(queues::id)
+                    .get_result::<i64>(self.tx.conn)
+                    .optional()?
+            };
+            let _ = write!(sql.text, "t.queue {} ", compare(op));
+            sql.int(id.unwrap_or(0));
+            return Ok(());
+        }
+        if by_id {
+            return self.number(sql, "t.queue", op, value, &Field::Queue { attribute });
+        }
+        sql.push(if is_negative(op) { "t.queue NOT IN " } else { "t.queue IN " });
+        sql.push("(SELECT q.id FROM queues q WHERE ");
+        self.text(sql, "q.name", positive(op), value)?;
+        sql.push(")");
+        Ok(())
+    }
+
+    fn status(&mut self, sql: &mut Sql, op: Op, value: &Value) -> Result<()> {
+        let class = match value {
+            Value::Active => Some(true),
+            Value::Inactive => Some(false),
+            _ => None,
+        };
+        let Some(active) = class else {
+            let text = fold(self.plain_text(value)?.trim());
+            if text == "deleted" && !is_negative(op) {
+                self.seen.deleted = true;
+            }
+            if matches!(op, Op::Eq | Op::Ne) {
+                let _ = write!(sql.text, "t.status {} ", compare(op));
+                sql.str(&text);
+                return Ok(());
+            }
+            return self.text(sql, "t.status", op, value);
+        };
+        // Statuses per lifecycle in use: one IN list when they agree.
+        let in_use: Vec<(i64, String)> = queues::table.select((queues::id, queues::lifecycle)).load(self.tx.conn)?;
+        let mut by_statuses: BTreeMap<Vec<String>, Vec<i64>> = BTreeMap::new();
+        for (queue, lifecycle) in in_use {
+            let lc = self.tx.lifecycle_named(&lifecycle)?;
+            let statuses: Vec<String> =
+                if active { lc.initial.iter().chain(&lc.active).cloned().collect() } else { lc.inactive.clone() };
+            by_statuses.entry(statuses).or_default().push(queue);
+        }
+        let negate = op == Op::Ne;
+        sql.push(if negate { "NOT (" } else { "(" });
+        if by_statuses.len() <= 1 {
+            let statuses = by_statuses.into_keys().next().unwrap_or_default();
+            sql.push("t.status IN ").str_list(&statuses);
+        } else {
+            for (i, (statuses, queues)) in by_statuses.iter().enumerate() {
+                sql.push(if i > 0 { " OR (t.queue IN " } else { "(t.queue IN " });
+                sql.int_list(queues).push(" AND t.status IN ").str_list(statuses).push(")");
+            }
+        }
+        sql.push(")");
+        Ok(())
+    }
+
+    /// A user id from a name, email address, id or `__CurrentUser__`;
+    /// `None` when no such user exists.
+    fn user_value(&mut self, value: &Value) -> Result<Option<i64>> {
+        if matches!(value, Value::CurrentUser | Value::SelectedUser | Value::CurrentUserName | Value::SelectedUserName)
+        {
+            return Ok(Some(self.ctx.user.0));
+        }
+        if let Value::Int(n) = value {
+            return Ok(Some(*n));
+        }
+        let text = fold(self.plain_text(value)?.trim());
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(text.parse().ok());
+        }
+        Ok(users::table
+            .filter(users::name_folded.eq(&text).or(users::email_folded.eq(&text)))
+            .select(users::id)
+            .first::<i64>(self.tx.conn)
+            .optional()?)
+    }
+
+    fn user_column(&mut self, sql: &mut Sql, column: &str, op: Op, value: &Value) -> Result<()> {
+        let user = self.user_value(value)?;
+        let _ = write!(sql.text, "{column} {} ", compare(op));
+        sql.int(user.unwrap_or(0));
+        Ok(())
+    }
+
+    fn date(&mut self, sql: &mut Sql, column: &str, op: Op, value: &Value) -> Result<()> {
+        match op {
+            Op::IsNull => {
+                let _ = write!(sql.text, "{column} IS NULL");
+                return Ok(());
+            }
+            Op::IsNotNull => {
+                let _ = write!(sql.text, "{column} IS NOT NULL");
+                return Ok(());
+            }
+            _ => {}
+        }
+        let text = self.plain_text(value)?;
+        let spec = parse_date(&text, self.ctx.now, self.ctx.tz).map_err(|e| Error::invalid("query", e.to_string()))?;
+        if op == Op::Eq {
+            let (start, end) = spec.day_or_range(self.ctx.tz);
+            let _ = write!(sql.text, "({column} >= ");
+            sql.bind(Param::Time(start.naive_utc()));
+            let _ = write!(sql.text, " AND {column} < ");
+            sql.bind(Param::Time(end.naive_utc())).push(")");
+        } else {
+            let _ = write!(sql.text, "{column} {} ", compare(op));
+            sql.bind(Param::Time(spec.start().naive_utc()));
+        }
+        Ok(())
+    }
+
+    fn content(&mut self, sql: &mut Sql, op: Op, value: &Value) -> Result<()> {
+        let query = TextQuery::parse(&self.plain_text(value)?);
+        let negate = is_negative(op);
+        if query.words.is_empty() {
+            sql.push(if negate { "1 = 1" } else { NOTHING });
+            return Ok(());
+        }
+        sql.push(if negate { "t.id NOT IN " } else { "t.id IN " });
+        match self.backend {
+            Backend::Sqlite => {
+                sql.push(
+                    "(SELECT m.effective_id FROM attachment_fts f JOIN tickets m ON m.id = f.ticket_id \
+                     WHERE attachment_fts MATCH ",
+                );
+                sql.str(&query.fts5()).push(")");
+            }
+            Backend::Postgres => {
+                sql.push("(SELECT m.effective_id FROM attachment_fts f JOIN tickets m ON m.id = f.ticket_id WHERE f.content @@ ");
+                sql.push(if query.phrase { "phraseto_tsquery('simple', " } else { "plainto_tsquery('simple', " });
+                sql.str(&query.pg()).push("))");
+            }
+        }
+        Ok(())
+    }
+
+    /// A multi-valued condition: `body` writes the subquery selecting the
+    /// ticket's values, given the positive operator to compare with, or
+    /// `None` for "any value".
+    fn multi(
+        &mut self,
+        sql: &mut Sql,
+        op: Op,
+        body: impl FnOnce(&mut Self, &mut Sql, Option<Op>) -> Result<()>,
+    ) -> Result<()> {
+        let (negate, inner_op) = match op {
+            Op::IsNull => (true, None),
+            Op::IsNotNull => (false, None),
+            op => (is_negative(op), Some(positive(op))),
+        };
+        sql.push(if negate { "NOT EXISTS (" } else { "EXISTS (" });
+        body(self, sql, inner_op)?;
+        sql.push(")");
+        Ok(())
+    }
+
+    // ---- watchers ----
+
+    #[allow(clippy::too_many_arguments)]
+    fn watcher(
+        &mut self,
+        sql: &mut Sql,
+        role: Option<&WatcherRole>,
+        queue: bool,
+        attribute: Option<UserAttribute>,
+        shallow: bool,
+        op: Op,
+        value: &Value,
+    ) -> Result<()> {
+        if role == Some(&WatcherRole::Owner) && !queue {
+            return self.owner(sql, attribute, op, value);
+        }
+        let names: Vec<String> = match role {
+            Some(WatcherRole::Custom(r)) => {
+                return Err(Error::invalid("query", format!("there is no custom role {r}")));
+            }
+            Some(r) => vec![role_group(r).to_string()],
+            None => vec!["requestor".into(), "cc".into(), "admincc".into()],
+        };
+        let (domain, instance) = if queue { ("RT::Queue-Role", "t.queue") } else { ("RT::Ticket-Role", "t.id") };
+        let members = if shallow { "group_members" } else { "cached_group_members" };
+        let me = matches!(value, Value::CurrentUser | Value::SelectedUser)
+            || (attribute == Some(UserAttribute::Name)
+                && matches!(value, Value::CurrentUserName | Value::SelectedUserName));
+        let user = self.ctx.user.0;
+        self.multi(sql, op, |this, sql, op| {
+            let _ = write!(
+                sql.text,
+                "SELECT 1 FROM groups g JOIN {members} c ON c.group_id = g.id \
+                 WHERE g.domain = '{domain}' AND g.instance = {instance} AND g.name_folded IN "
+            );
+            sql.str_list(&names);
+            match op {
+                None => {}
+                Some(_) if me => {
+                    sql.push(" AND c.member_id = ").int(user);
+                }
+                Some(op) => {
+                    // A join, not `IN (SELECT ...)`: SQLite would test every
+                    // matching user against each ticket's group.
+                    sql.push(" AND EXISTS (SELECT 1 FROM users u WHERE u.id = c.member_id AND ");
+                    this.user_attribute(sql, attribute, op, value)?;
+                    sql.push(")");
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// The condition on `users u` for a watcher attribute; without one,
+    /// the value is compared with the email address and the name.
+    fn user_attribute(&mut self, sql: &mut Sql, attribute: Option<UserAttribute>, op: Op, value: &Value) -> Result<()> {
+        match attribute {
+            Some(UserAttribute::Id) => self.number(sql, "u.id", op, value, &Field::Id),
+            Some(a) => self.text(sql, &format!("u.{}", user_column(a)), op, value),
+            None => {
+                sql.push("(");
+                self.text(sql, "u.email_address", op, value)?;
+                sql.push(" OR ");
+                self.text(sql, "u.name", op, value)?;
+                sql.push(")");
+                Ok(())
+            }
+        }
+    }
+
+    fn owner(&mut self, sql: &mut Sql, attribute: Option<UserAttribute>, op: Op, value: &Value) -> Result<()> {
+        if matches!(op, Op::IsNull | Op::IsNotNull) {
+            let nobody = self.tx.system().nobody.0;
+            let _ = write!(sql.text, "t.owner {} ", if op == Op::IsNull { "=" } else { "<>" });
+            sql.int(nobody);
+            return Ok(());
+        }
+        if matches!(op, Op::Eq | Op::Ne) && matches!(attribute, None | Some(UserAttribute::Name | UserAttribute::Id)) {
+            return self.user_column(sql, "t.owner", op, value);
+        }
+        sql.push(if is_negative(op) { "t.owner NOT IN " } else { "t.owner IN " });
+        sql.push("(SELECT u.id FROM users u WHERE ");
+        self.user_attribute(sql, attribute, positive(op), value)?;
+        sql.push(")");
+        Ok(())
+    }
+
+    fn watcher_group(&mut self, sql: &mut Sql, role: Option<&WatcherRole>, value: &Value) -> Result<()> {
+        let text = self.plain_text(value)?;
+        let group = match value.int() {
+            Some(id) if text.trim().bytes().all(|b| b.is_ascii_digit()) => Some(id),
+            _ => groups::table
+                .filter(groups::domain.eq("UserDefined"))
+                .filter(groups::name_folded.eq(fold(text.trim())))
+                .select(groups::id)
+                .get_result::<i64>(self.tx.conn)
+                .optional()?,
+        };
+        if role == Some(&WatcherRole::Owner) {
+            sql.push("t.owner IN (SELECT x.member_id FROM cached_group_members x WHERE x.group_id = ");
+            sql.int(group.unwrap_or(0)).push(")");
+            return Ok(());
+        }
+        let names: Vec<String> = match role {
+            Some(r) => vec![role_group(r).to_string()],
+            None => vec!["requestor".into(), "cc".into(), "admincc".into()],
+        };
+        sql.push(
+            "EXISTS (SELECT 1 FROM groups g JOIN cached_group_members c ON c.group_id = g.id \
+             JOIN cached_group_members x ON x.member_id = c.member_id \
+             WHERE g.domain = 'RT::Ticket-Role' AND g.instance = t.id AND g.name_folded IN ",
+        );
+        sql.str_list(&names).push(" AND x.group_id = ").int(group.unwrap_or(0)).push(")");
+        Ok(())
+    }
+
+    // ---- links ----
+
+    fn link(&mut self, sql: &mut Sql, link: LinkField, op: Op, value: &Value) -> Result<()> {
+        // (link type, the ticket is the base) for each direction searched.
+        let directions: Vec<(Option<&str>, bool)> = match link {
+            LinkField::Linked => vec![(None, true), (None, false)],
+            LinkField::LinkedTo => vec![(None, true)],
+            LinkField::LinkedFrom => vec![(None, false)],
+            LinkField::MemberOf => vec![(Some("MemberOf"), true)],
+            LinkField::HasMember => vec![(Some("MemberOf"), false)],
+            LinkField::DependsOn => vec![(Some("DependsOn"), true)],
+            LinkField::DependedOnBy => vec![(Some("DependsOn"), false)],
+            LinkField::RefersTo => vec![(Some("RefersTo"), true)],
+            LinkField::ReferredToBy => vec![(Some("RefersTo"), false)],
+        };
+        let text = self.plain_text(value)?;
+        let local = value.int().filter(|_| text.trim().bytes().all(|b| b.is_ascii_digit()));
+        self.multi(sql, op, |_, sql, op| {
+            sql.push("SELECT 1 FROM links l WHERE (");
+            for (i, (kind, from_ticket)) in directions.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" OR ");
+                }
+                let (this_end, other_local, other_uri) = if *from_ticket {
+                    ("l.local_base", "l.local_target", "l.target")
+                } else {
+                    ("l.local_target", "l.local_base", "l.base")
+                };
+                let _ = write!(sql.text, "({this_end} = t.id");
+                if let Some(kind) = kind {
+                    let _ = write!(sql.text, " AND l.type = '{kind}'");
+                }
+                if op.is_some() {
+                    match local {
+                        Some(id) => {
+                            let _ = write!(sql.text, " AND {other_local} = ");
+                            sql.int(id);
+                        }
+                        None => {
+                            let _ = write!(sql.text, " AND {other_uri} = ");
+                            sql.str(text.trim());
+                        }
+                    }
+                }
+                sql.push(")");
+            }
+            sql.push(")");
+            Ok(())
+        })
+    }
+
+    // ---- custom fields ----
+
+    /// Ticket custom fields matching the name or id (and, for
+    /// `CF.Queue.{Name}`, applied to that queue or globally) that the user
+    /// may see, with their types.
+    fn resolve_cf(
+        &mut self,
+        applies_to: CfAppliesTo,
+        object: Option<&str>,
+        cf: &NameOrId,
+    ) -> Result<Vec<(i64, String)>> {
+        let lookup = match applies_to {
+            CfAppliesTo::Ticket => "RT::Queue-RT::Ticket",
+            CfAppliesTo::Queue => "RT::Queue",
+            CfAppliesTo::Transaction => "RT::Queue-RT::Ticket-RT::Transaction",
+        };
+        let mut q = custom_fields::table
+            .filter(custom_fields::lookup_type.eq(lookup))
+            .filter(custom_fields::disabled.eq(false))
+            .select((custom_fields::id, custom_fields::name, custom_fields::type_))
+            .into_boxed();
+        q = match cf {
+            NameOrId::Id(id) => q.filter(custom_fields::id.eq(*id as i64)),
+            NameOrId::Name(_) => q,
+        };
+        let rows: Vec<(i64, String, String)> = q.load(self.tx.conn)?;
+        let wanted = match cf {
+            NameOrId::Name(n) => Some(fold(n)),
+            NameOrId::Id(_) => None,
+        };
+        let queue = match object {
+            Some(o) if !o.is_empty() => {
+                let folded = fold(o);
+                let id = queues::table
+                    .filter(queues::name_folded.eq(&folded))
+                    .select(queues::id)
+                    .get_result::<i64>(self.tx.conn)
+                    .optional()?;
+                Some(id.or_else(|| o.parse().ok()).unwrap_or(-1))
+            }
+            _ => None,
+        };
+        let mut found = Vec::new();
+        for (id, name, kind) in rows {
+            if wanted.as_ref().is_some_and(|w| *w != fold(&name)) {
+                continue;
+            }
+            if let Some(queue) = queue {
+                let applied: bool = diesel::select(diesel::dsl::exists(
+                    object_custom_fields::table
+                        .filter(object_custom_fields::custom_field.eq(id))
+                        .filter(object_custom_fields::object_id.eq(queue).or(object_custom_fields::object_id.eq(0))),
+                ))
+                .get_result(self.tx.conn)?;
+                if !applied {
+                    continue;
+                }
+            }
+            if self.tx.has_right(rights::SEE_CUSTOM_FIELD, AclObject::CustomField(CustomFieldId(id)))? {
+                found.push((id, kind));
+            }
+        }
+        Ok(found)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn custom_field(
+        &mut self,
+        sql: &mut Sql,
+        applies_to: CfAppliesTo,
+        object: Option<&str>,
+        cf: &NameOrId,
+        column: Option<CfColumn>,
+        op: Op,
+        value: &Value,
+    ) -> Result<()> {
+        let fields = self.resolve_cf(applies_to, object, cf)?;
+        if fields.is_empty() {
+            // No such field the user may see: every ticket lacks a value.
+            sql.push(if is_negative(op) || op == Op::IsNull { "1 = 1" } else { NOTHING });
+            return Ok(());
+        }
+        let ip_fields: Vec<i64> = fields
+            .iter()
+            .filter(|(_, kind)| kind.eq_ignore_ascii_case("IPAddress") || kind.eq_ignore_ascii_case("IPAddressRange"))
+            .map(|(id, _)| *id)
+            .collect();
+        let ids: Vec<i64> = fields.iter().map(|(id, _)| *id).collect();
+        if applies_to == CfAppliesTo::Ticket
+            && ip_fields.len() == ids.len()
+            && column.is_none()
+            && !matches!(op, Op::IsNull | Op::IsNotNull)
+            && !is_like(op)
+        {
+            return self.ip_condition(sql, &ip_fields, op, value);
+        }
+        let owner = match applies_to {
+            CfAppliesTo::Ticket => "o.object_type = 'RT::Ticket' AND o.object_id = t.id".to_string(),
+            CfAppliesTo::Queue => "o.object_type = 'RT::Queue' AND o.object_id = t.queue".to_string(),
+            CfAppliesTo::Transaction => "o.object_type = 'RT::Transaction' AND o.object_id IN (SELECT tr.id FROM \
+                 tickets m JOIN transactions tr ON tr.object_type = 'RT::Ticket' AND tr.object_id = m.id \
+                 WHERE m.effective_id = t.id)"
+                .to_string(),
+        };
+        let content = match (column, self.backend) {
+            (Some(CfColumn::LargeContent), Backend::Sqlite) => "CAST(o.large_content AS TEXT)".to_string(),
+            (Some(CfColumn::LargeContent), Backend::Postgres) => "convert_from(o.large_content, 'UTF8')".to_string(),
+            _ => "o.content".to_string(),
+        };
+        let numeric = matches!(op, Op::Lt | Op::Gt | Op::Le | Op::Ge)
+            .then(|| self.plain_text(value).ok().and_then(|t| t.trim().parse::<f64>().ok()))
+            .flatten();
+        self.multi(sql, op, |this, sql, op| {
+            let _ = write!(sql.text, "SELECT 1 FROM object_custom_field_values o WHERE {owner} AND o.disabled = ");
+            sql.push(if this.backend == Backend::Sqlite { "0" } else { "false" });
+            sql.push(" AND o.custom_field IN ").int_list(&ids);
+            let Some(op) = op else { return Ok(()) };
+            sql.push(" AND ");
+            match numeric {
+                Some(n) => {
+                    // Numbers compare as numbers where the value is one.
+                    match this.backend {
+                        Backend::Sqlite => {
+                            let _ = write!(
+                                sql.text,
+                                "{content} NOT GLOB '*[^0-9.-]*' AND {content} GLOB '*[0-9]*' AND CAST({content} AS REAL) {} ",
+                                compare(op)
+                            );
+                        }
+                        Backend::Postgres => {
+                            let _ = write!(
+                                sql.text,
+                                "{content} ~ '^-?[0-9]+(\\.[0-9]+)?$' AND (CASE WHEN {content} ~ '^-?[0-9]+(\\.[0-9]+)?$' \
+                                 THEN CAST({content} AS DOUBLE PRECISION) END) {} ",
+                                compare(op)
+                            );
+                        }
+                    }
+                    sql.push(&format!("{n:?}"));
+                    Ok(())
+                }
+                None => this.text(sql, &content, op, value),
+            }
+        })
+    }
+
+    fn ip_condition(&mut self, sql: &mut Sql, fields: &[i64], op: Op, value: &Value) -> Result<()> {
+        let text = self.plain_text(value)?;
+        let range = IpRange::parse(text.trim()).map_err(|e| Error::invalid("query", e.to_string()))?;
+        let family = range.family().as_str();
+        let (start, end) = (range.start_hex(), range.end_hex());
+        let negate = op == Op::Ne;
+        sql.push(if negate { "t.id NOT IN " } else { "t.id IN " });
+        sql.push("(SELECT o.object_id FROM object_custom_field_values o WHERE o.object_type = 'RT::Ticket' AND o.disabled = ");
+        sql.push(if self.backend == Backend::Sqlite { "0" } else { "false" });
+        sql.push(" AND o.custom_field IN ").int_list(fields);
+        sql.push(" AND o.ip_family = ").str(family);
+        match op {
+            Op::Eq | Op::Ne => {
+                // Overlap: start <= q.end AND end >= q.start; starts lie no
+                // further below q.start than the widest stored range.
+                let lowest = self.lowest_start(fields, &range)?;
+                sql.push(" AND o.ip_start >= ").str(&lowest);
+                sql.push(" AND o.ip_start <= ").str(&end);
+                sql.push(" AND o.ip_end >= ").str(&start);
+            }
+            Op::Lt | Op::Le => {
+                let _ = write!(sql.text, " AND o.ip_start {} ", compare(op));
+                sql.str(&start);
+            }
+            Op::Gt | Op::Ge => {
+                let _ = write!(sql.text, " AND o.ip_end {} ", compare(op));
+                sql.str(&end);
+            }
+            _ => return Err(Error::invalid("query", format!("IP fields do not take {}", op.as_str()))),
+        }
+        sql.push(")");
+        Ok(())
+    }
+
+    /// The lowest start a value overlapping `range` can have.
+    fn lowest_start(&mut self, fields: &[i64], range: &IpRange) -> Result<String> {
+        use crate::db::schema::custom_field_ip_spans as spans;
+        let widest: Option<String> = spans::table
+            .filter(spans::custom_field.eq_any(fields))
+            .filter(spans::ip_family.eq(range.family().as_str()))
+            .select(diesel::dsl::max(spans::max_span))
+            .get_result(self.tx.conn)?;
+        let span = widest.and_then(|s| u128::from_str_radix(&s, 16).ok()).unwrap_or(0);
+        let lowest = range.start().saturating_sub(span);
+        let width = if range.family().as_str() == "4" { 8 } else { 32 };
+        Ok(format!("{lowest:0width$x}"))
+    }
+
+    fn date_part(&mut self, sql: &mut Sql, column: DateField, part: DatePart, op: Op, value: &Value) -> Result<()> {
+        if matches!(op, Op::IsNull | Op::IsNotNull) {
+            return self.date(sql, &format!("t.{}", date_column(column)), op, value);
+        }
+        // The part in the user's zone, at the offset the zone has now.
+        let offset = {
+            use chrono::Offset;
+            self.ctx.now.with_timezone(&self.ctx.tz).offset().fix().local_minus_utc() / 60
+        };
+        let col = format!("t.{}", date_column(column));
+        let text = self.plain_text(value)?;
+        let wanted = part_value(part, text.trim())
+            .ok_or_else(|| Error::invalid("query", format!("{} is not a value of {}", show(value), part.name())))?;
+        let expr = match self.backend {
+            Backend::Sqlite => {
+                let shifted = format!("datetime({col}, '{offset:+} minutes')");
+                match part {
+                    DatePart::Time => format!("strftime('%H:%M', {shifted})"),
+                    DatePart::Hourly => format!("strftime('%Y-%m-%d %H', {shifted})"),
+                    DatePart::Date | DatePart::Daily => format!("strftime('%Y-%m-%d', {shifted})"),
+                    DatePart::Monthly => format!("strftime('%Y-%m', {shifted})"),
+                    DatePart::Annually => format!("strftime('%Y', {shifted})"),
+                    DatePart::Hour => format!("CAST(strftime('%H', {shifted}) AS INTEGER)"),
+                    DatePart::DayOfWeek => format!("CAST(strftime('%w', {shifted}) AS INTEGER)"),
+                    DatePart::Day | DatePart::DayOfMonth => format!("CAST(strftime('%d', {shifted}) AS INTEGER)"),
+                    DatePart::DayOfYear => format!("CAST(strftime('%j', {shifted}) AS INTEGER)"),
+                    DatePart::Month => format!("CAST(strftime('%m', {shifted}) AS INTEGER)"),
+                    DatePart::Year => format!("CAST(strftime('%Y', {shifted}) AS INTEGER)"),
+                    DatePart::WeekOfYear => format!("CAST(strftime('%W', {shifted}) AS INTEGER)"),
+                }
+            }
+            Backend::Postgres => {
+                let shifted = format!("({col} + interval '{offset} minutes')");
+                match part {
+                    DatePart::Time => format!("to_char({shifted}, 'HH24:MI')"),
+                    DatePart::Hourly => format!("to_char({shifted}, 'YYYY-MM-DD HH24')"),
+                    DatePart::Date | DatePart::Daily => format!("to_char({shifted}, 'YYYY-MM-DD')"),
+                    DatePart::Monthly => format!("to_char({shifted}, 'YYYY-MM')"),
+                    DatePart::Annually => format!("to_char({shifted}, 'YYYY')"),
+                    DatePart::Hour => format!("CAST(EXTRACT(HOUR FROM {shifted}) AS INTEGER)"),
+                    DatePart::DayOfWeek => format!("CAST(EXTRACT(DOW FROM {shifted}) AS INTEGER)"),
+                    DatePart::Day | DatePart::DayOfMonth => format!("CAST(EXTRACT(DAY FROM {shifted}) AS INTEGER)"),
+                    DatePart::DayOfYear => format!("CAST(EXTRACT(DOY FROM {shifted}) AS INTEGER)"),
+                    DatePart::Month => format!("CAST(EXTRACT(MONTH FROM {shifted}) AS INTEGER)"),
+                    DatePart::Year => format!("CAST(EXTRACT(YEAR FROM {shifted}) AS INTEGER)"),
+                    // SQLite's %W: weeks starting on Monday, 00 before the first.
+                    DatePart::WeekOfYear => format!(
+                        "CAST(floor((EXTRACT(DOY FROM {shifted}) + 6 - ((EXTRACT(DOW FROM {shifted}) + 6)::int % 7)) / 7) AS INTEGER)"
+                    ),
+                }
+            }
+        };
+        match wanted {
+            PartValue::Int(n) => {
+                let _ = write!(sql.text, "{expr} {} ", compare(op));
+                sql.int(n);
+            }
+            PartValue::Text(t) => {
+                let _ = write!(sql.text, "{expr} {} ", compare(op));
+                sql.str(&t);
+            }
+        }
+        Ok(())
+    }
+
+    // ---- rights ----
+
+    /// The tickets the user may see, as SQL over `t`.
+    fn rights_clause(&mut self, sql: &mut Sql) -> Result<()> {
+        let user = self.ctx.user;
+        if self.tx.has_right(rights::SHOW_TICKET, AclObject::System)? {
+            sql.push("1 = 1");
+            return Ok(());
+        }
+        let enabled: bool = principals::table
+            .find(user.0)
+            .select(principals::disabled)
+            .get_result::<bool>(self.tx.conn)
+            .optional()?
+            .is_some_and(|disabled| !disabled);
+        if !enabled {
+            sql.push(NOTHING);
+            return Ok(());
+        }
+        let all_queues: Vec<i64> = queues::table.select(queues::id).order(queues::id).load(self.tx.conn)?;
+        let mut direct = BTreeSet::new();
+        for q in &all_queues {
+            if self.tx.has_right(rights::SHOW_TICKET, AclObject::Queue(QueueId(*q)))? {
+                direct.insert(*q);
+            }
+        }
+        let role_grants: Vec<(String, String, i64)> = acl::table
+            .filter(acl::principal_type.ne("Group"))
+            .filter(acl::right_name.eq(rights::SHOW_TICKET).or(acl::right_name.eq(rights::SUPER_USER)))
+            .select((acl::principal_type, acl::object_type, acl::object_id))
+            .load(self.tx.conn)?;
+        let mut roles: RoleQueues = BTreeMap::new();
+        for (role, object_type, object_id) in role_grants {
+            let Some(role) = Role::from_name(&role) else { continue };
+            let entry = roles.entry(role).or_insert_with(|| Some(BTreeSet::new()));
+            match (object_type.as_str(), entry.as_mut()) {
+                ("RT::System", _) => *entry = None,
+                ("RT::Queue", Some(set)) if !direct.contains(&object_id) => {
+                    set.insert(object_id);
+                }
+                _ => {}
+            }
+        }
+        roles.retain(|_, queues| queues.as_ref().is_none_or(|q| !q.is_empty()));
+        if direct.len() == all_queues.len() && !all_queues.is_empty() {
+            sql.push("1 = 1");
+            return Ok(());
+        }
+        let mut terms = 0;
+        sql.push("(");
+        if !direct.is_empty() {
+            sql.push("t.queue IN ").int_list(&direct.iter().copied().collect::<Vec<_>>());
+            terms += 1;
+        }
+        // Roles with the same queues share one membership subquery.
+        let mut by_queues: BTreeMap<Option<Vec<i64>>, Vec<Role>> = BTreeMap::new();
+        for (role, queues) in roles {
+            by_queues.entry(queues.map(|q| q.into_iter().collect())).or_default().push(role);
+        }
+        for (queues, roles) in by_queues {
+            if terms > 0 {
+                sql.push(" OR ");
+            }
+            terms += 1;
+            sql.push("(");
+            if let Some(queues) = &queues {
+                sql.push("t.queue IN ").int_list(queues).push(" AND ");
+            }
+            let ticket_roles: Vec<String> =
+                roles.iter().filter(|r| **r != Role::Owner).map(|r| r.as_str().to_ascii_lowercase()).collect();
+            sql.push("(");
+            if roles.contains(&Role::Owner) {
+                sql.push("t.owner = ").int(user.0);
+                if !ticket_roles.is_empty() {
+                    sql.push(" OR ");
+                }
+            }
+            if !ticket_roles.is_empty() {
+                sql.push(
+                    "t.id IN (SELECT g.instance FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
+                     WHERE c.member_id = ",
+                );
+                sql.int(user.0).push(" AND g.domain = 'RT::Ticket-Role' AND g.name_folded IN ").str_list(&ticket_roles);
+                sql.push(")");
+            }
+            sql.push("))");
+        }
+        if terms == 0 {
+            sql.push(NOTHING);
+        }
+        sql.push(")");
+        Ok(())
+    }
+
+    // ---- sorting ----
+
+    /// `ORDER BY` terms (without the keyword), ending with `t.id`.
+    pub(crate) fn order_by(&mut self, sql: &mut Sql, order: &[Order]) -> Result<()> {
+        for o in order {
+            let expr = match &o.key {
+                OrderKey::Field(f) => self.sort_expr(f)?,
+                OrderKey::Other(name) => {
+                    return Err(Error::invalid("orderby", format!("cannot sort by {name}")));
+                }
+            };
+            let Some(expr) = expr else { continue };
+            let dir = if o.descending { "DESC" } else { "ASC" };
+            // Unset values last in both directions, on both backends.
+            let _ = write!(sql.text, "CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END, {expr} {dir}, ");
+        }
+        let last_desc = order.iter().any(|o| matches!(&o.key, OrderKey::Field(Field::Id)) && o.descending);
+        sql.push(if last_desc { "t.id DESC" } else { "t.id ASC" });
+        Ok(())
+    }
+
+    fn sort_expr(&mut self, field: &Field) -> Result<Option<String>> {
+        let role_email = |role: &str| {
+            format!(
+                "(SELECT min(rt_fold(u.email_address)) FROM groups g JOIN group_members gm ON gm.group_id = g.id \
+                 JOIN users u ON u.id = gm.member_id WHERE g.domain = 'RT::Ticket-Role' AND g.instance = t.id \
+                 AND g.name_folded = '{role}')"
+            )
+        };
+        Ok(Some(match field {
+            Field::Id | Field::EffectiveId => return Ok(None),
+            Field::Queue { attribute: Some(QueueAttribute::Id) } => "t.queue".into(),
+            Field::Queue { .. } => "(SELECT q.name FROM queues q WHERE q.id = t.queue)".into(),
+            Field::Status => "t.status".into(),
+            Field::Subject => "rt_fold(t.subject)".into(),
+            Field::Sla => "t.sla".into(),
+            Field::Type => "t.type".into(),
+            Field::Lifecycle => "(SELECT q.lifecycle FROM queues q WHERE q.id = t.queue)".into(),
+            Field::Creator => "(SELECT u.name FROM users u WHERE u.id = t.creator)".into(),
+            Field::LastUpdatedBy => "(SELECT u.name FROM users u WHERE u.id = t.last_updated_by)".into(),
+            Field::Number(n) => format!("t.{}", number_column(*n)),
+            Field::Date { column, .. } => format!("t.{}", date_column(*column)),
+            Field::Watcher { role: Some(WatcherRole::Owner), queue: false, .. } => {
+                "(SELECT u.name FROM users u WHERE u.id = t.owner)".into()
+            }
+            Field::Watcher {
+                role: Some(role @ (WatcherRole::Requestor | WatcherRole::Cc | WatcherRole::AdminCc)),
+                queue: false,
+                ..
+            } => role_email(role_group(role)),
+            Field::CustomField { applies_to: CfAppliesTo::Ticket, object, cf, .. } => {
+                let ids: Vec<String> = self
+                    .resolve_cf(CfAppliesTo::Ticket, object.as_deref(), cf)?
+                    .iter()
+                    .map(|(id, _)| id.to_string())
+                    .collect();
+                if ids.is_empty() {
+                    return Ok(None);
+                }
+                // Ids come from the database, not from the query.
+                format!(
+                    "(SELECT min(o.content) FROM object_custom_field_values o WHERE o.object_type = 'RT::Ticket' \
+                     AND o.object_id = t.id AND o.disabled = {} AND o.custom_field IN ({}))",
+                    if self.backend == Backend::Sqlite { "0" } else { "false" },
+                    ids.join(", ")
+                )
+            }
+            other => return Err(Error::invalid("orderby", format!("cannot sort by {other}"))),
+        }))
+    }
+}
+
+/// Appends `other` to `sql`, renumbering its placeholders.
+pub(crate) fn append(sql: &mut Sql, other: Sql) {
+    match sql.backend {
+        Backend::Sqlite => {
+            sql.text.push_str(&other.text);
+            sql.params.extend(other.params);
+        }
+        Backend::Postgres => {
+            let base = sql.params.len();
+            let mut out = String::with_capacity(other.text.len());
+            let mut chars = other.text.chars().peekable();
+            let mut in_string = false;
+            while let Some(c) = chars.next() {
+                if c == '\'' {
+                    in_string = !in_string;
+                }
+                if c == '$' && !in_string && chars.peek().is_some_and(char::is_ascii_digit) {
+                    let mut n = String::new();
+                    while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                        n.push(*d);
+                        chars.next();
+                    }
+                    let _ = write!(out, "${}", n.parse::<usize>().unwrap_or(0) + base);
+                } else {
+                    out.push(c);
+                }
+            }
+            sql.text.push_str(&out);
+            sql.params.extend(other.params);
+        }
+    }
+}
+
+/// Runs `body` (a subquery) inside `EXISTS (...)` or `NOT EXISTS (...)`.
+fn exists(sql: &mut Sql, negate: bool, body: impl FnOnce(&mut Sql) -> Result<()>) -> Result<()> {
+    sql.push(if negate { "NOT EXISTS (" } else { "EXISTS (" });
+    body(sql)?;
+    sql.push(")");
+    Ok(())
+}
+
+fn is_negative(op: Op) -> bool {
+    matches!(op, Op::Ne | Op::NotLike | Op::NotStartsWith | Op::NotEndsWith | Op::IsNull)
+}
+
+fn is_like(op: Op) -> bool {
+    matches!(op, Op::Like | Op::NotLike | Op::StartsWith | Op::NotStartsWith | Op::EndsWith | Op::NotEndsWith)
+}
+
+/// The operator without its negation.
+fn positive(op: Op) -> Op {
+    match op {
+        Op::Ne => Op::Eq,
+        Op::NotLike => Op::Like,
+        Op::NotStartsWith => Op::StartsWith,
+        Op::NotEndsWith => Op::EndsWith,
+        Op::IsNull => Op::IsNotNull,
+        op => op,
+    }
+}
+
+/// The SQL comparison operator for `=`, `!=`, `<`...
+fn compare(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Ne => "<>",
+        Op::Lt => "<",
+        Op::Gt => ">",
+        Op::Le => "<=",
+        Op::Ge => ">=",
+        _ => "=",
+    }
+}
+
+/// The LIKE pattern for a matching operator, with `%`, `_` and `\`
+/// escaped; `None` for other operators.
+fn like_pattern(op: Op, value: &str) -> Option<String> {
+    let escaped: String = value
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    match op {
+        Op::Like | Op::NotLike => Some(format!("%{escaped}%")),
+        Op::StartsWith | Op::NotStartsWith => Some(format!("{escaped}%")),
+        Op::EndsWith | Op::NotEndsWith => Some(format!("%{escaped}")),
+        _ => None,
+    }
+}
+
+fn show(value: &Value) -> String {
+    match value {
+        Value::Str(s) => format!("'{s}'"),
+        Value::Int(n) => n.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn number_column(n: NumberField) -> &'static str {
+    match n {
+        NumberField::InitialPriority => "initial_priority",
+        NumberField::FinalPriority => "final_priority",
+        NumberField::Priority => "priority",
+        NumberField::TimeLeft => "time_left",
+        NumberField::TimeWorked => "time_worked",
+        NumberField::TimeEstimated => "time_estimated",
+    }
+}
+
+fn date_column(d: DateField) -> &'static str {
+    match d {
+        DateField::Created => "created",
+        DateField::Starts => "starts",
+        DateField::Started => "started",
+        DateField::Due => "due",
+        DateField::Resolved => "resolved",
+        DateField::Told => "told",
+        DateField::LastUpdated => "last_updated",
+    }
+}
+
+fn user_column(a: UserAttribute) -> &'static str {
+    match a {
+        UserAttribute::EmailAddress => "email_address",
+        UserAttribute::Name => "name",
+        UserAttribute::RealName => "real_name",
+        UserAttribute::Nickname => "nick_name",
+        UserAttribute::Organization => "organization",
+        UserAttribute::Address1 => "address1",
+        UserAttribute::Address2 => "address2",
+        UserAttribute::City => "city",
+        UserAttribute::State => "state",
+        UserAttribute::Zip => "zip",
+        UserAttribute::Country => "country",
+        UserAttribute::WorkPhone => "work_phone",
+        UserAttribute::HomePhone => "home_phone",
+        UserAttribute::MobilePhone => "mobile_phone",
+        UserAttribute::PagerPhone => "pager_phone",
+        UserAttribute::Id => "id",
+    }
+}
+
+/// The folded name of a role's group.
+fn role_group(role: &WatcherRole) -> &'static str {
+    match role {
+        WatcherRole::Owner => "owner",
+        WatcherRole::Requestor => "requestor",
+        WatcherRole::Cc => "cc",
+        WatcherRole::AdminCc => "admincc",
+        WatcherRole::Custom(_) => "",
+    }
+}
+
+enum PartValue {
+    Int(i64),
+    Text(String),
+}
+
+const DAYS: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Reads a value compared with a date part: a number, or a day or month
+/// name (three letters or more), or text for the formatted parts.
+fn part_value(part: DatePart, text: &str) -> Option<PartValue> {
+    let lower = text.to_ascii_lowercase();
+    let by_name = |names: &[&str], base: i64| {
+        (lower.len() >= 3).then(|| names.iter().position(|n| n.starts_with(&lower))).flatten().map(|i| i as i64 + base)
+    };
+    match part {
+        DatePart::Time
+        | DatePart::Hourly
+        | DatePart::Date
+        | DatePart::Daily
+        | DatePart::Monthly
+        | DatePart::Annually => Some(PartValue::Text(text.to_string())),
+        DatePart::DayOfWeek => text.parse().ok().or_else(|| by_name(&DAYS, 0)).map(PartValue::Int),
+        DatePart::Month => text.parse().ok().or_else(|| by_name(&MONTHS, 1)).map(PartValue::Int),
+        _ => text.parse().ok().map(PartValue::Int),
+    }
+}

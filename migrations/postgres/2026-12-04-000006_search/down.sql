@@ -1,0 +1,4 @@
+DROP FUNCTION rt_fold(TEXT);
+DROP INDEX tickets_created;
+DROP TABLE custom_field_ip_spans;
+DROP TABLE attachment_fts;

@@ -1,0 +1,3 @@
+DROP INDEX tickets_created;
+DROP TABLE custom_field_ip_spans;
+DROP TABLE attachment_fts;
