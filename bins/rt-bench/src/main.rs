@@ -20,6 +20,7 @@ mod create;
 mod rights;
 mod search;
 mod seed;
+mod sql;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +42,8 @@ enum Command {
     Seed(seed::Args),
     /// TicketSQL latency on a seeded database.
     Search(search::Args),
+    /// Time one SQL statement (returning an integer `n`).
+    Sql(sql::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -49,5 +52,6 @@ fn main() -> anyhow::Result<()> {
         Command::Rights(args) => rights::run(args),
         Command::Seed(args) => seed::run(args),
         Command::Search(args) => search::run(args),
+        Command::Sql(args) => sql::run(args),
     }
 }

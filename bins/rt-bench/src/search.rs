@@ -29,6 +29,9 @@ pub struct Args {
     /// Only queries containing this text.
     #[arg(long)]
     only: Option<String>,
+    /// Print each query's SQL and the database's plan for it.
+    #[arg(long)]
+    explain: bool,
 }
 
 const GROUP: &str = "Search benchmark";
@@ -55,6 +58,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let mut json = Vec::new();
     for query in queries().into_iter().filter(|q| args.only.as_ref().is_none_or(|o| q.contains(o.as_str()))) {
         let q = TicketQuery { now: Some(now), ..TicketQuery::new(&query) };
+        if args.explain {
+            for line in session.read(|tx| tx.explain_search(&q))? {
+                println!("    {line}");
+            }
+        }
         let mut samples = Vec::with_capacity(args.runs);
         let mut total = None;
         for i in 0..=args.runs {

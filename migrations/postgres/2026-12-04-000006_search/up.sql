@@ -24,6 +24,9 @@ CREATE TABLE custom_field_ip_spans (
 );
 
 CREATE INDEX tickets_created ON tickets (created);
+CREATE INDEX tickets_status_created ON tickets (status, created);
+-- Merged tickets are few: searches map their matches to the surviving ticket.
+CREATE INDEX tickets_merged ON tickets (id) WHERE is_merged;
 
 -- Case-insensitive matching: SQLite connections register the same
 -- function in Rust (Unicode lower case, character by character).

@@ -2,15 +2,14 @@
 
 -- Full-text index of text/plain and text/html attachments, written in the
 -- same DB transaction as the attachment, so it never lags and a crash
--- leaves nothing unindexed. rowid = attachments.id. Contentless: the text
--- lives in attachments only; the ticket id is kept for the search join.
--- The PostgreSQL migration keeps the same rows in a tsvector table.
+-- leaves nothing unindexed. Contentless: the text lives in attachments
+-- only. rowid = ticket id << 32 | (attachment id & 0xffffffff), so a match
+-- yields its ticket without a lookup, in ticket order. The PostgreSQL
+-- migration keeps the same rows in a tsvector table.
 CREATE VIRTUAL TABLE attachment_fts USING fts5(
     content,
-    ticket_id UNINDEXED,
     content = '',
     contentless_delete = 1,
-    contentless_unindexed = 1,
     tokenize = 'unicode61 remove_diacritics 0'
 );
 
@@ -25,3 +24,6 @@ CREATE TABLE custom_field_ip_spans (
 );
 
 CREATE INDEX tickets_created ON tickets (created);
+CREATE INDEX tickets_status_created ON tickets (status, created);
+-- Merged tickets are few: searches map their matches to the surviving ticket.
+CREATE INDEX tickets_merged ON tickets (id) WHERE is_merged;

@@ -8,7 +8,7 @@
 //! as in RT.
 //!
 //! Always added, as RT does:
-//! - `t.id = t.effective_id`: a merged ticket appears once, as the ticket
+//! - `NOT t.is_merged`: a merged ticket appears once, as the ticket
 //!   it was merged into, whose conditions see the merged tickets'
 //!   transactions and attachments;
 //! - `Type = 'ticket'` unless the query names a `Type`;
@@ -27,7 +27,12 @@
 //!   none does (tickets without any value included), `IS NULL` when there
 //!   is no value at all.
 //! - Dates: see [`DateSpec`](super::DateSpec); `Created = '2026-12-04'` is that day in the
-//!   user's zone.
+//!   user's zone. `Date` / `DateTime` custom fields read date values the
+//!   same way (`CF.{Deadline} < 'next week'`).
+//! - Watchers: `Watcher` is any role, the owner's included, as in RT (so
+//!   `Watcher IS NULL` matches nothing); a value without a sub-field is a
+//!   user's email address or name, or the name of a user-defined group
+//!   that holds the role.
 //! - IP custom fields: `=` finds overlapping ranges, `!=` tickets with no
 //!   overlapping value, `<` / `>` compare starts and ends in address order,
 //!   within one family. Index scans are bounded by the widest range the
@@ -157,6 +162,17 @@ pub(crate) struct Compiler<'t, 'a> {
 
 const NOTHING: &str = "1 = 0";
 
+/// Up to this many principals named by a watcher value are searched from
+/// their memberships; more, ticket by ticket.
+const FEW: usize = 200;
+
+/// One id column.
+#[derive(diesel::QueryableByName)]
+pub(crate) struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub(crate) id: i64,
+}
+
 /// How one role's rights clause restricts queues.
 type RoleQueues = BTreeMap<Role, Option<BTreeSet<i64>>>;
 
@@ -172,7 +188,7 @@ impl<'t, 'a> Compiler<'t, 'a> {
         let mut query = Sql::new(self.backend);
         self.expr(&mut query, expr)?;
         let mut sql = Sql::new(self.backend);
-        sql.push("t.id = t.effective_id");
+        sql.push(if self.backend == Backend::Sqlite { "t.is_merged = 0" } else { "t.is_merged = false" });
         if !self.seen.type_ {
             sql.push(" AND t.type = 'ticket'");
         }
@@ -326,7 +342,7 @@ impl<'t, 'a> Compiler<'t, 'a> {
         if let Some(like) = like_pattern(op, &self.plain_text(value)?) {
             let cast = format!("CAST({column} AS TEXT)");
             sql.push(&cast).push(if is_negative(op) { " NOT LIKE " } else { " LIKE " });
-            sql.str(&like).push(" ESCAPE '\\'");
+            sql.str(&like).push(self.escape());
             return Ok(());
         }
         let n = match value {
@@ -354,15 +370,24 @@ impl<'t, 'a> Compiler<'t, 'a> {
             _ => {}
         }
         let text = fold(&self.plain_text(value)?);
-        let folded = format!("COALESCE(rt_fold({column}), '')");
+        // Unset values match the negative operators (`!=`, `NOT LIKE`).
+        let folded =
+            if is_negative(op) { format!("COALESCE(rt_fold({column}), '')") } else { format!("rt_fold({column})") };
         if let Some(like) = like_pattern(op, &text) {
             sql.push(&folded).push(if is_negative(op) { " NOT LIKE " } else { " LIKE " });
-            sql.str(&like).push(" ESCAPE '\\'");
+            sql.str(&like).push(self.escape());
         } else {
             let _ = write!(sql.text, "{folded} {} ", compare(op));
             sql.str(&text);
         }
         Ok(())
+    }
+
+    /// The escape clause of LIKE: SQLite has no default escape character;
+    /// PostgreSQL's is the backslash, and an explicit clause would hide the
+    /// pattern from its planner.
+    fn escape(&self) -> &'static str {
+        if self.backend == Backend::Sqlite { " ESCAPE '\\'" } else { "" }
     }
 
     /// The value as text; placeholders for the user become their name.
@@ -510,22 +535,32 @@ impl<'t, 'a> Compiler<'t, 'a> {
             sql.push(if negate { "1 = 1" } else { NOTHING });
             return Ok(());
         }
-        sql.push(if negate { "t.id NOT IN " } else { "t.id IN " });
+        // The tickets holding a match, then the tickets those were merged
+        // into (merged tickets are few: a partial index lists them).
+        // One list, which SQLite walks in order (a page stops early).
+        sql.push(if negate { "t.id NOT IN (" } else { "t.id IN (" });
+        self.fulltext_tickets(sql, &query);
+        // `+`: walk the few merged tickets, not a lookup per match.
+        sql.push(" UNION ALL SELECT m.effective_id FROM tickets m WHERE m.is_merged AND ");
+        sql.push(if self.backend == Backend::Sqlite { "+m.id IN (" } else { "m.id IN (" });
+        self.fulltext_tickets(sql, &query);
+        sql.push("))");
+        Ok(())
+    }
+
+    /// `SELECT <ticket id> ...` of the attachments matching `query`.
+    fn fulltext_tickets(&mut self, sql: &mut Sql, query: &TextQuery) {
         match self.backend {
             Backend::Sqlite => {
-                sql.push(
-                    "(SELECT m.effective_id FROM attachment_fts f JOIN tickets m ON m.id = f.ticket_id \
-                     WHERE attachment_fts MATCH ",
-                );
-                sql.str(&query.fts5()).push(")");
+                sql.push("SELECT f.rowid >> 32 FROM attachment_fts f WHERE attachment_fts MATCH ");
+                sql.str(&query.fts5());
             }
             Backend::Postgres => {
-                sql.push("(SELECT m.effective_id FROM attachment_fts f JOIN tickets m ON m.id = f.ticket_id WHERE f.content @@ ");
+                sql.push("SELECT f.ticket_id FROM attachment_fts f WHERE f.content @@ ");
                 sql.push(if query.phrase { "phraseto_tsquery('simple', " } else { "plainto_tsquery('simple', " });
-                sql.str(&query.pg()).push("))");
+                sql.str(&query.pg()).push(")");
             }
         }
-        Ok(())
     }
 
     /// A multi-valued condition: `body` writes the subquery selecting the
@@ -569,7 +604,8 @@ impl<'t, 'a> Compiler<'t, 'a> {
                 return Err(Error::invalid("query", format!("there is no custom role {r}")));
             }
             Some(r) => vec![role_group(r).to_string()],
-            None => vec!["requestor".into(), "cc".into(), "admincc".into()],
+            // Every role, the owner's included, as RT's `RoleLimit` without a type.
+            None => vec!["requestor".into(), "cc".into(), "admincc".into(), "owner".into()],
         };
         let (domain, instance) = if queue { ("RT::Queue-Role", "t.queue") } else { ("RT::Ticket-Role", "t.id") };
         let members = if shallow { "group_members" } else { "cached_group_members" };
@@ -577,6 +613,15 @@ impl<'t, 'a> Compiler<'t, 'a> {
             || (attribute == Some(UserAttribute::Name)
                 && matches!(value, Value::CurrentUserName | Value::SelectedUserName));
         let user = self.ctx.user.0;
+        // The principals the value names, when they are few: the search then
+        // starts from their memberships. Many (`LIKE 'example.org'`) are
+        // checked ticket by ticket instead.
+        let few = match op {
+            Op::IsNull | Op::IsNotNull => None,
+            _ if me => None,
+            op => self.few_principals(attribute, positive(op), value)?,
+        };
+        let backend = self.backend;
         self.multi(sql, op, |this, sql, op| {
             let _ = write!(
                 sql.text,
@@ -585,20 +630,58 @@ impl<'t, 'a> Compiler<'t, 'a> {
             );
             sql.str_list(&names);
             match op {
-                None => {}
+                // Not the role group itself, which the closure lists as its own member.
+                None => {
+                    sql.push(" AND c.member_id <> g.id");
+                }
                 Some(_) if me => {
                     sql.push(" AND c.member_id = ").int(user);
+                }
+                Some(_) if few.is_some() => {
+                    sql.push(" AND c.member_id IN ").int_list(few.as_deref().unwrap_or_default());
                 }
                 Some(op) => {
                     // A join, not `IN (SELECT ...)`: SQLite would test every
                     // matching user against each ticket's group.
-                    sql.push(" AND EXISTS (SELECT 1 FROM users u WHERE u.id = c.member_id AND ");
+                    sql.push(" AND (EXISTS (SELECT 1 FROM users u WHERE u.id = c.member_id AND ");
                     this.user_attribute(sql, attribute, op, value)?;
                     sql.push(")");
+                    // A user-defined group of that name holding the role, as
+                    // RT's `RoleLimit` looks one up beside the user.
+                    if op == Op::Eq && matches!(attribute, None | Some(UserAttribute::Name)) {
+                        let name = fold(this.plain_text(value)?.trim());
+                        sql.push(
+                            " OR c.member_id IN (SELECT ug.id FROM groups ug WHERE ug.domain = 'UserDefined' \
+                             AND ug.name_folded = ",
+                        );
+                        sql.str(&name).push(")");
+                    }
+                    sql.push(")");
+                    if backend == Backend::Postgres {
+                        // A fence: PostgreSQL would otherwise turn this into a
+                        // join from every matching user's memberships.
+                        sql.push(" OFFSET 0");
+                    }
                 }
             }
             Ok(())
         })
+    }
+
+    /// The ids of the users (and, for `=` on a name, the user-defined
+    /// group) a watcher value names, if there are at most [`FEW`].
+    fn few_principals(&mut self, attribute: Option<UserAttribute>, op: Op, value: &Value) -> Result<Option<Vec<i64>>> {
+        let mut sql = Sql::new(self.backend);
+        sql.push("SELECT u.id AS id FROM users u WHERE ");
+        self.user_attribute(&mut sql, attribute, op, value)?;
+        if op == Op::Eq && matches!(attribute, None | Some(UserAttribute::Name)) {
+            let name = fold(self.plain_text(value)?.trim());
+            sql.push(" UNION SELECT ug.id AS id FROM groups ug WHERE ug.domain = 'UserDefined' AND ug.name_folded = ");
+            sql.str(&name);
+        }
+        let _ = write!(sql.text, " LIMIT {}", FEW + 1);
+        let ids: Vec<IdRow> = self.tx.load_sql(&sql)?;
+        Ok((ids.len() <= FEW).then(|| ids.into_iter().map(|r| r.id).collect()))
     }
 
     /// The condition on `users u` for a watcher attribute; without one,
@@ -653,7 +736,7 @@ impl<'t, 'a> Compiler<'t, 'a> {
         }
         let names: Vec<String> = match role {
             Some(r) => vec![role_group(r).to_string()],
-            None => vec!["requestor".into(), "cc".into(), "admincc".into()],
+            None => vec!["requestor".into(), "cc".into(), "admincc".into(), "owner".into()],
         };
         sql.push(
             "EXISTS (SELECT 1 FROM groups g JOIN cached_group_members c ON c.group_id = g.id \
@@ -720,7 +803,7 @@ impl<'t, 'a> Compiler<'t, 'a> {
     /// Ticket custom fields matching the name or id (and, for
     /// `CF.Queue.{Name}`, applied to that queue or globally) that the user
     /// may see, with their types.
-    fn resolve_cf(
+    pub(crate) fn resolve_cf(
         &mut self,
         applies_to: CfAppliesTo,
         object: Option<&str>,
@@ -826,21 +909,37 @@ impl<'t, 'a> Compiler<'t, 'a> {
         };
         let numeric = matches!(op, Op::Lt | Op::Gt | Op::Le | Op::Ge)
             .then(|| self.plain_text(value).ok().and_then(|t| t.trim().parse::<f64>().ok()))
-            .flatten();
+            .flatten()
+            // `inf` and `NaN` parse, but are no SQL literals.
+            .filter(|n| n.is_finite());
+        let dates = self.cf_date_bounds(&fields, column, op, value);
         self.multi(sql, op, |this, sql, op| {
             let _ = write!(sql.text, "SELECT 1 FROM object_custom_field_values o WHERE {owner} AND o.disabled = ");
             sql.push(if this.backend == Backend::Sqlite { "0" } else { "false" });
             sql.push(" AND o.custom_field IN ").int_list(&ids);
             let Some(op) = op else { return Ok(()) };
             sql.push(" AND ");
+            if let Some((start, end)) = &dates {
+                // Stored dates sort as text: `=` is the day or period.
+                let _ = write!(sql.text, "{content} {} ", if op == Op::Eq { ">=" } else { compare(op) });
+                sql.str(start);
+                if op == Op::Eq {
+                    let _ = write!(sql.text, " AND {content} < ");
+                    sql.str(end);
+                }
+                return Ok(());
+            }
             match numeric {
                 Some(n) => {
                     // Numbers compare as numbers where the value is one.
                     match this.backend {
                         Backend::Sqlite => {
+                            // The same numbers as PostgreSQL's `^-?[0-9]+(\.[0-9]+)?$`.
                             let _ = write!(
                                 sql.text,
-                                "{content} NOT GLOB '*[^0-9.-]*' AND {content} GLOB '*[0-9]*' AND CAST({content} AS REAL) {} ",
+                                "({content} GLOB '[0-9]*' OR {content} GLOB '-[0-9]*') \
+                                 AND substr({content}, 2) NOT GLOB '*[^0-9.]*' AND {content} NOT GLOB '*.*.*' \
+                                 AND {content} NOT GLOB '*.' AND CAST({content} AS REAL) {} ",
                                 compare(op)
                             );
                         }
@@ -859,6 +958,37 @@ impl<'t, 'a> Compiler<'t, 'a> {
                 None => this.text(sql, &content, op, value),
             }
         })
+    }
+
+    /// For `Date` / `DateTime` fields compared with a date value (RT's
+    /// `_LimitCustomField` reads it as one: `'today'`, `'2 days ago'`), the
+    /// stored forms of the day or period it names, `[start, end)`: local
+    /// `YYYY-MM-DD` days for `Date`, UTC `YYYY-MM-DD HH:MM:SS` for
+    /// `DateTime`; `<`, `>`... compare with `start`. `None` otherwise, and
+    /// for values that are no date, which compare as text.
+    fn cf_date_bounds(
+        &self,
+        fields: &[(i64, String)],
+        column: Option<CfColumn>,
+        op: Op,
+        value: &Value,
+    ) -> Option<(String, String)> {
+        let kind = fields.first()?.1.to_ascii_lowercase();
+        if column.is_some()
+            || !matches!(kind.as_str(), "date" | "datetime")
+            || fields.iter().any(|(_, k)| !k.eq_ignore_ascii_case(&kind))
+            || !matches!(op, Op::Eq | Op::Ne | Op::Lt | Op::Gt | Op::Le | Op::Ge)
+        {
+            return None;
+        }
+        let spec = parse_date(self.plain_text(value).ok()?.trim(), self.ctx.now, self.ctx.tz).ok()?;
+        let (start, end) =
+            if matches!(op, Op::Eq | Op::Ne) { spec.day_or_range(self.ctx.tz) } else { (spec.start(), spec.start()) };
+        let stored = |at: DateTime<Utc>| match kind.as_str() {
+            "date" => at.with_timezone(&self.ctx.tz).format("%Y-%m-%d").to_string(),
+            _ => at.format("%Y-%m-%d %H:%M:%S").to_string(),
+        };
+        Some((stored(start), stored(end)))
     }
 
     fn ip_condition(&mut self, sql: &mut Sql, fields: &[i64], op: Op, value: &Value) -> Result<()> {
@@ -1024,8 +1154,14 @@ impl<'t, 'a> Compiler<'t, 'a> {
         }
         let mut terms = 0;
         sql.push("(");
+        // On SQLite the rights clause filters and never drives: as an OR of
+        // indexable terms the planner would gather every visible ticket
+        // first (a multi-index OR), then sort, instead of following the
+        // query's own index or the id order that stops at the first page.
+        // A unary `+` keeps a column out of index selection.
+        let (queue, id) = if self.backend == Backend::Sqlite { ("+t.queue", "+t.id") } else { ("t.queue", "t.id") };
         if !direct.is_empty() {
-            sql.push("t.queue IN ").int_list(&direct.iter().copied().collect::<Vec<_>>());
+            sql.push(queue).push(" IN ").int_list(&direct.iter().copied().collect::<Vec<_>>());
             terms += 1;
         }
         // Roles with the same queues share one membership subquery.
@@ -1040,20 +1176,20 @@ impl<'t, 'a> Compiler<'t, 'a> {
             terms += 1;
             sql.push("(");
             if let Some(queues) = &queues {
-                sql.push("t.queue IN ").int_list(queues).push(" AND ");
+                sql.push(queue).push(" IN ").int_list(queues).push(" AND ");
             }
             let ticket_roles: Vec<String> =
                 roles.iter().filter(|r| **r != Role::Owner).map(|r| r.as_str().to_ascii_lowercase()).collect();
             sql.push("(");
             if roles.contains(&Role::Owner) {
-                sql.push("t.owner = ").int(user.0);
+                sql.push(if self.backend == Backend::Sqlite { "+t.owner = " } else { "t.owner = " }).int(user.0);
                 if !ticket_roles.is_empty() {
                     sql.push(" OR ");
                 }
             }
             if !ticket_roles.is_empty() {
-                sql.push(
-                    "t.id IN (SELECT g.instance FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
+                sql.push(id).push(
+                    " IN (SELECT g.instance FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
                      WHERE c.member_id = ",
                 );
                 sql.int(user.0).push(" AND g.domain = 'RT::Ticket-Role' AND g.name_folded IN ").str_list(&ticket_roles);
@@ -1100,18 +1236,18 @@ impl<'t, 'a> Compiler<'t, 'a> {
         Ok(Some(match field {
             Field::Id | Field::EffectiveId => return Ok(None),
             Field::Queue { attribute: Some(QueueAttribute::Id) } => "t.queue".into(),
-            Field::Queue { .. } => "(SELECT q.name FROM queues q WHERE q.id = t.queue)".into(),
+            Field::Queue { .. } => "(SELECT q.name_folded FROM queues q WHERE q.id = t.queue)".into(),
             Field::Status => "t.status".into(),
             Field::Subject => "rt_fold(t.subject)".into(),
             Field::Sla => "t.sla".into(),
             Field::Type => "t.type".into(),
             Field::Lifecycle => "(SELECT q.lifecycle FROM queues q WHERE q.id = t.queue)".into(),
-            Field::Creator => "(SELECT u.name FROM users u WHERE u.id = t.creator)".into(),
-            Field::LastUpdatedBy => "(SELECT u.name FROM users u WHERE u.id = t.last_updated_by)".into(),
+            Field::Creator => "(SELECT u.name_folded FROM users u WHERE u.id = t.creator)".into(),
+            Field::LastUpdatedBy => "(SELECT u.name_folded FROM users u WHERE u.id = t.last_updated_by)".into(),
             Field::Number(n) => format!("t.{}", number_column(*n)),
             Field::Date { column, .. } => format!("t.{}", date_column(*column)),
             Field::Watcher { role: Some(WatcherRole::Owner), queue: false, .. } => {
-                "(SELECT u.name FROM users u WHERE u.id = t.owner)".into()
+                "(SELECT u.name_folded FROM users u WHERE u.id = t.owner)".into()
             }
             Field::Watcher {
                 role: Some(role @ (WatcherRole::Requestor | WatcherRole::Cc | WatcherRole::AdminCc)),
@@ -1251,7 +1387,7 @@ fn number_column(n: NumberField) -> &'static str {
     }
 }
 
-fn date_column(d: DateField) -> &'static str {
+pub(crate) fn date_column(d: DateField) -> &'static str {
     match d {
         DateField::Created => "created",
         DateField::Starts => "starts",

@@ -34,17 +34,27 @@ pub fn is_indexed(content_type: &str) -> bool {
 }
 
 /// The words of `text`, folded and joined by single spaces; at most
-/// [`INDEXED_BYTES`] long.
+/// [`INDEXED_BYTES`] long. One pass, one allocation: this runs for every
+/// message stored.
 pub fn normalize(text: &str) -> String {
-    let mut out = String::new();
-    for word in words(text) {
-        if out.len() + word.len() + 1 > INDEXED_BYTES {
-            break;
+    let mut out = String::with_capacity(text.len().min(INDEXED_BYTES));
+    let mut in_word = false;
+    for c in text.chars() {
+        if !c.is_alphanumeric() {
+            in_word = false;
+            continue;
         }
-        if !out.is_empty() {
+        if !in_word && !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&word);
+        in_word = true;
+        out.push(c.to_lowercase().next().unwrap_or(c));
+        if out.len() > INDEXED_BYTES {
+            // Cut back to the last whole word.
+            let end = out.rfind(' ').unwrap_or(0);
+            out.truncate(end);
+            break;
+        }
     }
     out
 }
@@ -107,10 +117,9 @@ pub(crate) fn index_attachment(
     }
     match conn {
         DbConnection::Sqlite(c) => {
-            diesel::sql_query("INSERT INTO attachment_fts (rowid, content, ticket_id) VALUES (?, ?, ?)")
-                .bind::<BigInt, _>(attachment)
+            diesel::sql_query("INSERT INTO attachment_fts (rowid, content) VALUES (?, ?)")
+                .bind::<BigInt, _>(sqlite_rowid(ticket, attachment))
                 .bind::<Text, _>(&normalized)
-                .bind::<BigInt, _>(ticket)
                 .execute(c)?;
         }
         DbConnection::Pg(c) => {
@@ -124,6 +133,13 @@ pub(crate) fn index_attachment(
         }
     }
     Ok(())
+}
+
+/// The SQLite index's rowid for an attachment: its ticket in the high 32
+/// bits (`rowid >> 32` gives the ticket back), the attachment id's low 32
+/// bits below, unique within a ticket.
+pub fn sqlite_rowid(ticket: i64, attachment: i64) -> i64 {
+    (ticket << 32) | (attachment & 0xffff_ffff)
 }
 
 /// A `Content` search value read as words or, in double quotes, a phrase.

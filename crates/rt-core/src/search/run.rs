@@ -1,16 +1,17 @@
 //! Running a ticket search: one page of ids and the count.
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
-use super::compile::{Compiler, Context, Param, Sql, append};
+use super::compile::{Compiler, Context, IdRow, Param, Sql, append};
 use super::parse::{Order, Paging, parse};
-use crate::db::dialect;
 use crate::db::schema::users;
+use crate::db::{Backend, dialect};
 use crate::error::{Error, Result};
 use crate::ids::TicketId;
 use crate::session::Tx;
@@ -18,6 +19,9 @@ use crate::session::Tx;
 /// How many matches a count goes up to before it says "at least": broad
 /// queries over millions of tickets are answered "10,000+" in bounded time.
 pub const DEFAULT_COUNT_LIMIT: u64 = 10_000;
+
+/// How long a count may take before it says "at least" what it has found.
+pub const DEFAULT_COUNT_BUDGET: Duration = Duration::from_millis(10);
 
 /// A ticket search: TicketSQL with its sort and page.
 #[derive(Debug, Clone)]
@@ -32,6 +36,9 @@ pub struct TicketQuery {
     /// Count up to this many matches (then [`Total::AtLeast`]); `None`
     /// counts them all.
     pub count_limit: Option<u64>,
+    /// Count for at most about this long (then [`Total::AtLeast`] what was
+    /// found); `None` takes the time it takes.
+    pub count_budget: Option<Duration>,
     /// The instant relative dates are read against (`'2 days ago'`);
     /// `None` for the transaction's time.
     pub now: Option<DateTime<Utc>>,
@@ -39,13 +46,14 @@ pub struct TicketQuery {
 
 impl TicketQuery {
     /// The query sorted by id, first page of 50, count limited to
-    /// [`DEFAULT_COUNT_LIMIT`].
+    /// [`DEFAULT_COUNT_LIMIT`] and [`DEFAULT_COUNT_BUDGET`].
     pub fn new(query: &str) -> TicketQuery {
         TicketQuery {
             query: query.to_string(),
             order: Vec::new(),
             paging: Paging { rows_per_page: Some(50), page: 1 },
             count_limit: Some(DEFAULT_COUNT_LIMIT),
+            count_budget: Some(DEFAULT_COUNT_BUDGET),
             now: None,
         }
     }
@@ -56,7 +64,8 @@ impl TicketQuery {
 pub enum Total {
     /// Exactly this many.
     Exact(u64),
-    /// More than the count limit, which this is.
+    /// At least this many: the count stopped at its limit or its time
+    /// budget.
     AtLeast(u64),
 }
 
@@ -97,16 +106,24 @@ pub struct SearchPage {
     pub total: Total,
 }
 
-#[derive(QueryableByName)]
-struct IdRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
+/// A line of a query plan: SQLite's `detail` column, PostgreSQL's
+/// `QUERY PLAN`.
+struct PlanRow {
+    detail: String,
 }
 
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
+impl QueryableByName<diesel::sqlite::Sqlite> for PlanRow {
+    fn build<'a>(row: &impl diesel::row::NamedRow<'a, diesel::sqlite::Sqlite>) -> diesel::deserialize::Result<Self> {
+        let detail = diesel::row::NamedRow::get::<Text, String>(row, "detail")?;
+        Ok(PlanRow { detail })
+    }
+}
+
+impl QueryableByName<diesel::pg::Pg> for PlanRow {
+    fn build<'a>(row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>) -> diesel::deserialize::Result<Self> {
+        let detail = diesel::row::NamedRow::get::<Text, String>(row, "QUERY PLAN")?;
+        Ok(PlanRow { detail })
+    }
 }
 
 impl Tx<'_> {
@@ -114,16 +131,10 @@ impl Tx<'_> {
     /// may see and the count. A query that does not parse is
     /// `Error::Validation` on `query`, naming the position.
     pub fn search_tickets(&mut self, q: &TicketQuery) -> Result<SearchPage> {
-        let (from_where, order) = self.compile_search(q)?;
-        let mut page = Sql::new(from_where.backend);
-        page.push("SELECT t.id AS id FROM tickets t WHERE ");
-        append(&mut page, from_where.clone());
-        page.push(" ORDER BY ");
-        page.push(&order);
-        if let Some(rows) = q.paging.rows_per_page {
-            page.push(&format!(" LIMIT {rows} OFFSET {}", q.paging.offset()));
-        }
+        let (page, from_where) = self.page_sql(q)?;
+        let started = Instant::now();
         let ids: Vec<IdRow> = self.load_sql(&page)?;
+        let page_took = started.elapsed();
         let ids: Vec<TicketId> = ids.into_iter().map(|r| TicketId(r.id)).collect();
         // A short page that is the first (or follows full ones) gives the
         // count without another query.
@@ -133,17 +144,48 @@ impl Tx<'_> {
                 Total::Exact(q.paging.offset() + shown)
             }
             None => Total::Exact(shown),
-            _ => self.count_sql(from_where, q.count_limit)?,
+            // A slow page means a plan that gathers every match before it
+            // sorts; counting in chunks would gather them once per chunk.
+            _ if q.count_budget.is_some_and(|b| page_took * 2 > b) => {
+                self.count_sql(from_where, q.count_limit, None)?
+            }
+            _ => self.count_sql(from_where, q.count_limit, q.count_budget)?,
         };
         Ok(SearchPage { ids, total })
     }
 
     /// Counts the tickets a TicketSQL query finds for the current user, up
-    /// to `limit`.
+    /// to `limit`, taking the time it takes.
     pub fn count_tickets(&mut self, query: &str, limit: Option<u64>) -> Result<Total> {
         let q = TicketQuery { count_limit: limit, ..TicketQuery::new(query) };
         let (from_where, _) = self.compile_search(&q)?;
-        self.count_sql(from_where, limit)
+        self.count_sql(from_where, limit, None)
+    }
+
+    /// The SQL of a search's first-page query followed by the database's
+    /// plan for it, one line each: for finding out why a search is slow.
+    pub fn explain_search(&mut self, q: &TicketQuery) -> Result<Vec<String>> {
+        let (page, _) = self.page_sql(q)?;
+        let mut explain = Sql::new(page.backend);
+        explain.push(if page.backend == Backend::Sqlite { "EXPLAIN QUERY PLAN " } else { "EXPLAIN " });
+        let text = page.text.clone();
+        append(&mut explain, page);
+        let plan: Vec<PlanRow> = self.load_sql(&explain)?;
+        Ok(std::iter::once(text).chain(plan.into_iter().map(|r| r.detail)).collect())
+    }
+
+    /// The first-page query of a search, and its `WHERE` clause.
+    fn page_sql(&mut self, q: &TicketQuery) -> Result<(Sql, Sql)> {
+        let (from_where, order) = self.compile_search(q)?;
+        let mut page = Sql::new(from_where.backend);
+        page.push("SELECT t.id AS id FROM tickets t WHERE ");
+        append(&mut page, from_where.clone());
+        page.push(" ORDER BY ");
+        page.push(&order);
+        if let Some(rows) = q.paging.rows_per_page {
+            page.push(&format!(" LIMIT {rows} OFFSET {}", q.paging.offset()));
+        }
+        Ok((page, from_where))
     }
 
     /// The `WHERE` clause and `ORDER BY` list of a search.
@@ -162,20 +204,51 @@ impl Tx<'_> {
         Ok((sql, order.text))
     }
 
-    fn count_sql(&mut self, from_where: Sql, limit: Option<u64>) -> Result<Total> {
-        let mut count = Sql::new(from_where.backend);
-        count.push("SELECT count(*) AS n FROM (SELECT 1 FROM tickets t WHERE ");
-        append(&mut count, from_where);
-        if let Some(limit) = limit {
-            count.push(&format!(" LIMIT {}", limit.saturating_add(1)));
+    /// Counts up to `limit`: in one statement without a budget, else in id
+    /// order a chunk at a time, so that the count stops at its budget
+    /// wherever the plan finds its rows.
+    fn count_sql(&mut self, from_where: Sql, limit: Option<u64>, budget: Option<Duration>) -> Result<Total> {
+        let Some(budget) = budget else {
+            let mut count = Sql::new(from_where.backend);
+            count.push("SELECT count(*) AS id FROM (SELECT 1 FROM tickets t WHERE ");
+            append(&mut count, from_where);
+            if let Some(limit) = limit {
+                count.push(&format!(" LIMIT {}", limit.saturating_add(1)));
+            }
+            count.push(") counted");
+            let rows: Vec<IdRow> = self.load_sql(&count)?;
+            let n = rows.first().map_or(0, |r| r.id.max(0) as u64);
+            return Ok(match limit {
+                Some(limit) if n > limit => Total::AtLeast(limit),
+                _ => Total::Exact(n),
+            });
+        };
+        let started = Instant::now();
+        let limit = limit.unwrap_or(u64::MAX);
+        let (mut counted, mut last, mut chunk) = (0u64, 0i64, 1_000u64);
+        loop {
+            let want = chunk.min(limit.saturating_sub(counted).saturating_add(1));
+            let mut sql = Sql::new(from_where.backend);
+            sql.push("SELECT t.id AS id FROM tickets t WHERE ");
+            append(&mut sql, from_where.clone());
+            // `+`: resuming must not turn the plan into a scan by id.
+            sql.push(if sql.backend == Backend::Sqlite { " AND +t.id > " } else { " AND t.id > " });
+            sql.bind(Param::Int(last));
+            sql.push(&format!(" ORDER BY t.id LIMIT {want}"));
+            let ids: Vec<IdRow> = self.load_sql(&sql)?;
+            counted += ids.len() as u64;
+            if counted > limit {
+                return Ok(Total::AtLeast(limit));
+            }
+            match ids.last() {
+                Some(row) if ids.len() as u64 == want => last = row.id,
+                _ => return Ok(Total::Exact(counted)),
+            }
+            if started.elapsed() >= budget {
+                return Ok(Total::AtLeast(counted));
+            }
+            chunk = (chunk * 2).min(16_000);
         }
-        count.push(") counted");
-        let rows: Vec<CountRow> = self.load_sql(&count)?;
-        let n = rows.first().map_or(0, |r| r.n.max(0) as u64);
-        Ok(match limit {
-            Some(limit) if n > limit => Total::AtLeast(limit),
-            _ => Total::Exact(n),
-        })
     }
 
     /// The current user's time zone, else the site's.

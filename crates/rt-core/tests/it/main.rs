@@ -5,6 +5,7 @@
 
 mod acl_matrix;
 mod bad_input;
+mod charts;
 mod customfields;
 mod links;
 mod merge;
@@ -13,6 +14,9 @@ mod principals;
 mod reminders;
 mod saved_searches;
 mod schema;
+mod search;
+mod search_equivalence;
+mod search_props;
 mod tickets;
 mod watchers;
 
