@@ -46,7 +46,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 
-use super::dates::parse_date;
+use super::dates::{MONTHS, parse_date};
 use super::fields::*;
 use super::fulltext::TextQuery;
 use super::parse::{Condition, Expr, Op, Order, OrderKey, Value};
@@ -328,16 +328,8 @@ impl<'t, 'a> Compiler<'t, 'a> {
     }
 
     fn number(&mut self, sql: &mut Sql, column: &str, op: Op, value: &Value, field: &Field) -> Result<()> {
-        match op {
-            Op::IsNull => {
-                let _ = write!(sql.text, "{column} IS NULL");
-                return Ok(());
-            }
-            Op::IsNotNull => {
-                let _ = write!(sql.text, "{column} IS NOT NULL");
-                return Ok(());
-            }
-            _ => {}
+        if null_test(sql, column, op) {
+            return Ok(());
         }
         if let Some(like) = like_pattern(op, &self.plain_text(value)?) {
             let cast = format!("CAST({column} AS TEXT)");
@@ -502,16 +494,8 @@ impl<'t, 'a> Compiler<'t, 'a> {
     }
 
     fn date(&mut self, sql: &mut Sql, column: &str, op: Op, value: &Value) -> Result<()> {
-        match op {
-            Op::IsNull => {
-                let _ = write!(sql.text, "{column} IS NULL");
-                return Ok(());
-            }
-            Op::IsNotNull => {
-                let _ = write!(sql.text, "{column} IS NOT NULL");
-                return Ok(());
-            }
-            _ => {}
+        if null_test(sql, column, op) {
+            return Ok(());
         }
         let text = self.plain_text(value)?;
         let spec = parse_date(&text, self.ctx.now, self.ctx.tz).map_err(|e| Error::invalid("query", e.to_string()))?;
@@ -1309,6 +1293,16 @@ pub(crate) fn append(sql: &mut Sql, other: Sql) {
     }
 }
 
+/// Writes `column IS [NOT] NULL` for those operators; false for others.
+fn null_test(sql: &mut Sql, column: &str, op: Op) -> bool {
+    match op {
+        Op::IsNull => sql.push(column).push(" IS NULL"),
+        Op::IsNotNull => sql.push(column).push(" IS NOT NULL"),
+        _ => return false,
+    };
+    true
+}
+
 /// Runs `body` (a subquery) inside `EXISTS (...)` or `NOT EXISTS (...)`.
 fn exists(sql: &mut Sql, negate: bool, body: impl FnOnce(&mut Sql) -> Result<()>) -> Result<()> {
     sql.push(if negate { "NOT EXISTS (" } else { "EXISTS (" });
@@ -1437,20 +1431,6 @@ enum PartValue {
 }
 
 const DAYS: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
 
 /// Reads a value compared with a date part: a number, or a day or month
 /// name (three letters or more), or text for the formatted parts.

@@ -423,26 +423,28 @@ fn weekday(word: &str) -> Option<Weekday> {
     })
 }
 
+/// Month names, January first.
+pub(crate) const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
 fn month(word: &str) -> Option<u32> {
-    const NAMES: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
     let word = word.trim_end_matches('.');
     if word.len() < 3 {
         return None;
     }
-    let index = NAMES
+    let index = MONTHS
         .iter()
         .position(|name| name.starts_with(word) && (word.len() == 3 || word.len() == name.len() || word == "sept"))?;
     u32::try_from(index + 1).ok()
