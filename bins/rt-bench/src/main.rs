@@ -6,12 +6,12 @@
 //! - `rt-bench rights --db URL --groups G --acl A`: builds G groups and A
 //!   ACL entries, then measures cold `has_right` checks (the node cache and
 //!   the transaction's ACL version cleared before each check).
-//!
-//! - `rt-bench seed --db URL --tickets N`: a fixed, realistic data set
-//!   (see `seed.rs` for the distribution).
-//!
-//! - `rt-bench search --db URL`: TicketSQL latency on a seeded database
-//!   (see `search.rs`).
+//! - `rt-bench seed --db URL --tickets N [--writers W]`: a fixed, realistic
+//!   data set (see `seed.rs` for the distribution).
+//! - `rt-bench search --db URL [--explain]`: TicketSQL latency on a seeded
+//!   database (see `search.rs`).
+//! - `rt-bench sql --db URL [--write] SQL`: times one statement (or runs DDL
+//!   such as a new index) while working on a slow query.
 //!
 //! Later issues add `mail`, `display` and `rest2`, and
 //! `--url` to drive a running server (ours or RT 5).
