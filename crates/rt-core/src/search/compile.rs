@@ -521,14 +521,25 @@ impl<'t, 'a> Compiler<'t, 'a> {
         }
         // The tickets holding a match, then the tickets those were merged
         // into (merged tickets are few: a partial index lists them).
-        // One list, which SQLite walks in order (a page stops early).
-        sql.push(if negate { "t.id NOT IN (" } else { "t.id IN (" });
+        // One list, which SQLite walks in order (a page stops early); on
+        // PostgreSQL an array computed once, which the primary key index
+        // walks in order (as `IN` it would merge-join the whole index).
+        sql.push(match (self.backend, negate) {
+            (Backend::Sqlite, false) => "t.id IN (",
+            (Backend::Sqlite, true) => "t.id NOT IN (",
+            (Backend::Postgres, false) => "t.id = ANY(ARRAY(",
+            (Backend::Postgres, true) => "NOT (t.id = ANY(ARRAY(",
+        });
         self.fulltext_tickets(sql, &query);
         // `+`: walk the few merged tickets, not a lookup per match.
         sql.push(" UNION ALL SELECT m.effective_id FROM tickets m WHERE m.is_merged AND ");
         sql.push(if self.backend == Backend::Sqlite { "+m.id IN (" } else { "m.id IN (" });
         self.fulltext_tickets(sql, &query);
-        sql.push("))");
+        sql.push(match (self.backend, negate) {
+            (Backend::Sqlite, _) => "))",
+            (Backend::Postgres, false) => ")))",
+            (Backend::Postgres, true) => "))))",
+        });
         Ok(())
     }
 

@@ -131,10 +131,19 @@ impl Tx<'_> {
     /// may see and the count. A query that does not parse is
     /// `Error::Validation` on `query`, naming the position.
     pub fn search_tickets(&mut self, q: &TicketQuery) -> Result<SearchPage> {
-        let (page, from_where) = self.page_sql(q)?;
         let started = Instant::now();
+        let (page, from_where, order) = self.page_sql(q)?;
+        let mut budget = q.count_budget;
+        if page.backend == Backend::Postgres {
+            if let Some(found) = self.gather(q, &from_where, &order)? {
+                return Ok(found);
+            }
+            // What is left of the budget after the attempt.
+            budget = budget.map(|b| b.saturating_sub(started.elapsed()));
+        }
+        let page_started = Instant::now();
         let ids: Vec<IdRow> = self.load_sql(&page)?;
-        let page_took = started.elapsed();
+        let page_took = page_started.elapsed();
         let ids: Vec<TicketId> = ids.into_iter().map(|r| TicketId(r.id)).collect();
         // A short page that is the first (or follows full ones) gives the
         // count without another query.
@@ -144,14 +153,64 @@ impl Tx<'_> {
                 Total::Exact(q.paging.offset() + shown)
             }
             None => Total::Exact(shown),
-            // A slow page means a plan that gathers every match before it
-            // sorts; counting in chunks would gather them once per chunk.
-            _ if q.count_budget.is_some_and(|b| page_took * 2 > b) => {
+            // On SQLite, a slow page means a plan that gathers every match
+            // before it sorts; counting in chunks would gather them once per
+            // chunk.
+            _ if page.backend == Backend::Sqlite && q.count_budget.is_some_and(|b| page_took > b) => {
                 self.count_sql(from_where, q.count_limit, None)?
             }
-            _ => self.count_sql(from_where, q.count_limit, q.count_budget)?,
+            // The budget went on the attempt to gather every match: say
+            // what is known rather than spend more.
+            Some(_) if budget.is_some_and(|b| b.is_zero()) => Total::AtLeast(q.paging.offset() + shown),
+            _ => self.count_sql(from_where, q.count_limit, budget)?,
         };
         Ok(SearchPage { ids, total })
+    }
+
+    /// PostgreSQL: every match up to the count limit in one sorted query,
+    /// under a statement timeout of twice the count budget. A plan that filters
+    /// through an index (full text, a date range) then pays once for the
+    /// page and the count, and sorts after filtering (`t.id + 0`) instead
+    /// of walking the primary key, which the planner wrongly favours when
+    /// matches cluster at one end of the id range. `None` when it did not
+    /// finish in time (broad queries: the id-ordered page is fast for
+    /// them) or the page lies beyond the limit.
+    fn gather(&mut self, q: &TicketQuery, from_where: &Sql, order: &str) -> Result<Option<SearchPage>> {
+        let (Some(rows), Some(limit), Some(budget)) = (q.paging.rows_per_page, q.count_limit, q.count_budget) else {
+            return Ok(None);
+        };
+        let offset = q.paging.offset();
+        if offset + u64::from(rows) > limit {
+            return Ok(None);
+        }
+        let mut sql = Sql::new(from_where.backend);
+        sql.push("SELECT t.id AS id FROM tickets t WHERE ");
+        append(&mut sql, from_where.clone());
+        let order = order.replace("t.id ASC", "t.id + 0 ASC").replace("t.id DESC", "t.id + 0 DESC");
+        sql.push(&format!(" ORDER BY {order} LIMIT {}", limit.saturating_add(1)));
+        // Twice the budget: finishing here saves a page query and a count.
+        let timeout = (budget * 2).as_millis().max(1);
+        self.batch(&format!("SAVEPOINT rt_gather; SET LOCAL statement_timeout = {timeout}"))?;
+        let found = self.load_sql_raw::<IdRow>(&sql);
+        // Also undoes the timeout.
+        self.batch("ROLLBACK TO SAVEPOINT rt_gather; RELEASE SAVEPOINT rt_gather")?;
+        let ids = match found {
+            Ok(ids) => ids,
+            Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("statement timeout") => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let n = ids.len() as u64;
+        let total = if n > limit { Total::AtLeast(limit) } else { Total::Exact(n) };
+        let ids = ids.into_iter().skip(offset as usize).take(rows as usize).map(|r| TicketId(r.id)).collect();
+        Ok(Some(SearchPage { ids, total }))
+    }
+
+    fn batch(&mut self, statements: &str) -> Result<()> {
+        use diesel::connection::SimpleConnection;
+        dialect::with_inner!(&mut *self.conn, c => c.batch_execute(statements))?;
+        Ok(())
     }
 
     /// Counts the tickets a TicketSQL query finds for the current user, up
@@ -165,7 +224,7 @@ impl Tx<'_> {
     /// The SQL of a search's first-page query followed by the database's
     /// plan for it, one line each: for finding out why a search is slow.
     pub fn explain_search(&mut self, q: &TicketQuery) -> Result<Vec<String>> {
-        let (page, _) = self.page_sql(q)?;
+        let (page, _, _) = self.page_sql(q)?;
         let mut explain = Sql::new(page.backend);
         explain.push(if page.backend == Backend::Sqlite { "EXPLAIN QUERY PLAN " } else { "EXPLAIN " });
         let text = page.text.clone();
@@ -174,8 +233,9 @@ impl Tx<'_> {
         Ok(std::iter::once(text).chain(plan.into_iter().map(|r| r.detail)).collect())
     }
 
-    /// The first-page query of a search, and its `WHERE` clause.
-    fn page_sql(&mut self, q: &TicketQuery) -> Result<(Sql, Sql)> {
+    /// The first-page query of a search, its `WHERE` clause and its
+    /// `ORDER BY` list.
+    fn page_sql(&mut self, q: &TicketQuery) -> Result<(Sql, Sql, String)> {
         let (from_where, order) = self.compile_search(q)?;
         let mut page = Sql::new(from_where.backend);
         page.push("SELECT t.id AS id FROM tickets t WHERE ");
@@ -185,7 +245,7 @@ impl Tx<'_> {
         if let Some(rows) = q.paging.rows_per_page {
             page.push(&format!(" LIMIT {rows} OFFSET {}", q.paging.offset()));
         }
-        Ok((page, from_where))
+        Ok((page, from_where, order))
     }
 
     /// The `WHERE` clause and `ORDER BY` list of a search.
@@ -244,10 +304,13 @@ impl Tx<'_> {
                 Some(row) if ids.len() as u64 == want => last = row.id,
                 _ => return Ok(Total::Exact(counted)),
             }
-            if started.elapsed() >= budget {
+            let elapsed = started.elapsed();
+            if elapsed >= budget {
                 return Ok(Total::AtLeast(counted));
             }
-            chunk = (chunk * 2).min(16_000);
+            // As many as the rate so far fits in what is left of the budget.
+            let rate = counted as f64 / elapsed.as_secs_f64().max(1e-6);
+            chunk = ((rate * (budget - elapsed).as_secs_f64()) as u64).clamp(100, 16_000);
         }
     }
 
@@ -267,8 +330,15 @@ impl Tx<'_> {
     where
         T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
     {
+        Ok(self.load_sql_raw(sql)?)
+    }
+
+    fn load_sql_raw<T>(&mut self, sql: &Sql) -> diesel::QueryResult<Vec<T>>
+    where
+        T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+    {
         tracing::trace!(sql = %sql.text, "search");
-        Ok(dialect::with_inner!(&mut *self.conn, c => {
+        dialect::with_inner!(&mut *self.conn, c => {
             let mut query = diesel::sql_query(sql.text.as_str()).into_boxed();
             for p in &sql.params {
                 query = match p {
@@ -277,8 +347,8 @@ impl Tx<'_> {
                     Param::Time(t) => query.bind::<Timestamp, _>(*t),
                 };
             }
-            query.load::<T>(c)?
-        }))
+            query.load::<T>(c)
+        })
     }
 }
 
