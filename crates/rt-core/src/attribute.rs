@@ -5,7 +5,10 @@
 //! are theirs (and `AdminUsers`'); a queue's need `SeeQueue` to read and
 //! `AdminQueue` to change; a ticket's `ShowTicket` / `ModifyTicket`; a
 //! group's membership or `AdminGroup` to read and `AdminGroup` to change;
-//! the system's are readable by staff and changed by super users.
+//! the system's are readable by staff and changed by super users. Saved
+//! searches (`SavedSearch` attributes of users, groups and the system)
+//! follow the rules of [`saved_search`](crate::saved_search) through these
+//! calls too.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -15,6 +18,7 @@ use crate::db::schema::{attributes, bookmarks, tickets};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, QueueId, TicketId, UserId};
 use crate::rights;
+use crate::saved_search::{self, Access, SearchOwner};
 use crate::session::Tx;
 
 /// What an attribute belongs to.
@@ -86,7 +90,7 @@ impl Tx<'_> {
         content: &str,
         content_type: &str,
     ) -> Result<i64> {
-        self.require_attribute_access(object, true)?;
+        self.require_attribute_access(object, name, true)?;
         if name.trim().is_empty() {
             return Err(Error::invalid("name", "an attribute needs a name"));
         }
@@ -130,7 +134,7 @@ impl Tx<'_> {
         content: &str,
         content_type: &str,
     ) -> Result<i64> {
-        self.require_attribute_access(object, true)?;
+        self.require_attribute_access(object, name, true)?;
         let (object_type, object_id) = object.key();
         diesel::delete(
             attributes::table
@@ -144,7 +148,7 @@ impl Tx<'_> {
 
     /// The object's attributes called `name`, oldest first.
     pub fn attributes(&mut self, object: AttributeObject, name: &str) -> Result<Vec<Attribute>> {
-        self.require_attribute_access(object, false)?;
+        self.require_attribute_access(object, name, false)?;
         self.object_attributes(object, name)
     }
 
@@ -175,8 +179,8 @@ impl Tx<'_> {
 
     /// Changes one attribute's content.
     pub fn update_attribute(&mut self, id: i64, content: &str) -> Result<()> {
-        let object = self.attribute_object(id)?;
-        self.require_attribute_access(object, true)?;
+        let (object, name) = self.attribute_object(id)?;
+        self.require_attribute_access(object, &name, true)?;
         diesel::update(attributes::table.find(id))
             .set((
                 attributes::content.eq(content),
@@ -189,8 +193,8 @@ impl Tx<'_> {
 
     /// Deletes one attribute.
     pub fn delete_attribute(&mut self, id: i64) -> Result<()> {
-        let object = self.attribute_object(id)?;
-        self.require_attribute_access(object, true)?;
+        let (object, name) = self.attribute_object(id)?;
+        self.require_attribute_access(object, &name, true)?;
         diesel::delete(attributes::table.find(id)).execute(self.conn)?;
         Ok(())
     }
@@ -237,17 +241,26 @@ impl Tx<'_> {
         Ok(visible)
     }
 
-    fn attribute_object(&mut self, id: i64) -> Result<AttributeObject> {
-        let (object_type, object_id): (String, i64) = attributes::table
+    /// The object an attribute belongs to, and its name.
+    fn attribute_object(&mut self, id: i64) -> Result<(AttributeObject, String)> {
+        let (object_type, object_id, name): (String, i64, String) = attributes::table
             .find(id)
-            .select((attributes::object_type, attributes::object_id))
+            .select((attributes::object_type, attributes::object_id, attributes::name))
             .get_result(self.conn)
             .optional()?
             .ok_or_else(|| Error::not_found("attribute", id))?;
-        Ok(AttributeObject::from_key(&object_type, object_id))
+        Ok((AttributeObject::from_key(&object_type, object_id), name))
     }
 
-    fn require_attribute_access(&mut self, object: AttributeObject, write: bool) -> Result<()> {
+    /// Saved searches follow their own rules wherever they are reached
+    /// from (see `saved_search`); other attributes those of their object.
+    fn require_attribute_access(&mut self, object: AttributeObject, name: &str, write: bool) -> Result<()> {
+        if name == saved_search::ATTRIBUTE_NAME
+            && let Some(owner) = SearchOwner::from_attribute_object(object)
+        {
+            let access = if write { Access::Write } else { Access::See };
+            return self.require_saved_search_access(owner, access);
+        }
         match object {
             AttributeObject::User(u) if u == self.user.id => Ok(()),
             AttributeObject::User(_) => self.require(rights::ADMIN_USERS, AclObject::System),

@@ -117,7 +117,7 @@ impl SearchOwner {
         }
     }
 
-    fn from_attribute_object(object: AttributeObject) -> Option<SearchOwner> {
+    pub(crate) fn from_attribute_object(object: AttributeObject) -> Option<SearchOwner> {
         match object {
             AttributeObject::User(u) => Some(SearchOwner::User(u)),
             AttributeObject::Group(g) => Some(SearchOwner::Group(g)),
@@ -217,7 +217,7 @@ pub struct SavedSearchUpdate {
 
 /// What is being done to an owner's saved searches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
     See,
     Write,
 }
@@ -395,7 +395,7 @@ impl Tx<'_> {
         Ok(owners)
     }
 
-    fn require_saved_search_access(&mut self, owner: SearchOwner, access: Access) -> Result<()> {
+    pub(crate) fn require_saved_search_access(&mut self, owner: SearchOwner, access: Access) -> Result<()> {
         self.saved_search_access(owner, access)?
     }
 

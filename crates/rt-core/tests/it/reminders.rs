@@ -83,35 +83,36 @@ fn attributes_and_bookmarks() {
         let (nia, nia_s) = staff(db, "nia");
         let (_, other_s) = staff(db, "other");
         let me = AttributeObject::User(nia);
-        let a = nia_s
-            .write(|tx| {
-                tx.add_attribute(
-                    me,
-                    "SavedSearch",
-                    "Mine",
-                    r#"{"Query":"Owner = '__CurrentUser__'"}"#,
-                    "application/json",
-                )
-            })
-            .unwrap();
-        nia_s
-            .write(|tx| {
-                tx.add_attribute(me, "SavedSearch", "Open", r#"{"Query":"Status = 'open'"}"#, "application/json")
-            })
-            .unwrap();
+        let a = nia_s.write(|tx| tx.add_attribute(me, "Pref-Columns", "Mine", "id, Subject", "text/plain")).unwrap();
+        nia_s.write(|tx| tx.add_attribute(me, "Pref-Columns", "Wide", "id, Subject, Owner", "text/plain")).unwrap();
         nia_s.write(|tx| tx.set_attribute(me, "Pref-Timezone", "Europe/Oslo", "text/plain")).unwrap();
         nia_s.write(|tx| tx.set_attribute(me, "Pref-Timezone", "UTC", "text/plain")).unwrap();
         let prefs = nia_s.read(|tx| tx.attributes(me, "Pref-Timezone")).unwrap();
         assert_eq!(prefs.len(), 1);
         assert_eq!(prefs[0].content, "UTC");
-        nia_s.write(|tx| tx.update_attribute(a, r#"{"Query":"id > 0"}"#)).unwrap();
-        let searches = nia_s.read(|tx| tx.attributes(me, "SavedSearch")).unwrap();
-        assert_eq!(searches.iter().map(|s| s.description.as_str()).collect::<Vec<_>>(), ["Mine", "Open"]);
-        assert_eq!(searches[0].content, r#"{"Query":"id > 0"}"#);
+        nia_s.write(|tx| tx.update_attribute(a, "id")).unwrap();
+        let columns = nia_s.read(|tx| tx.attributes(me, "Pref-Columns")).unwrap();
+        assert_eq!(columns.iter().map(|s| s.description.as_str()).collect::<Vec<_>>(), ["Mine", "Wide"]);
+        assert_eq!(columns[0].content, "id");
         // Another user sees none of it and cannot change it; root can.
-        assert!(other_s.read(|tx| tx.attributes(me, "SavedSearch")).is_err());
+        assert!(other_s.read(|tx| tx.attributes(me, "Pref-Columns")).is_err());
         assert!(other_s.write(|tx| tx.delete_attribute(a)).is_err());
-        assert_eq!(root.read(|tx| tx.attributes(me, "SavedSearch")).unwrap().len(), 2);
+        assert_eq!(root.read(|tx| tx.attributes(me, "Pref-Columns")).unwrap().len(), 2);
+
+        // Saved searches keep their own rules through the generic calls:
+        // writing even one's own needs CreateSavedSearch and ModifySelf.
+        let search = r#"{"Query":"Status = 'open'"}"#;
+        let save = |s: &rt_core::Session| {
+            s.write(|tx| tx.add_attribute(me, "SavedSearch", "Open", search, "application/json"))
+        };
+        assert!(save(&nia_s).is_err());
+        grant(db, Grantee::User(nia), "CreateSavedSearch", AclObject::System);
+        grant(db, Grantee::User(nia), "ModifySelf", AclObject::System);
+        let saved = save(&nia_s).unwrap();
+        assert_eq!(nia_s.read(|tx| tx.attributes(me, "SavedSearch")).unwrap().len(), 1);
+        assert!(other_s.read(|tx| tx.attributes(me, "SavedSearch")).is_err());
+        assert!(other_s.write(|tx| tx.delete_attribute(saved)).is_err());
+        nia_s.write(|tx| tx.delete_attribute(saved)).unwrap();
         nia_s.write(|tx| tx.delete_attribute(a)).unwrap();
         assert!(other_s.write(|tx| tx.set_attribute(AttributeObject::System, "X", "y", "text/plain")).is_err());
 
