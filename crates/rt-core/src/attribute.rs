@@ -7,7 +7,7 @@
 //! group's membership or `AdminGroup` to read and `AdminGroup` to change;
 //! the system's are readable by staff and changed by super users. Saved
 //! searches (`SavedSearch` attributes of users, groups and the system)
-//! follow the rules of [`saved_search`](crate::saved_search) through these
+//! follow the rules of [`saved_search`] through these
 //! calls too.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
