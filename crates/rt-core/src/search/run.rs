@@ -9,7 +9,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::compile::{Compiler, Context, IdRow, Param, Sql, append};
-use super::parse::{Order, Paging, parse};
+use super::fields::{DateField, Field, WatcherRole};
+use super::parse::{Expr, Op, Order, Paging, parse};
 use crate::db::schema::users;
 use crate::db::{Backend, dialect};
 use crate::error::{Error, Result};
@@ -106,6 +107,26 @@ pub struct SearchPage {
     pub total: Total,
 }
 
+/// Whether an index narrows the query down before the rights clause and
+/// the sort: some condition every match must meet is an equality on an
+/// indexed column, a date range, full text or an IP value. Broad matches
+/// (`Requestor.EmailAddress LIKE 'example.org'`) are found fastest by
+/// walking tickets in id order instead.
+fn narrowed_by_index(expr: &Expr) -> bool {
+    match expr {
+        Expr::And(terms) => terms.iter().any(narrowed_by_index),
+        Expr::Or(terms) => !terms.is_empty() && terms.iter().all(narrowed_by_index),
+        Expr::Cond(c) => matches!(
+            (&c.field, c.op),
+            (Field::Content, Op::Eq | Op::Like)
+                | (Field::Id | Field::Status | Field::Queue { .. }, Op::Eq)
+                | (Field::Watcher { role: Some(WatcherRole::Owner), queue: false, attribute: None, .. }, Op::Eq)
+                | (Field::Date { column: DateField::Created, part: None }, Op::Eq | Op::Gt | Op::Ge | Op::Lt | Op::Le)
+                | (Field::CustomField { .. }, Op::Eq)
+        ),
+    }
+}
+
 /// A line of a query plan: SQLite's `detail` column, PostgreSQL's
 /// `QUERY PLAN`.
 struct PlanRow {
@@ -134,7 +155,7 @@ impl Tx<'_> {
         let started = Instant::now();
         let (page, from_where, order) = self.page_sql(q)?;
         let mut budget = q.count_budget;
-        if page.backend == Backend::Postgres {
+        if page.backend == Backend::Postgres && parse(&q.query).is_ok_and(|e| narrowed_by_index(&e)) {
             if let Some(found) = self.gather(q, &from_where, &order)? {
                 return Ok(found);
             }
@@ -156,7 +177,7 @@ impl Tx<'_> {
             // On SQLite, a slow page means a plan that gathers every match
             // before it sorts; counting in chunks would gather them once per
             // chunk.
-            _ if page.backend == Backend::Sqlite && q.count_budget.is_some_and(|b| page_took > b) => {
+            _ if page.backend == Backend::Sqlite && q.count_budget.is_some_and(|b| page_took > b * 2) => {
                 self.count_sql(from_where, q.count_limit, None)?
             }
             // The budget went on the attempt to gather every match: say
@@ -285,7 +306,8 @@ impl Tx<'_> {
         };
         let started = Instant::now();
         let limit = limit.unwrap_or(u64::MAX);
-        let (mut counted, mut last, mut chunk) = (0u64, 0i64, 1_000u64);
+        // A small first chunk measures the rate; later ones fill the budget.
+        let (mut counted, mut last, mut chunk) = (0u64, 0i64, 200u64);
         loop {
             let want = chunk.min(limit.saturating_sub(counted).saturating_add(1));
             let mut sql = Sql::new(from_where.backend);
