@@ -56,13 +56,68 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let rt = Rt::open(config).with_context(|| format!("cannot open the database {}", db::redact_url(&url)))?;
     let database = describe_database(&url);
     let login = login_hint(&rt);
-    let listener = rt_web::Listener::bind(rt, listen).with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = rt_web::Listener::bind(rt.clone(), listen).with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     println!("database: {database}");
     println!("open http://{addr}/");
     println!("{login}");
+    let worker = start_mail_worker(&rt)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    runtime.block_on(listener.run()).context("the web server failed")
+    let served = runtime.block_on(listener.run()).context("the web server failed");
+    if let Some(worker) = worker {
+        worker.stop();
+    }
+    served
+}
+
+/// The outbox delivery thread of a running server.
+struct MailWorker {
+    stop: std::sync::mpsc::Sender<()>,
+    done: std::sync::mpsc::Receiver<()>,
+}
+
+impl MailWorker {
+    /// Asks the worker to stop and waits a little for the message it is
+    /// sending; a message still in flight is retried by the next start
+    /// (or another node) when its lease runs out.
+    fn stop(self) {
+        let _ = self.stop.send(());
+        if self.done.recv_timeout(std::time::Duration::from_secs(10)).is_err() {
+            tracing::warn!("the mail worker did not stop in time; unsent messages stay in the outbox");
+        }
+    }
+}
+
+/// Starts delivering the outbox, at once and then every `mail_poll_secs`,
+/// unless `mail_transport` is `none`.
+fn start_mail_worker(rt: &Rt) -> anyhow::Result<Option<MailWorker>> {
+    let config = rt.config();
+    let Some(transport) = rt_mail::transport_from_config(config) else {
+        tracing::info!("mail_transport = \"none\": outgoing mail waits in the outbox");
+        return Ok(None);
+    };
+    let mailer = rt_mail::Mailer::new(transport)
+        .map_err(|e| rt_core::Error::Config { key: "mail_transport".into(), message: e.message })?;
+    tracing::info!(transport = %config.mail_transport, "delivering outgoing mail");
+    let batch = config.mail_batch_size as usize;
+    let poll = std::time::Duration::from_secs(config.mail_poll_secs);
+    let node = node_name();
+    let (stop, stop_rx) = std::sync::mpsc::channel();
+    let (done_tx, done) = std::sync::mpsc::channel();
+    let rt = rt.clone();
+    std::thread::Builder::new().name("outbox".into()).spawn(move || {
+        rt_mail::run_worker(&rt, &mailer, &node, batch, poll, &stop_rx);
+        let _ = done_tx.send(());
+    })?;
+    Ok(Some(MailWorker { stop, done }))
+}
+
+/// This process's name in outbox leases: host name and process id.
+fn node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}", std::process::id())
 }
 
 fn init(config: Config) -> anyhow::Result<()> {

@@ -29,9 +29,15 @@ fn temp_dir() -> PathBuf {
 /// Starts `rt-server serve` on a free port; returns it with the lines it
 /// printed before serving and the address it listens on.
 fn serve(database: &str, log: &std::path::Path) -> (Child, Vec<String>, SocketAddr) {
+    serve_with(database, log, &[])
+}
+
+/// [`serve`] with extra environment variables.
+fn serve_with(database: &str, log: &std::path::Path, env: &[(&str, &str)]) -> (Child, Vec<String>, SocketAddr) {
     let mut child = rt_server()
         .args(["--database", database, "--listen", "127.0.0.1:0", "serve"])
         .env("RT_LOG", "debug")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
@@ -185,5 +191,47 @@ fn help_lists_the_commands_and_options() {
     assert!(out.status.success());
     for word in ["serve", "init", "migrate", "backup", "--database", "--listen", "--config"] {
         assert!(String::from_utf8_lossy(&out.stdout).contains(word), "--help lacks {word}");
+    }
+}
+
+#[test]
+fn serve_delivers_the_outbox_at_start_and_while_running() {
+    use rt_core::{Interface, OutboxStatus, OutgoingMail};
+    let mail = |n: u32| OutgoingMail {
+        ticket: None,
+        transaction: None,
+        message_id: format!("<worker-{n}@example.com>"),
+        envelope_from: "rt@example.com".into(),
+        recipients: vec!["alice@example.org".into()],
+        content: format!("Subject: {n}\r\nMessage-ID: <worker-{n}@example.com>\r\n\r\nhello\r\n").into_bytes(),
+    };
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let dir = temp_dir();
+        let out = dir.join("outbox");
+        let system = db.rt().system_session(Interface::Api);
+        let before = system.write(|tx| tx.enqueue_mail(mail(1))).unwrap();
+        let env = [
+            ("RT_MAIL_TRANSPORT", "eml_dir"),
+            ("RT_MAIL_FILE_PATH", out.to_str().unwrap()),
+            ("RT_MAIL_POLL_SECS", "1"),
+        ];
+        let (child, _, _) = serve_with(&db.url, &dir.join("log"), &env);
+        let after = system.write(|tx| tx.enqueue_mail(mail(2))).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for id in [before, after] {
+            let file = out.join(format!("outbox-{id}.eml"));
+            while !file.exists() {
+                assert!(Instant::now() < deadline, "{backend:?}: {file:?} never written");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        let status = terminate(child);
+        assert!(status.success(), "{backend:?}: {status}");
+        for id in [before, after] {
+            assert_eq!(system.read(|tx| tx.outbox_state(id)).unwrap().status, OutboxStatus::Sent);
+        }
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 2);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -55,6 +55,43 @@ pub struct Config {
     pub lifecycles: BTreeMap<String, LifecycleDef>,
     /// Status maps between lifecycles, keyed `"from -> to"`.
     pub lifecycle_maps: BTreeMap<String, BTreeMap<String, String>>,
+    /// How the outbox worker delivers mail: `none` (mail waits in the
+    /// outbox), `smtp`, `sendmail`, `mbox` or `eml_dir`.
+    pub mail_transport: String,
+    /// SMTP relay host (`mail_transport = "smtp"`).
+    pub smtp_host: String,
+    /// SMTP relay port.
+    pub smtp_port: u16,
+    /// SMTP connection security: `none`, `starttls` or `tls`.
+    pub smtp_tls: String,
+    /// SMTP AUTH user name; empty means no authentication.
+    pub smtp_username: String,
+    /// SMTP AUTH password. Never logged.
+    pub smtp_password: Secret,
+    /// Timeout of each SMTP network operation, in seconds.
+    pub smtp_timeout_secs: u64,
+    /// The sendmail-compatible program (`mail_transport = "sendmail"`).
+    pub sendmail_command: PathBuf,
+    /// Arguments before `-f FROM RECIPIENTS...`.
+    pub sendmail_args: Vec<String>,
+    /// The mbox file or `.eml` directory of the file transports; empty
+    /// means `outbox.mbox` or `outbox/` under [`Config::data_dir`].
+    pub mail_file_path: PathBuf,
+    /// Messages the worker claims at a time.
+    pub mail_batch_size: u32,
+    /// Seconds between the worker's looks at the outbox.
+    pub mail_poll_secs: u64,
+}
+
+/// A secret setting (a password): its `Debug` form hides the value.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
 }
 
 impl Default for Config {
@@ -74,6 +111,18 @@ impl Default for Config {
             oversized_attachments: "truncate".into(),
             lifecycles: BTreeMap::new(),
             lifecycle_maps: BTreeMap::new(),
+            mail_transport: "none".into(),
+            smtp_host: "localhost".into(),
+            smtp_port: 25,
+            smtp_tls: "none".into(),
+            smtp_username: String::new(),
+            smtp_password: Secret::default(),
+            smtp_timeout_secs: 30,
+            sendmail_command: PathBuf::from("/usr/sbin/sendmail"),
+            sendmail_args: vec!["-oi".into()],
+            mail_file_path: PathBuf::new(),
+            mail_batch_size: 50,
+            mail_poll_secs: 5,
         }
     }
 }
@@ -92,6 +141,18 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_PUBLIC_MAIL", "public_mail"),
     ("RT_MAX_ATTACHMENT_SIZE", "max_attachment_size"),
     ("RT_OVERSIZED_ATTACHMENTS", "oversized_attachments"),
+    ("RT_MAIL_TRANSPORT", "mail_transport"),
+    ("RT_SMTP_HOST", "smtp_host"),
+    ("RT_SMTP_PORT", "smtp_port"),
+    ("RT_SMTP_TLS", "smtp_tls"),
+    ("RT_SMTP_USERNAME", "smtp_username"),
+    ("RT_SMTP_PASSWORD", "smtp_password"),
+    ("RT_SMTP_TIMEOUT_SECS", "smtp_timeout_secs"),
+    ("RT_SENDMAIL_COMMAND", "sendmail_command"),
+    ("RT_SENDMAIL_ARGS", "sendmail_args"),
+    ("RT_MAIL_FILE_PATH", "mail_file_path"),
+    ("RT_MAIL_BATCH_SIZE", "mail_batch_size"),
+    ("RT_MAIL_POLL_SECS", "mail_poll_secs"),
 ];
 
 impl Config {
@@ -152,6 +213,20 @@ impl Config {
                 self.max_attachment_size = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
             }
             "oversized_attachments" => self.oversized_attachments = value.to_string(),
+            "mail_transport" => self.mail_transport = value.to_string(),
+            "smtp_host" => self.smtp_host = value.to_string(),
+            "smtp_port" => self.smtp_port = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?,
+            "smtp_tls" => self.smtp_tls = value.to_string(),
+            "smtp_username" => self.smtp_username = value.to_string(),
+            "smtp_password" => self.smtp_password = Secret(value.to_string()),
+            "smtp_timeout_secs" => {
+                self.smtp_timeout_secs = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
+            }
+            "sendmail_command" => self.sendmail_command = PathBuf::from(value),
+            "sendmail_args" => self.sendmail_args = value.split_whitespace().map(String::from).collect(),
+            "mail_file_path" => self.mail_file_path = PathBuf::from(value),
+            "mail_batch_size" => self.mail_batch_size = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?,
+            "mail_poll_secs" => self.mail_poll_secs = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?,
             _ => return Err(bad("unknown key".into())),
         }
         Ok(())
@@ -182,6 +257,25 @@ impl Config {
                 format!("{:?} is not \"truncate\" or \"drop\"", self.oversized_attachments),
             );
         }
+        if !["none", "smtp", "sendmail", "mbox", "eml_dir"].contains(&self.mail_transport.as_str()) {
+            return bad(
+                "mail_transport",
+                format!("{:?} is not none, smtp, sendmail, mbox or eml_dir", self.mail_transport),
+            );
+        }
+        if !["none", "starttls", "tls"].contains(&self.smtp_tls.as_str()) {
+            return bad("smtp_tls", format!("{:?} is not none, starttls or tls", self.smtp_tls));
+        }
+        let loopback = ["localhost", "127.0.0.1", "::1"].contains(&self.smtp_host.as_str());
+        if !self.smtp_username.is_empty() && self.smtp_tls == "none" && !loopback {
+            return bad("smtp_tls", "a password is never sent unencrypted: use starttls or tls".into());
+        }
+        if self.mail_batch_size == 0 {
+            return bad("mail_batch_size", "must be at least 1".into());
+        }
+        if self.mail_poll_secs == 0 {
+            return bad("mail_poll_secs", "must be at least 1".into());
+        }
         for proxy in &self.trusted_proxies {
             if parse_cidr(proxy).is_none() {
                 return bad("trusted_proxies", format!("{proxy:?} is not an address or CIDR block"));
@@ -205,6 +299,18 @@ impl Config {
             format!("sqlite://{}", self.data_dir.join("rt.sqlite3").display())
         } else {
             self.database_url.clone()
+        }
+    }
+
+    /// The file transports' path: the configured one, or `outbox.mbox`
+    /// (for `mbox`) or `outbox` (for `eml_dir`) under the data directory.
+    pub fn effective_mail_file_path(&self) -> PathBuf {
+        if !self.mail_file_path.as_os_str().is_empty() {
+            self.mail_file_path.clone()
+        } else if self.mail_transport == "mbox" {
+            self.data_dir.join("outbox.mbox")
+        } else {
+            self.data_dir.join("outbox")
         }
     }
 
@@ -277,6 +383,19 @@ mod tests {
         let e =
             Config::from_toml("trusted_proxies = ['10.0.0.0/33']").and_then(|c| c.validate()).expect_err("bad cidr");
         assert!(e.to_string().contains("trusted_proxies"), "{e}");
+        let e = Config::from_toml("mail_transport = 'pigeon'").and_then(|c| c.validate()).expect_err("transport");
+        assert!(e.to_string().contains("mail_transport"), "{e}");
+        let e = Config::from_toml("smtp_host = 'mx.example.net'\nsmtp_username = 'rt'")
+            .and_then(|c| c.validate())
+            .expect_err("auth in clear");
+        assert!(e.to_string().contains("smtp_tls"), "{e}");
+    }
+
+    #[test]
+    fn the_smtp_password_is_not_shown() {
+        let c = Config::load(None, env(&[("RT_SMTP_PASSWORD", "hunter2")])).expect("valid");
+        assert_eq!(c.smtp_password.0, "hunter2");
+        assert!(!format!("{c:?}").contains("hunter2"));
     }
 
     #[test]

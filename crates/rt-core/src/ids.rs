@@ -69,6 +69,8 @@ typed_id! {
     AttachmentId,
     /// A custom field.
     CustomFieldId,
+    /// A message in the outbox (outgoing mail awaiting delivery).
+    OutboxId,
 }
 
 impl From<UserId> for PrincipalId {

@@ -10,7 +10,8 @@
 //!   sender's rights; attachment size limits and error mails to senders
 //!   come with the rest of the email gateway issue;
 //! - **outbound**: building RFC 5322 messages and delivering them from the
-//!   durable outbox (lettre), retried with backoff (to come).
+//!   durable outbox ([`outbound`]: SMTP through lettre, a sendmail pipe or
+//!   files), retried with backoff; building the messages comes next.
 //!
 //! It depends on `rt-core` for every ticket operation and rights check and
 //! must not know HTTP: the gateway endpoint lives in `rt-web`.
@@ -18,7 +19,12 @@
 //! [`MimeEntity`]: rt_core::MimeEntity
 
 pub mod gateway;
+pub mod outbound;
 pub mod parse;
 
 pub use gateway::{GatewayOutcome, GatewayRequest, deliver};
+pub use outbound::{
+    DeliveryReport, Mailer, SendError, SmtpSettings, TlsMode, Transport, deliver_pending, run_worker,
+    transport_from_config,
+};
 pub use parse::{InboundMessage, parse_message};

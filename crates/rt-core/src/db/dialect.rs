@@ -132,3 +132,25 @@ pub fn backup_sqlite(conn: &mut DbConnection, dest: &str) -> Result<()> {
         }),
     }
 }
+
+/// Locks and returns the ids of up to `max` outbox rows that are pending,
+/// due at `now` and under no live lease, oldest due first.
+///
+/// PostgreSQL takes them `FOR UPDATE SKIP LOCKED`, so workers on several
+/// nodes claiming at once each get distinct rows without waiting on one
+/// another; SQLite needs no row locks because a write transaction holds the
+/// database's write lock (see [`write_transaction`]).
+pub(crate) fn lock_due_outbox(conn: &mut DbConnection, now: chrono::NaiveDateTime, max: i64) -> Result<Vec<i64>> {
+    use super::schema::outbox;
+    let due = outbox::table
+        .filter(outbox::status.eq("pending"))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.le(now)))
+        .order((outbox::next_attempt_at, outbox::id))
+        .limit(max)
+        .select(outbox::id);
+    Ok(match conn {
+        DbConnection::Sqlite(c) => due.load(c)?,
+        DbConnection::Pg(c) => due.for_update().skip_locked().load(c)?,
+    })
+}

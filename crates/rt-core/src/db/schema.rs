@@ -363,3 +363,23 @@ diesel::table! {
         max_span -> Text,
     }
 }
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        ticket_id -> Nullable<BigInt>,
+        transaction_id -> Nullable<BigInt>,
+        message_id -> Text,
+        envelope_from -> Text,
+        recipients -> Text,
+        content -> Binary,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+        created -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}

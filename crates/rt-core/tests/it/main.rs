@@ -10,6 +10,7 @@ mod customfields;
 mod links;
 mod merge;
 mod nodes;
+mod outbox;
 mod principals;
 mod reminders;
 mod saved_searches;

@@ -1,0 +1,324 @@
+//! The outbox: outgoing mail, stored durably until it is delivered.
+//!
+//! Mail is written with [`Tx::enqueue_mail`] in the same DB transaction as
+//! the change that caused it, so a ticket change and its notifications
+//! commit (or roll back) together. The delivery worker in `rt-server`
+//! (through `rt_mail::outbound`) then claims due rows with
+//! [`Tx::claim_outbox`], sends them outside any DB transaction, and records
+//! the outcome with [`Tx::mark_sent`] or [`Tx::mark_failed`]. A claim is a
+//! lease: a worker that dies mid-batch leaves its rows to be taken again
+//! once the lease runs out, so a crash delays mail but never loses it (at
+//! worst one duplicate, with the same Message-ID). On PostgreSQL several
+//! nodes claim at once and each gets distinct rows (`FOR UPDATE SKIP
+//! LOCKED`, in [`crate::db::dialect`]).
+//!
+//! Failed attempts are retried after [`backoff`]; after [`MAX_ATTEMPTS`]
+//! the message is given up (`failed`). This module knows nothing of SMTP:
+//! rt-core does not depend on lettre.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::dialect;
+use crate::db::schema::outbox;
+use crate::error::{Error, Result};
+use crate::ids::{OutboxId, TicketId, TransactionId};
+use crate::session::Tx;
+
+/// Attempts after which a message that still fails is given up.
+pub const MAX_ATTEMPTS: i64 = 12;
+
+/// The first retry delay; each further failure doubles it.
+pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
+
+/// The longest delay between two attempts.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(3600);
+
+/// A message to put in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMail {
+    /// The ticket the mail is about, if any.
+    pub ticket: Option<TicketId>,
+    /// The ticket transaction that records this mail (EmailRecord), if any.
+    pub transaction: Option<TransactionId>,
+    /// The message's `Message-ID`, without angle brackets or with them, as
+    /// it appears in `content`; kept to spot duplicates after a crash.
+    pub message_id: String,
+    /// The envelope sender (`MAIL FROM`); may be empty for bounces (`<>`).
+    pub envelope_from: String,
+    /// The envelope recipients (`RCPT TO`), at least one.
+    pub recipients: Vec<String>,
+    /// The complete RFC 5322 message, sent byte for byte.
+    pub content: Vec<u8>,
+}
+
+/// A claimed message, ready to be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// The outbox row.
+    pub id: OutboxId,
+    /// The ticket the mail is about, if any.
+    pub ticket: Option<TicketId>,
+    /// The transaction recording this mail, if any.
+    pub transaction: Option<TransactionId>,
+    /// The message's `Message-ID`.
+    pub message_id: String,
+    /// The envelope sender.
+    pub envelope_from: String,
+    /// The envelope recipients.
+    pub recipients: Vec<String>,
+    /// The complete message.
+    pub content: Vec<u8>,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxStatus {
+    /// Waiting for (another) delivery attempt.
+    Pending,
+    /// Accepted by the transport.
+    Sent,
+    /// Given up after a permanent error or too many attempts.
+    Failed,
+}
+
+impl OutboxStatus {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+
+    fn from_name(name: &str) -> Result<OutboxStatus> {
+        match name {
+            "pending" => Ok(OutboxStatus::Pending),
+            "sent" => Ok(OutboxStatus::Sent),
+            "failed" => Ok(OutboxStatus::Failed),
+            other => Err(Error::Database(format!("unknown outbox status {other:?}"))),
+        }
+    }
+}
+
+/// The delivery state of one outbox message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxState {
+    /// Pending, sent or failed.
+    pub status: OutboxStatus,
+    /// Delivery attempts so far.
+    pub attempts: i64,
+    /// When the message is due (again).
+    pub next_attempt_at: DateTime<Utc>,
+    /// The node holding the current (or last) lease.
+    pub claimed_by: Option<String>,
+    /// The lease's end, while a worker holds the message.
+    pub claimed_until: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When the transport accepted the message.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The delay before the next attempt after `attempts` failed ones:
+/// [`BACKOFF_BASE`] doubling with each failure, capped at [`BACKOFF_CAP`].
+pub fn backoff(attempts: i64) -> Duration {
+    let doublings = attempts.saturating_sub(1).clamp(0, 16) as u32;
+    BACKOFF_BASE.saturating_mul(1u32 << doublings).min(BACKOFF_CAP)
+}
+
+/// When to try again after `attempts` failed attempts, or `None` once
+/// [`MAX_ATTEMPTS`] is reached (give up).
+pub fn retry_at(now: DateTime<Utc>, attempts: i64) -> Option<DateTime<Utc>> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let delay = chrono::Duration::from_std(backoff(attempts)).ok()?;
+    Some(now + delay)
+}
+
+#[derive(Queryable)]
+struct Row {
+    id: i64,
+    ticket_id: Option<i64>,
+    transaction_id: Option<i64>,
+    message_id: String,
+    envelope_from: String,
+    recipients: String,
+    content: Vec<u8>,
+    attempts: i64,
+}
+
+impl Tx<'_> {
+    /// Puts a message in the outbox, due at once, within this DB
+    /// transaction: it is delivered only if the transaction commits.
+    ///
+    /// This checks no rights: it is for the code that produces mail (the
+    /// mail gateway, scrips) after that code has checked the rights of the
+    /// operation causing the mail. It validates the envelope: at least one
+    /// recipient, and no line breaks in any address.
+    pub fn enqueue_mail(&mut self, mail: OutgoingMail) -> Result<OutboxId> {
+        if mail.recipients.is_empty() {
+            return Err(Error::invalid("recipients", "a message needs at least one recipient"));
+        }
+        let bad = |a: &str| a.contains(['\r', '\n']) || a.trim().is_empty();
+        if let Some(a) = mail.recipients.iter().find(|a| bad(a)) {
+            return Err(Error::invalid("recipients", format!("not an address: {a:?}")));
+        }
+        if mail.envelope_from.contains(['\r', '\n']) {
+            return Err(Error::invalid("envelope_from", "line break in address"));
+        }
+        if mail.content.is_empty() {
+            return Err(Error::invalid("content", "empty message"));
+        }
+        let id: i64 = dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(outbox::table)
+            .values((
+                outbox::ticket_id.eq(mail.ticket.map(TicketId::get)),
+                outbox::transaction_id.eq(mail.transaction.map(TransactionId::get)),
+                outbox::message_id.eq(&mail.message_id),
+                outbox::envelope_from.eq(&mail.envelope_from),
+                outbox::recipients.eq(mail.recipients.join("\n")),
+                outbox::content.eq(&mail.content),
+                outbox::status.eq(OutboxStatus::Pending.as_str()),
+                outbox::attempts.eq(0i64),
+                outbox::next_attempt_at.eq(self.now),
+                outbox::created.eq(self.now),
+            ))
+            .returning(outbox::id)
+            .get_result(c))?;
+        Ok(OutboxId(id))
+    }
+
+    /// Claims up to `max` due messages for `node`, for `lease`: no other
+    /// worker takes them until the lease runs out (or they are marked).
+    /// Counts the attempt. Only `RT_System` may (the delivery worker).
+    ///
+    /// Call it in a transaction of its own and send after it commits, so
+    /// that the lease is visible to other nodes while this one sends.
+    pub fn claim_outbox(&mut self, node: &str, max: usize, lease: Duration) -> Result<Vec<OutboxItem>> {
+        self.require_system()?;
+        let now = crate::session::now();
+        let lease = chrono::Duration::from_std(lease).map_err(|e| Error::invalid("lease", e.to_string()))?;
+        let max = i64::try_from(max).unwrap_or(i64::MAX);
+        let ids = dialect::lock_due_outbox(self.conn, now, max)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+            .set((
+                outbox::claimed_until.eq(Some(now + lease)),
+                outbox::claimed_by.eq(Some(node)),
+                outbox::attempts.eq(outbox::attempts + 1i64),
+            ))
+            .execute(self.conn)?;
+        let rows: Vec<Row> = outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .order((outbox::next_attempt_at, outbox::id))
+            .select((
+                outbox::id,
+                outbox::ticket_id,
+                outbox::transaction_id,
+                outbox::message_id,
+                outbox::envelope_from,
+                outbox::recipients,
+                outbox::content,
+                outbox::attempts,
+            ))
+            .load(self.conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OutboxItem {
+                id: OutboxId(r.id),
+                ticket: r.ticket_id.map(TicketId),
+                transaction: r.transaction_id.map(TransactionId),
+                message_id: r.message_id,
+                envelope_from: r.envelope_from,
+                recipients: r.recipients.lines().map(str::to_string).collect(),
+                content: r.content,
+                attempts: r.attempts,
+            })
+            .collect())
+    }
+
+    /// Records that the transport accepted message `id`. Only `RT_System`.
+    pub fn mark_sent(&mut self, id: OutboxId) -> Result<()> {
+        self.require_system()?;
+        let now = crate::session::now();
+        let n = diesel::update(outbox::table.find(id.0))
+            .set((
+                outbox::status.eq(OutboxStatus::Sent.as_str()),
+                outbox::sent_at.eq(Some(now)),
+                outbox::claimed_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(self.conn)?;
+        if n == 0 {
+            return Err(Error::not_found("outbox message", id));
+        }
+        Ok(())
+    }
+
+    /// Records a failed attempt at message `id`: with `retry_at` it is due
+    /// again then (see [`retry_at`]); with `None` it is given up
+    /// (`failed`). Only `RT_System`.
+    pub fn mark_failed(&mut self, id: OutboxId, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+        self.require_system()?;
+        let status = if retry_at.is_some() { OutboxStatus::Pending } else { OutboxStatus::Failed };
+        let target = outbox::table.find(id.0);
+        let common = (
+            outbox::status.eq(status.as_str()),
+            outbox::claimed_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(Some(error)),
+        );
+        let n = match retry_at {
+            Some(at) => {
+                diesel::update(target).set((common, outbox::next_attempt_at.eq(at.naive_utc()))).execute(self.conn)?
+            }
+            None => diesel::update(target).set(common).execute(self.conn)?,
+        };
+        if n == 0 {
+            return Err(Error::not_found("outbox message", id));
+        }
+        Ok(())
+    }
+
+    /// The delivery state of message `id`. Only `RT_System`.
+    pub fn outbox_state(&mut self, id: OutboxId) -> Result<OutboxState> {
+        self.require_system()?;
+        type StateRow =
+            (String, i64, NaiveDateTime, Option<String>, Option<NaiveDateTime>, Option<String>, Option<NaiveDateTime>);
+        let row: Option<StateRow> = outbox::table
+            .find(id.0)
+            .select((
+                outbox::status,
+                outbox::attempts,
+                outbox::next_attempt_at,
+                outbox::claimed_by,
+                outbox::claimed_until,
+                outbox::last_error,
+                outbox::sent_at,
+            ))
+            .get_result(self.conn)
+            .optional()?;
+        let (status, attempts, next, claimed_by, claimed_until, last_error, sent_at) =
+            row.ok_or_else(|| Error::not_found("outbox message", id))?;
+        Ok(OutboxState {
+            status: OutboxStatus::from_name(&status)?,
+            attempts,
+            next_attempt_at: next.and_utc(),
+            claimed_by,
+            claimed_until: claimed_until.map(|t| t.and_utc()),
+            last_error,
+            sent_at: sent_at.map(|t| t.and_utc()),
+        })
+    }
+
+    fn require_system(&self) -> Result<()> {
+        if self.is_system() { Ok(()) } else { Err(Error::denied("RT_System", "the outbox")) }
+    }
+}
