@@ -59,18 +59,8 @@ pub struct OutgoingMail {
 pub struct OutboxItem {
     /// The outbox row.
     pub id: OutboxId,
-    /// The ticket the mail is about, if any.
-    pub ticket: Option<TicketId>,
-    /// The transaction recording this mail, if any.
-    pub transaction: Option<TransactionId>,
-    /// The message's `Message-ID`.
-    pub message_id: String,
-    /// The envelope sender.
-    pub envelope_from: String,
-    /// The envelope recipients.
-    pub recipients: Vec<String>,
-    /// The complete message.
-    pub content: Vec<u8>,
+    /// The message and its envelope, as enqueued.
+    pub mail: OutgoingMail,
     /// Attempts so far, this one included.
     pub attempts: i64,
 }
@@ -234,12 +224,14 @@ impl Tx<'_> {
             .into_iter()
             .map(|r| OutboxItem {
                 id: OutboxId(r.id),
-                ticket: r.ticket_id.map(TicketId),
-                transaction: r.transaction_id.map(TransactionId),
-                message_id: r.message_id,
-                envelope_from: r.envelope_from,
-                recipients: r.recipients.lines().map(str::to_string).collect(),
-                content: r.content,
+                mail: OutgoingMail {
+                    ticket: r.ticket_id.map(TicketId),
+                    transaction: r.transaction_id.map(TransactionId),
+                    message_id: r.message_id,
+                    envelope_from: r.envelope_from,
+                    recipients: r.recipients.lines().map(str::to_string).collect(),
+                    content: r.content,
+                },
                 attempts: r.attempts,
             })
             .collect())

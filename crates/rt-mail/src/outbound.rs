@@ -160,7 +160,7 @@ impl Mailer {
         match (&self.transport, &self.smtp) {
             (Transport::Smtp(_), Some(smtp)) => {
                 let envelope = envelope(item)?;
-                smtp.send_raw(&envelope, &item.content)
+                smtp.send_raw(&envelope, &item.mail.content)
                     .map(|_| ())
                     .map_err(|e| SendError { message: format!("smtp: {e}"), permanent: e.is_permanent() })
             }
@@ -198,7 +198,7 @@ pub fn deliver_pending(rt: &Rt, mailer: &Mailer, node: &str, batch: usize) -> rt
         match mailer.send(item) {
             Ok(()) => {
                 system.write(|tx| tx.mark_sent(item.id))?;
-                tracing::info!(outbox = %item.id, message_id = %item.message_id, recipients = item.recipients.len(), "mail sent");
+                tracing::info!(outbox = %item.id, message_id = %item.mail.message_id, recipients = item.mail.recipients.len(), "mail sent");
                 report.sent += 1;
             }
             Err(e) => {
@@ -221,11 +221,11 @@ pub fn deliver_pending(rt: &Rt, mailer: &Mailer, node: &str, batch: usize) -> rt
 }
 
 fn envelope(item: &OutboxItem) -> Result<Envelope, SendError> {
-    let from = match item.envelope_from.trim() {
+    let from = match item.mail.envelope_from.trim() {
         "" | "<>" => None,
         a => Some(parse_address(a)?),
     };
-    let to = item.recipients.iter().map(|r| parse_address(r)).collect::<Result<Vec<_>, _>>()?;
+    let to = item.mail.recipients.iter().map(|r| parse_address(r)).collect::<Result<Vec<_>, _>>()?;
     Envelope::new(from, to).map_err(|e| SendError::permanent(format!("envelope: {e}")))
 }
 
@@ -240,18 +240,20 @@ fn parse_address(a: &str) -> Result<Address, SendError> {
 fn sendmail(command: &PathBuf, args: &[String], item: &OutboxItem) -> Result<(), SendError> {
     // Addresses go on the command line: refuse anything an MTA could take
     // for an option.
-    if let Some(bad) = item.recipients.iter().chain([&item.envelope_from]).find(|a| a.trim_start().starts_with('-')) {
+    if let Some(bad) =
+        item.mail.recipients.iter().chain([&item.mail.envelope_from]).find(|a| a.trim_start().starts_with('-'))
+    {
         return Err(SendError::permanent(format!("bad address {bad:?}")));
     }
     let mut cmd = Command::new(command);
     cmd.args(args);
-    if !item.envelope_from.is_empty() {
-        cmd.arg("-f").arg(&item.envelope_from);
+    if !item.mail.envelope_from.is_empty() {
+        cmd.arg("-f").arg(&item.mail.envelope_from);
     }
-    cmd.args(&item.recipients).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.args(&item.mail.recipients).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| SendError::transient(format!("{}: {e}", command.display())))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(&item.content).map_err(|e| SendError::transient(format!("{}: {e}", command.display())))?;
+        stdin.write_all(&item.mail.content).map_err(|e| SendError::transient(format!("{}: {e}", command.display())))?;
     }
     let out = child.wait_with_output().map_err(|e| SendError::transient(format!("{}: {e}", command.display())))?;
     if out.status.success() {
@@ -263,12 +265,12 @@ fn sendmail(command: &PathBuf, args: &[String], item: &OutboxItem) -> Result<(),
 }
 
 fn append_mbox(path: &PathBuf, item: &OutboxItem) -> Result<(), SendError> {
-    let from = match item.envelope_from.trim() {
+    let from = match item.mail.envelope_from.trim() {
         "" | "<>" => "MAILER-DAEMON",
         a => a,
     };
     let mut buf = format!("From {from} {}\n", chrono::Utc::now().format("%a %b %e %H:%M:%S %Y")).into_bytes();
-    for line in item.content.split_inclusive(|b| *b == b'\n') {
+    for line in item.mail.content.split_inclusive(|b| *b == b'\n') {
         let body = line.iter().skip_while(|b| **b == b'>').copied().collect::<Vec<u8>>();
         if body.starts_with(b"From ") {
             buf.push(b'>');
@@ -296,7 +298,7 @@ fn write_eml(dir: &std::path::Path, item: &OutboxItem) -> Result<(), SendError> 
     std::fs::create_dir_all(dir).map_err(err)?;
     let tmp = dir.join(format!(".outbox-{}.eml.tmp", item.id));
     let mut file = std::fs::File::create(&tmp).map_err(err)?;
-    file.write_all(&item.content).and_then(|()| file.sync_data()).map_err(err)?;
+    file.write_all(&item.mail.content).and_then(|()| file.sync_data()).map_err(err)?;
     std::fs::rename(&tmp, dir.join(format!("outbox-{}.eml", item.id))).map_err(err)
 }
 

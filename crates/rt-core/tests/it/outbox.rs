@@ -61,9 +61,9 @@ fn mail_commits_with_the_change_that_caused_it() {
         let items = system.write(|tx| tx.claim_outbox("n1", 10, Duration::from_secs(60))).unwrap();
         assert_eq!(items.len(), 1, "only the committed message");
         assert_eq!(items[0].id, kept);
-        assert!(items[0].ticket.is_some());
-        assert_eq!(items[0].recipients, ["alice@example.org", "bob@example.org"]);
-        assert_eq!(items[0].content, mail(1).content);
+        assert!(items[0].mail.ticket.is_some());
+        assert_eq!(items[0].mail.recipients, ["alice@example.org", "bob@example.org"]);
+        assert_eq!(items[0].mail.content, mail(1).content);
         assert_eq!(items[0].attempts, 1);
     });
 }
