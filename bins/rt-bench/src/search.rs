@@ -36,7 +36,7 @@ pub struct Args {
 
 const GROUP: &str = "Search benchmark";
 
-pub fn queries() -> Vec<String> {
+fn queries() -> Vec<String> {
     vec![
         "Status = '__Active__' AND Queue = 'Queue 01'".into(),
         "Owner = '__CurrentUser__'".into(),
