@@ -43,6 +43,15 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// How the dialect writes a false boolean in SQL text: SQLite stores
+    /// booleans as 0/1.
+    pub(crate) fn sql_false(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "0",
+            Backend::Postgres => "false",
+        }
+    }
+
     /// Picks the backend from a URL: `postgres://` / `postgresql://` or
     /// `sqlite://PATH` (a bare path is taken as a SQLite file).
     pub fn from_url(url: &str) -> Backend {

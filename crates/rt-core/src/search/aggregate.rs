@@ -13,9 +13,8 @@ use chrono::{DateTime, Offset, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 
-use super::compile::{Compiler, Context, Sql, append, date_column};
+use super::compile::{Compiler, Sql, append, date_column};
 use super::fields::{CfAppliesTo, DateField, NameOrId};
-use super::parse::parse;
 use crate::db::Backend;
 use crate::error::{Error, Result};
 use crate::session::Tx;
@@ -90,11 +89,8 @@ impl Tx<'_> {
         if group_by.is_empty() || group_by.len() > 2 {
             return Err(Error::invalid("group_by", "group by one or two keys"));
         }
-        let expr = parse(query).map_err(|e| Error::invalid("query", e.to_string()))?;
-        let tz = self.user_time_zone()?;
-        let now = now.unwrap_or_else(|| self.now.and_utc());
-        let ctx = Context { user: self.user.id, user_name: self.user.name.clone(), now, tz };
-        let offset = now.with_timezone(&tz).offset().fix().local_minus_utc() / 60;
+        let (expr, ctx) = self.search_context(query, now)?;
+        let offset = ctx.now.with_timezone(&ctx.tz).offset().fix().local_minus_utc() / 60;
         let mut compiler = Compiler::new(self, ctx);
         let where_clause = compiler.where_clause(&expr)?;
         let backend = where_clause.backend;
@@ -123,7 +119,7 @@ impl Tx<'_> {
                     if ids.is_empty() {
                         return Err(Error::not_found("custom field", cf.to_string()));
                     }
-                    let disabled = if backend == Backend::Sqlite { "0" } else { "false" };
+                    let disabled = backend.sql_false();
                     // Ids come from the database, not from the caller.
                     let _ = write!(
                         joins,

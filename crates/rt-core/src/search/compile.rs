@@ -198,7 +198,7 @@ impl<'t, 'a> Compiler<'t, 'a> {
         let mut query = Sql::new(self.backend);
         self.expr(&mut query, expr)?;
         let mut sql = Sql::new(self.backend);
-        sql.push(if self.backend == Backend::Sqlite { "t.is_merged = 0" } else { "t.is_merged = false" });
+        sql.push("t.is_merged = ").push(self.backend.sql_false());
         if !self.seen.type_ {
             sql.push(" AND t.type = 'ticket'");
         }
@@ -702,7 +702,7 @@ impl<'t, 'a> Compiler<'t, 'a> {
                 format!(
                     "(SELECT min(o.content) FROM object_custom_field_values o WHERE o.object_type = 'RT::Ticket' \
                      AND o.object_id = t.id AND o.disabled = {} AND o.custom_field IN ({}))",
-                    if self.backend == Backend::Sqlite { "0" } else { "false" },
+                    self.backend.sql_false(),
                     ids.join(", ")
                 )
             }

@@ -153,9 +153,9 @@ impl Tx<'_> {
     /// `Error::Validation` on `query`, naming the position.
     pub fn search_tickets(&mut self, q: &TicketQuery) -> Result<SearchPage> {
         let started = Instant::now();
-        let (page, from_where, order) = self.page_sql(q)?;
+        let (expr, page, from_where, order) = self.page_sql(q)?;
         let mut budget = q.count_budget;
-        if page.backend == Backend::Postgres && parse(&q.query).is_ok_and(|e| narrowed_by_index(&e)) {
+        if page.backend == Backend::Postgres && narrowed_by_index(&expr) {
             if let Some(found) = self.gather(q, &from_where, &order)? {
                 return Ok(found);
             }
@@ -238,14 +238,14 @@ impl Tx<'_> {
     /// to `limit`, taking the time it takes.
     pub fn count_tickets(&mut self, query: &str, limit: Option<u64>) -> Result<Total> {
         let q = TicketQuery { count_limit: limit, ..TicketQuery::new(query) };
-        let (from_where, _) = self.compile_search(&q)?;
+        let (_, from_where, _) = self.compile_search(&q)?;
         self.count_sql(from_where, limit, None)
     }
 
     /// The SQL of a search's first-page query followed by the database's
     /// plan for it, one line each: for finding out why a search is slow.
     pub fn explain_search(&mut self, q: &TicketQuery) -> Result<Vec<String>> {
-        let (page, _, _) = self.page_sql(q)?;
+        let (_, page, _, _) = self.page_sql(q)?;
         let mut explain = Sql::new(page.backend);
         explain.push(if page.backend == Backend::Sqlite { "EXPLAIN QUERY PLAN " } else { "EXPLAIN " });
         let text = page.text.clone();
@@ -254,10 +254,10 @@ impl Tx<'_> {
         Ok(std::iter::once(text).chain(plan.into_iter().map(|r| r.detail)).collect())
     }
 
-    /// The first-page query of a search, its `WHERE` clause and its
+    /// The parsed query, its first-page query, its `WHERE` clause and its
     /// `ORDER BY` list.
-    fn page_sql(&mut self, q: &TicketQuery) -> Result<(Sql, Sql, String)> {
-        let (from_where, order) = self.compile_search(q)?;
+    fn page_sql(&mut self, q: &TicketQuery) -> Result<(Expr, Sql, Sql, String)> {
+        let (expr, from_where, order) = self.compile_search(q)?;
         let mut page = Sql::new(from_where.backend);
         page.push("SELECT t.id AS id FROM tickets t WHERE ");
         append(&mut page, from_where.clone());
@@ -266,15 +266,22 @@ impl Tx<'_> {
         if let Some(rows) = q.paging.rows_per_page {
             page.push(&format!(" LIMIT {rows} OFFSET {}", q.paging.offset()));
         }
-        Ok((page, from_where, order))
+        Ok((expr, page, from_where, order))
     }
 
-    /// The `WHERE` clause and `ORDER BY` list of a search.
-    fn compile_search(&mut self, q: &TicketQuery) -> Result<(Sql, String)> {
-        let expr = parse(&q.query).map_err(|e| Error::invalid("query", e.to_string()))?;
+    /// The parsed query and what the compiler needs to know about the
+    /// searching user: who, when (`now`, else the transaction's time) and
+    /// in which time zone.
+    pub(crate) fn search_context(&mut self, query: &str, now: Option<DateTime<Utc>>) -> Result<(Expr, Context)> {
+        let expr = parse(query).map_err(|e| Error::invalid("query", e.to_string()))?;
         let tz = self.user_time_zone()?;
-        let now = q.now.unwrap_or_else(|| self.now.and_utc());
-        let ctx = Context { user: self.user.id, user_name: self.user.name.clone(), now, tz };
+        let now = now.unwrap_or_else(|| self.now.and_utc());
+        Ok((expr, Context { user: self.user.id, user_name: self.user.name.clone(), now, tz }))
+    }
+
+    /// The parsed query, its `WHERE` clause and its `ORDER BY` list.
+    fn compile_search(&mut self, q: &TicketQuery) -> Result<(Expr, Sql, String)> {
+        let (expr, ctx) = self.search_context(&q.query, q.now)?;
         let mut compiler = Compiler::new(self, ctx);
         let sql = compiler.where_clause(&expr)?;
         let mut order = Sql::new(sql.backend);
@@ -282,7 +289,7 @@ impl Tx<'_> {
         if !order.params.is_empty() {
             return Err(Error::invalid("orderby", "sort keys take no values"));
         }
-        Ok((sql, order.text))
+        Ok((expr, sql, order.text))
     }
 
     /// Counts up to `limit`: in one statement without a budget, else in id

@@ -118,7 +118,7 @@ impl Compiler<'_, '_> {
         let dates = self.cf_date_bounds(&fields, column, op, value);
         self.multi(sql, op, |this, sql, op| {
             let _ = write!(sql.text, "SELECT 1 FROM object_custom_field_values o WHERE {owner} AND o.disabled = ");
-            sql.push(if this.backend == Backend::Sqlite { "0" } else { "false" });
+            sql.push(this.backend.sql_false());
             sql.push(" AND o.custom_field IN ").int_list(&ids);
             let Some(op) = op else { return Ok(()) };
             sql.push(" AND ");
@@ -202,7 +202,7 @@ impl Compiler<'_, '_> {
         let negate = op == Op::Ne;
         sql.push(if negate { "t.id NOT IN " } else { "t.id IN " });
         sql.push("(SELECT o.object_id FROM object_custom_field_values o WHERE o.object_type = 'RT::Ticket' AND o.disabled = ");
-        sql.push(if self.backend == Backend::Sqlite { "0" } else { "false" });
+        sql.push(self.backend.sql_false());
         sql.push(" AND o.custom_field IN ").int_list(fields);
         sql.push(" AND o.ip_family = ").str(family);
         match op {
