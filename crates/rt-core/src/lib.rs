@@ -56,6 +56,7 @@ pub mod init;
 pub mod ip;
 pub mod lifecycles;
 pub mod link;
+pub mod mail_receipt;
 pub mod merge;
 pub mod outbox;
 pub mod password;
@@ -77,6 +78,7 @@ pub use customfield::{CfInput, CfObject, CfType, CfValue, CustomField, LookupTyp
 pub use error::{Error, Result};
 pub use ids::{AttachmentId, CustomFieldId, GroupId, OutboxId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
 pub use link::{Link, LinkEnd, LinkType};
+pub use mail_receipt::MailTarget;
 pub use outbox::{OutboxItem, OutboxState, OutboxStatus, OutgoingMail};
 pub use principal::{Group, NewUser, User, UserProfile};
 pub use queue::{NewQueue, Queue, QueueUpdate};

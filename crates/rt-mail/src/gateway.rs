@@ -13,6 +13,11 @@
 //! correspondence or comment, and take/resolve follow. Everything happens
 //! in one DB transaction.
 //!
+//! A message delivered again (same Message-ID, or same bytes when it has
+//! none, to the same queue or ticket with the same action) is answered with
+//! the ticket it already went to and recorded nothing more: the receipt is
+//! written in the same DB transaction as the change ([`rt_core::mail_receipt`]).
+//!
 //! The message is stored twice: decoded, as the transaction's MIME tree, and
 //! byte for byte as it arrived (`Tx::raw_message`).
 //!
@@ -27,6 +32,7 @@
 use std::sync::OnceLock;
 
 use regex::Regex;
+use rt_core::mail_receipt::{MailTarget, receipt_key};
 use rt_core::transaction::NewTransaction;
 use rt_core::{Error, Interface, Message, MimeEntity, NewTicket, Rt, TicketId, UserProfile};
 
@@ -115,14 +121,23 @@ pub fn deliver(rt: &Rt, request: &GatewayRequest<'_>) -> GatewayOutcome {
         Ok(s) => s,
         Err(e) => return GatewayOutcome::TempFail(e.to_string()),
     };
-    let done = session.write(|tx| {
+    let message_id = mail.entity.header("Message-ID");
+    let record = |tx: &mut rt_core::Tx<'_>| {
+        let target = match ticket {
+            Some(id) => MailTarget::Ticket(tx.resolve_ticket_id(id)?),
+            None => MailTarget::Queue(tx.resolve_queue(request.queue)?),
+        };
+        let key = receipt_key(target, request.action, message_id.as_deref(), request.message);
+        if let Some(already) = tx.mail_receipt(&key)? {
+            tracing::info!(ticket = %already, "mail gateway: message already recorded");
+            return Ok(already);
+        }
         // A new ticket takes the message as its first one; otherwise the
         // first comment or correspond action records it. Take and resolve
         // run where they stand in the chain.
-        let (id, mut message_used) = match ticket {
-            Some(id) => (tx.resolve_ticket_id(id)?, false),
-            None => {
-                let queue = tx.resolve_queue(request.queue)?;
+        let (id, mut message_used) = match target {
+            MailTarget::Ticket(id) => (id, false),
+            MailTarget::Queue(queue) => {
                 let id = tx.create_ticket(NewTicket {
                     queue: Some(queue),
                     subject: mail.subject.clone().unwrap_or_default(),
@@ -169,8 +184,15 @@ pub fn deliver(rt: &Rt, request: &GatewayRequest<'_>) -> GatewayOutcome {
                 Err(e) => return Err(e),
             }
         }
+        tx.record_mail_receipt(&key, id)?;
         Ok(id)
-    });
+    };
+    // Two deliveries of one message racing on PostgreSQL: the loser fails
+    // on the receipt's key and, delivered again, finds the winner's ticket.
+    let done = match session.write(record) {
+        Err(Error::Conflict(_)) => session.write(record),
+        done => done,
+    };
     match done {
         Ok(id) => GatewayOutcome::Ok(id),
         Err(Error::PermissionDenied { right, object }) => {

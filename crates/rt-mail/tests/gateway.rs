@@ -2,17 +2,19 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rt_core::transaction::header_value;
 use rt_core::{AclObject, Grantee, NewQueue, NewUser, QueueUpdate, TicketId};
 use rt_mail::{GatewayOutcome, GatewayRequest, deliver};
 use rt_test_support::{TestDb, backends};
 
+/// A message with a Message-ID of its own.
 fn mail(from: &str, subject: &str, extra: &str, body: &str) -> Vec<u8> {
-    format!(
-        "From: {from}\nTo: help@example.com\nSubject: {subject}\nMessage-ID: <{}@example.net>\n{extra}\n{body}\n",
-        body.len()
-    )
-    .into_bytes()
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    format!("From: {from}\nTo: help@example.com\nSubject: {subject}\nMessage-ID: <{n}@example.net>\n{extra}\n{body}\n")
+        .into_bytes()
 }
 
 fn send(db: &TestDb, queue: &str, action: &str, ticket: Option<TicketId>, message: &[u8]) -> GatewayOutcome {
@@ -173,5 +175,57 @@ fn oversized_attachments_are_truncated_or_dropped_and_recorded() {
             let (_, body) = root.read(|tx| tx.attachment(text.id)).unwrap();
             assert_eq!(body, b"see attached", "the rest of the message is kept");
         }
+    }
+}
+
+#[test]
+fn a_message_delivered_again_is_recorded_once() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        let created = || root.read(|tx| tx.count_tickets("id > 0", None)).unwrap();
+        let everyone = db.rt().system_group("Everyone").unwrap();
+        for right in ["CreateTicket", "CommentOnTicket"] {
+            root.write(|tx| tx.grant(Grantee::Group(everyone), right, AclObject::System)).unwrap();
+        }
+        let first = mail("ana@example.net", "VPN down", "", "Since 9am.");
+        let id = ok(send(&db, "General", "correspond", None, &first));
+        assert_eq!(ok(send(&db, "General", "correspond", None, &first)), id, "the retry answers with the same ticket");
+
+        // The same Message-ID with other bytes (a relay added a header) is
+        // still the same message.
+        let relayed = [b"Received: from relay.example.net\n".as_slice(), &first].concat();
+        assert_eq!(ok(send(&db, "General", "correspond", None, &relayed)), id);
+
+        // Without a Message-ID, the same bytes are the same message.
+        let bare = format!("From: bo@example.net\nSubject: Re: [example.com #{id}] VPN down\n\nme too\n").into_bytes();
+        assert_eq!(ok(send(&db, "General", "correspond", None, &bare)), id);
+        assert_eq!(ok(send(&db, "General", "correspond", None, &bare)), id);
+        let kinds = |id| root.read(|tx| tx.history(id)).unwrap().into_iter().map(|t| t.kind).collect::<Vec<_>>();
+        let corresponds = kinds(id).iter().filter(|k| *k == "Correspond").count();
+        assert_eq!(corresponds, 1, "{:?}", kinds(id));
+
+        // Another action or another queue is another delivery.
+        assert_eq!(ok(send(&db, "General", "comment", Some(id), &bare)), id);
+        assert!(kinds(id).iter().any(|k| k == "Comment"));
+        root.write(|tx| tx.create_queue(NewQueue { name: "Network".into(), ..NewQueue::default() })).unwrap();
+        let elsewhere = ok(send(&db, "Network", "correspond", None, &first));
+        assert_ne!(elsewhere, id);
+        assert_eq!(created(), rt_core::Total::Exact(2));
+    }
+}
+
+#[test]
+fn racing_deliveries_of_one_message_make_one_ticket() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let message = mail("ana@example.net", "Race", "", "twice at once");
+        let ids: Vec<TicketId> = std::thread::scope(|s| {
+            let runs: Vec<_> =
+                (0..4).map(|_| s.spawn(|| ok(send(&db, "General", "correspond", None, &message)))).collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        assert_eq!(db.root().read(|tx| tx.count_tickets("id > 0", None)).unwrap(), rt_core::Total::Exact(1));
     }
 }

@@ -350,6 +350,14 @@ diesel::joinable!(object_custom_fields -> custom_fields (custom_field));
 diesel::allow_tables_to_appear_in_same_query!(custom_fields, object_custom_fields, object_custom_field_values);
 
 diesel::table! {
+    mail_receipts (receipt_key) {
+        receipt_key -> Text,
+        ticket_id -> BigInt,
+        created -> Timestamp,
+    }
+}
+
+diesel::table! {
     raw_messages (transaction_id) {
         transaction_id -> BigInt,
         content -> Binary,
