@@ -32,6 +32,16 @@ pub struct Config {
     pub rtname: String,
     /// RT's `$Organization`: the domain in ticket URIs and Message-IDs.
     pub organization: String,
+    /// RT's `$CorrespondAddress`: From and Reply-To of replies from queues
+    /// that have no address of their own; empty means `rt@<organization>`.
+    pub correspond_address: String,
+    /// RT's `$CommentAddress`, for comments; empty means
+    /// `rt-comment@<organization>`.
+    pub comment_address: String,
+    /// RT's `$OwnerEmail`: the administrator who gets the errors that must
+    /// not go back to the sender (refused automatic mail); empty means
+    /// nobody.
+    pub owner_email: String,
     /// Base URL of the web UI as users reach it, for links in mail; empty
     /// means `http://<listen>`.
     pub web_base_url: String,
@@ -104,6 +114,9 @@ impl Default for Config {
             rtname: "example.com".into(),
             organization: "example.com".into(),
             web_base_url: String::new(),
+            correspond_address: String::new(),
+            comment_address: String::new(),
+            owner_email: String::new(),
             timezone: "UTC".into(),
             trusted_proxies: Vec::new(),
             public_mail: true,
@@ -136,6 +149,9 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_RTNAME", "rtname"),
     ("RT_ORGANIZATION", "organization"),
     ("RT_WEB_BASE_URL", "web_base_url"),
+    ("RT_CORRESPOND_ADDRESS", "correspond_address"),
+    ("RT_COMMENT_ADDRESS", "comment_address"),
+    ("RT_OWNER_EMAIL", "owner_email"),
     ("RT_TIMEZONE", "timezone"),
     ("RT_TRUSTED_PROXIES", "trusted_proxies"),
     ("RT_PUBLIC_MAIL", "public_mail"),
@@ -197,6 +213,9 @@ impl Config {
             "rtname" => self.rtname = value.to_string(),
             "organization" => self.organization = value.to_string(),
             "web_base_url" => self.web_base_url = value.to_string(),
+            "correspond_address" => self.correspond_address = value.to_string(),
+            "comment_address" => self.comment_address = value.to_string(),
+            "owner_email" => self.owner_email = value.to_string(),
             "timezone" => self.timezone = value.to_string(),
             "trusted_proxies" => {
                 self.trusted_proxies =
@@ -232,6 +251,26 @@ impl Config {
         Ok(())
     }
 
+    /// The site's reply address: `correspond_address`, or
+    /// `rt@<organization>` when unset.
+    pub fn site_correspond_address(&self) -> String {
+        if self.correspond_address.is_empty() {
+            format!("rt@{}", self.organization)
+        } else {
+            self.correspond_address.clone()
+        }
+    }
+
+    /// The site's comment address: `comment_address`, or
+    /// `rt-comment@<organization>` when unset.
+    pub fn site_comment_address(&self) -> String {
+        if self.comment_address.is_empty() {
+            format!("rt-comment@{}", self.organization)
+        } else {
+            self.comment_address.clone()
+        }
+    }
+
     /// Checks every key whose type does not already guarantee validity.
     pub fn validate(&self) -> Result<()> {
         let bad = |key: &str, message: String| Err(Error::Config { key: key.to_string(), message });
@@ -250,6 +289,15 @@ impl Config {
         let url = &self.web_base_url;
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return bad("web_base_url", format!("{:?} must start with http:// or https://", self.web_base_url));
+        }
+        for (key, value) in [
+            ("correspond_address", &self.correspond_address),
+            ("comment_address", &self.comment_address),
+            ("owner_email", &self.owner_email),
+        ] {
+            if !(value.is_empty() || value.contains('@') && !value.contains(|c: char| c.is_whitespace() || c == ',')) {
+                return bad(key, format!("{value:?} is not one email address"));
+            }
         }
         if !["truncate", "drop"].contains(&self.oversized_attachments.as_str()) {
             return bad(

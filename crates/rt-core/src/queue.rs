@@ -185,6 +185,15 @@ impl Tx<'_> {
         Ok(queues::table.filter(queues::subject_tag.ne("")).select(queues::subject_tag).load(self.conn)?)
     }
 
+    /// Every address queues receive mail at (correspond and comment), so
+    /// that mail is never sent to RT itself. No rights are needed: the
+    /// addresses appear in every mail the queues send.
+    pub fn queue_addresses(&mut self) -> Result<Vec<String>> {
+        let pairs: Vec<(String, String)> =
+            queues::table.select((queues::correspond_address, queues::comment_address)).load(self.conn)?;
+        Ok(pairs.into_iter().flat_map(|(a, b)| [a, b]).filter(|a| !a.is_empty()).collect())
+    }
+
     /// Every enabled queue the current user may see, by sort order and name.
     pub fn queues(&mut self) -> Result<Vec<Queue>> {
         let all: Vec<Queue> = queues::table

@@ -26,8 +26,11 @@
 //! records `AttachmentTruncate` / `AttachmentDrop` with the file name, the
 //! size and the limit.
 //!
-//! Not yet: the "Permission Denied" and bounce mails to senders (they need
-//! the outbox), and Cc parsing of new tickets.
+//! A refusal (no right, a ticket that does not exist) is answered through
+//! the outbox with RT's "Permission Denied" / "Message not recorded" mail,
+//! the message attached; to the sender, or to `owner_email` when the sender
+//! is automatic. Our own mail coming back (a loop) goes to `owner_email` as
+//! "RT Bounce".
 
 use std::sync::OnceLock;
 
@@ -36,6 +39,7 @@ use rt_core::mail_receipt::{MailTarget, receipt_key};
 use rt_core::transaction::NewTransaction;
 use rt_core::{Error, Interface, Message, MimeEntity, NewTicket, Rt, TicketId, UserProfile};
 
+use crate::compose::{ErrorMail, send_error_mail};
 use crate::parse::parse_message;
 
 /// Headers RT uses internally; stripped from incoming mail.
@@ -80,10 +84,18 @@ pub fn deliver(rt: &Rt, request: &GatewayRequest<'_>) -> GatewayOutcome {
     }
     let rtname = rt.config().rtname.clone();
     if entity.header("X-RT-Loop-Prevention").is_some_and(|v| v.trim().eq_ignore_ascii_case(&rtname)) {
+        let subject = format!("RT Bounce: {}", mail.subject.as_deref().unwrap_or(""));
+        let owner = rt.config().owner_email.clone();
+        if !owner.is_empty() {
+            let explanation = "RT received a message that it sent itself (it carries our loop-prevention header) \
+                               and did not record it, to stop a mail loop. The message is attached.";
+            answer_sender(rt, &owner, &subject, explanation, request.message);
+        }
         return GatewayOutcome::NotOk("Message is a bounce (it carries our own loop-prevention header)".into());
     }
     let sender = ["Reply-To", "From", "Sender"].iter().find_map(|h| entity.header(h).and_then(|v| mailbox(&v)));
-    if is_auto_generated(entity, sender.as_ref().map(|(a, _)| a.as_str())) {
+    let automatic = is_auto_generated(entity, sender.as_ref().map(|(a, _)| a.as_str()));
+    if automatic {
         if let Some((address, _)) = &sender {
             entity.set_header("RT-Squelch-Replies-To", address);
         }
@@ -193,16 +205,49 @@ pub fn deliver(rt: &Rt, request: &GatewayRequest<'_>) -> GatewayOutcome {
         Err(Error::Conflict(_)) => session.write(record),
         done => done,
     };
+    // Refusals are answered, as RT does: to the sender, or to the site's
+    // owner when the sender is a robot (never start a bounce war).
+    let tell = if automatic { rt.config().owner_email.clone() } else { address.clone() };
+    let tell = |subject: &str, explanation: &str| {
+        if !tell.is_empty() {
+            answer_sender(rt, &tell, subject, explanation, request.message);
+        }
+    };
     match done {
         Ok(id) => GatewayOutcome::Ok(id),
         Err(Error::PermissionDenied { right, object }) => {
+            let what = match right.as_str() {
+                "CreateTicket" => "create tickets",
+                "ReplyToTicket" => "reply to tickets",
+                "CommentOnTicket" => "comment on tickets",
+                other => other,
+            };
+            tell(
+                "Permission Denied",
+                &format!(
+                    "Your message was not recorded: {address} may not {what} here ({right} on {object}).\n\n\
+                     If you think you should be able to, please contact the people who run this \
+                     help desk. Your message is attached."
+                ),
+            );
             GatewayOutcome::NotOk(format!("Permission Denied: {address} lacks {right} on {object}"))
         }
         Err(e @ Error::NotFound { kind: "queue", .. }) => GatewayOutcome::TempFail(e.to_string()),
         Err(e @ (Error::NotFound { .. } | Error::Validation { .. })) => {
+            tell("Message not recorded", &format!("Your message was not recorded: {e}.\n\nYour message is attached."));
             GatewayOutcome::NotOk(format!("Message not recorded: {e}"))
         }
         Err(e) => GatewayOutcome::TempFail(e.to_string()),
+    }
+}
+
+/// Puts an error answer in the outbox in a DB transaction of its own (the
+/// refused change was rolled back). A failure here is logged: the refusal
+/// itself stands.
+fn answer_sender(rt: &Rt, to: &str, subject: &str, explanation: &str, original: &[u8]) {
+    let mail = ErrorMail { to, subject, explanation, original };
+    if let Err(e) = rt.system_session(Interface::Email).write(|tx| send_error_mail(tx, &mail)) {
+        tracing::error!(error = %e, "mail gateway: could not queue the error answer");
     }
 }
 
@@ -248,7 +293,10 @@ fn ticket_from_subject(tx: &mut rt_core::Tx<'_>, subject: &str, rtname: &str) ->
 
 /// The address and display name of the first mailbox in a header value.
 fn mailbox(value: &str) -> Option<(String, String)> {
-    let parsed = mailparse::addrparse(value).ok()?;
+    // Parsed as a header so that RFC 2047 words in the name are decoded.
+    let line = format!("From: {value}");
+    let (header, _) = mailparse::parse_header(line.as_bytes()).ok()?;
+    let parsed = mailparse::addrparse_header(&header).ok()?;
     let info = parsed.iter().find_map(|a| match a {
         mailparse::MailAddr::Single(info) => Some(info.clone()),
         mailparse::MailAddr::Group(g) => g.addrs.first().cloned(),

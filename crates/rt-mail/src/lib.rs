@@ -6,22 +6,26 @@
 //! - **inbound**: MIME parsing (mailparse) into rt-core's [`MimeEntity`]
 //!   trees ([`parse`]); the gateway ([`gateway`]): subject tags
 //!   (`[rtname #N]`), the `correspond`/`comment`/`take`/`resolve` actions,
-//!   autocreation of requestors, loop and automatic-mail detection and the
-//!   sender's rights; attachment size limits and error mails to senders
-//!   come with the rest of the email gateway issue;
-//! - **outbound**: building RFC 5322 messages and delivering them from the
-//!   durable outbox ([`outbound`]: SMTP through lettre, a sendmail pipe or
-//!   files), retried with backoff; building the messages comes next.
+//!   autocreation of requestors, loop and automatic-mail detection, the
+//!   sender's rights, attachment size limits, duplicate deliveries (mail
+//!   receipts) and error answers to senders;
+//! - **outbound**: building RFC 5322 messages with RT's headers and
+//!   threading, recorded on their ticket and put in the outbox
+//!   ([`compose`]), and delivering them from the durable outbox
+//!   ([`outbound`]: SMTP through lettre, a sendmail pipe or files), retried
+//!   with backoff.
 //!
 //! It depends on `rt-core` for every ticket operation and rights check and
 //! must not know HTTP: the gateway endpoint lives in `rt-web`.
 //!
 //! [`MimeEntity`]: rt_core::MimeEntity
 
+pub mod compose;
 pub mod gateway;
 pub mod outbound;
 pub mod parse;
 
+pub use compose::{ErrorMail, MailClass, MailFile, TicketMail, send_error_mail, send_ticket_mail};
 pub use gateway::{GatewayOutcome, GatewayRequest, deliver};
 pub use outbound::{
     DeliveryReport, Mailer, SendError, SmtpSettings, TlsMode, Transport, deliver_pending, run_worker,

@@ -5,8 +5,13 @@
 //!
 //! Text parts are decoded from their charset (RFC 2045/2047/2231 handled by
 //! mailparse) to UTF-8; other parts keep their transfer-decoded bytes; each
-//! entity keeps its raw header block.
+//! entity keeps its raw header block (8-bit header bytes that are not UTF-8
+//! read as ISO-8859-1). A damaged base64 body is decoded as far as it goes
+//! and a multipart whose boundary never appears is kept as text.
 
+use base64::Engine;
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use mailparse::{MailHeaderMap, ParsedMail};
 use rt_core::MimeEntity;
 
@@ -66,19 +71,75 @@ fn has_real_header(mail: &ParsedMail<'_>) -> bool {
 }
 
 fn convert(part: &ParsedMail<'_>) -> MimeEntity {
-    let content_type = part.ctype.mimetype.to_ascii_lowercase();
-    let headers = String::from_utf8_lossy(part.get_headers().get_raw_bytes()).replace("\r\n", "\n");
+    let mut content_type = part.ctype.mimetype.to_ascii_lowercase();
+    let headers = header_text(part.get_headers().get_raw_bytes()).replace("\r\n", "\n");
     let disposition = part.get_content_disposition();
     let filename = disposition.params.get("filename").or_else(|| part.ctype.params.get("name")).cloned();
-    let (body, parts) = if content_type.starts_with("multipart/") {
+    let (body, parts) = if content_type.starts_with("multipart/") && !part.subparts.is_empty() {
         (Vec::new(), part.subparts.iter().map(convert).collect())
+    } else if content_type.starts_with("multipart/") {
+        // A multipart whose boundary never appears: its body is all there
+        // is, kept as text.
+        content_type = "text/plain".into();
+        (String::from_utf8_lossy(encoded_body(part)).into_owned().into_bytes(), Vec::new())
     } else if content_type.starts_with("text/") {
-        let text = part.get_body().unwrap_or_else(|_| String::from_utf8_lossy(part.raw_bytes).into_owned());
+        let text = part.get_body().unwrap_or_else(|_| {
+            let bytes = lenient_decode(part);
+            String::from_utf8_lossy(&bytes).into_owned()
+        });
         (text.into_bytes(), Vec::new())
     } else {
-        (part.get_body_raw().unwrap_or_else(|_| part.raw_bytes.to_vec()), Vec::new())
+        (part.get_body_raw().unwrap_or_else(|_| lenient_decode(part)), Vec::new())
     };
     MimeEntity { content_type, headers, filename, subject: None, message_id: None, body, parts }
+}
+
+/// A header block as text: UTF-8 when it is, otherwise raw 8-bit bytes read
+/// as ISO-8859-1 (the charset such mail is nearly always in, and RT's
+/// fallback guess), so no byte turns into a replacement character.
+fn header_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+/// A part's body as it stands in the message, after its headers.
+fn encoded_body<'a>(part: &ParsedMail<'a>) -> &'a [u8] {
+    let raw = part.raw_bytes;
+    let start = [&b"\r\n\r\n"[..], b"\n\n"]
+        .iter()
+        .filter_map(|sep| raw.windows(sep.len()).position(|w| w == *sep).map(|at| at + sep.len()))
+        .min()
+        .unwrap_or(raw.len());
+    &raw[start..]
+}
+
+/// Decodes a body whose transfer encoding is damaged as far as it goes:
+/// base64 keeps its alphabet's characters and drops a last incomplete
+/// group; anything else is kept as it stands.
+fn lenient_decode(part: &ParsedMail<'_>) -> Vec<u8> {
+    let body = encoded_body(part);
+    let encoding = part.headers.get_first_value("Content-Transfer-Encoding").unwrap_or_default();
+    if !encoding.trim().eq_ignore_ascii_case("base64") {
+        return body.to_vec();
+    }
+    let mut digits: Vec<u8> = body
+        .iter()
+        .copied()
+        .take_while(|&b| b != b'=')
+        .filter(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+        .collect();
+    if digits.len() % 4 == 1 {
+        digits.pop();
+    }
+    let engine = GeneralPurpose::new(
+        &alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+    );
+    engine.decode(&digits).unwrap_or_default()
 }
 
 #[cfg(test)]

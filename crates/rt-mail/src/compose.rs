@@ -1,0 +1,350 @@
+//! Building the mail RT sends: RFC 5322 messages with RT's headers, put in
+//! the durable outbox in the same DB transaction as the change they tell
+//! about, and recorded on their ticket.
+//!
+//! [`send_ticket_mail`] is what scrips (notifications, autoreplies) and the
+//! UI's one-time Cc/Bcc use. For a ticket it sets, as RT 5 does:
+//!
+//! - `From` and `Reply-To`: the queue's correspond address (comment address
+//!   for comments), else the site's; From carries the actor's name as
+//!   "Name via RT";
+//! - the subject tag `[<queue tag or rtname> #<id>]` unless the subject
+//!   already has it;
+//! - `Message-ID` `<rt-<version>-<time>-<random>.<ticket>@<organization>>`,
+//!   `In-Reply-To` the message being answered and `References` that message,
+//!   the ticket's first message and the ticket's pseudo-message
+//!   `<RT-Ticket-<id>@<organization>>`, so mail programs thread a ticket's
+//!   whole conversation;
+//! - `RT-Ticket`, `Managed-By`, `RT-Originator` (the actor's address),
+//!   `X-RT-Loop-Prevention` (so our own mail coming back is seen as a loop)
+//!   and `Precedence: bulk` unless the caller set a precedence;
+//! - UTF-8 everywhere: headers RFC 2047-encoded, bodies in quoted-printable
+//!   or base64 as their content needs; plain text alone, text and HTML as
+//!   `multipart/alternative`, attachments in `multipart/mixed`.
+//!
+//! Recipients that are one of RT's own addresses are dropped (mailing
+//! ourselves would loop). The sent message is recorded on the ticket as an
+//! `EmailRecord` (`CommentEmailRecord` for comments) transaction holding
+//! the message with all its headers, Data = its Message-ID, and the outbox
+//! row points at that transaction.
+//!
+//! [`send_error_mail`] builds the gateway's answers to senders ("Permission
+//! Denied", "Message not recorded"): not about a ticket, the refused message
+//! attached, never sent to automatic senders (the caller decides).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use lettre::Message;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MessageBuilder, MultiPart, SinglePart};
+use rt_core::transaction::NewTransaction;
+use rt_core::{Error, OutboxId, OutgoingMail, Result, TicketId, TransactionId, Tx};
+
+use crate::parse::parse_message;
+
+/// Which address a ticket mail goes out from and how it is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MailClass {
+    /// Correspondence: the correspond address, recorded as `EmailRecord`.
+    #[default]
+    Correspond,
+    /// A comment (staff only): the comment address, recorded as
+    /// `CommentEmailRecord`.
+    Comment,
+}
+
+/// A file attached to an outgoing message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFile {
+    /// The file name shown to the recipient.
+    pub filename: String,
+    /// Its MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// Its bytes.
+    pub body: Vec<u8>,
+}
+
+/// A message about a ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketMail {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// Correspondence or comment.
+    pub class: MailClass,
+    /// `To` addresses.
+    pub to: Vec<String>,
+    /// `Cc` addresses.
+    pub cc: Vec<String>,
+    /// Blind copies: in the envelope, never in the headers.
+    pub bcc: Vec<String>,
+    /// The subject, without the tag (it is added when missing).
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// An HTML body sent beside the text one, if any.
+    pub html: Option<String>,
+    /// Attached files.
+    pub files: Vec<MailFile>,
+    /// The transaction whose message this one answers or tells about: its
+    /// Message-ID becomes `In-Reply-To`.
+    pub in_reply_to: Option<TransactionId>,
+    /// Further headers, e.g. `Auto-Submitted: auto-replied`; a `Precedence`
+    /// here replaces the default `bulk`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl TicketMail {
+    /// A correspondence about `ticket` with this subject and text, to nobody
+    /// yet.
+    pub fn new(ticket: TicketId, subject: &str, text: &str) -> TicketMail {
+        TicketMail {
+            ticket,
+            class: MailClass::Correspond,
+            to: Vec::new(),
+            cc: Vec::new(),
+            bcc: Vec::new(),
+            subject: subject.to_string(),
+            text: text.to_string(),
+            html: None,
+            files: Vec::new(),
+            in_reply_to: None,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// Builds a ticket's message, records it on the ticket and puts it in the
+/// outbox, in the caller's DB transaction. Returns the outbox row, or `None`
+/// when no recipient is left once RT's own addresses are dropped.
+///
+/// The current user must be able to see the ticket; whether they may send
+/// this mail (reply, comment, a scrip's notification) is for the caller to
+/// have checked with the operation that causes it.
+pub fn send_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<(OutboxId, TransactionId)>> {
+    let ticket = tx.ticket(mail.ticket)?;
+    let queue = tx.queue(ticket.queue)?;
+    let class = mail.class;
+    let config = tx.config().clone();
+    let own = own_addresses(tx)?;
+    let keep = |list: &[String]| -> Vec<String> {
+        let mut kept: Vec<String> = Vec::new();
+        for address in list.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+            let lower = address.to_ascii_lowercase();
+            if !own.contains(&lower) && !kept.iter().any(|k| k.eq_ignore_ascii_case(address)) {
+                kept.push(address.to_string());
+            }
+        }
+        kept
+    };
+    let (to, cc, bcc) = (keep(&mail.to), keep(&mail.cc), keep(&mail.bcc));
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        return Ok(None);
+    }
+
+    let from_address = match class {
+        MailClass::Correspond if !queue.correspond_address.is_empty() => queue.correspond_address.clone(),
+        MailClass::Comment if !queue.comment_address.is_empty() => queue.comment_address.clone(),
+        MailClass::Correspond => config.site_correspond_address(),
+        MailClass::Comment => config.site_comment_address(),
+    };
+    let actor = tx.user(tx.current_user().id)?;
+    let actor_name = if actor.real_name.is_empty() { actor.name.clone() } else { actor.real_name.clone() };
+    let tag_name = if queue.subject_tag.is_empty() { config.rtname.clone() } else { queue.subject_tag.clone() };
+    let tag = format!("[{tag_name} #{}]", ticket.id);
+    let subject = if mail.subject.to_ascii_lowercase().contains(&tag.to_ascii_lowercase()) {
+        mail.subject.clone()
+    } else {
+        format!("{tag} {}", mail.subject).trim_end().to_string()
+    };
+
+    let message_id = new_message_id(&config.organization, ticket.id);
+    let mut references = Vec::new();
+    let mut in_reply_to = None;
+    if let Some(txn) = mail.in_reply_to {
+        in_reply_to = top_message_id(tx, txn)?;
+        references.extend(in_reply_to.clone());
+    }
+    if let Some(first) = tx.history(ticket.id)?.first() {
+        references.extend(top_message_id(tx, first.id)?);
+    }
+    references.push(format!("<RT-Ticket-{}@{}>", ticket.id, config.organization));
+    references.dedup();
+
+    let mut builder = Message::builder()
+        .from(mailbox(&from_address, Some(&format!("{actor_name} via RT")))?)
+        .reply_to(mailbox(&from_address, None)?)
+        .subject(subject)
+        .message_id(Some(message_id.clone()))
+        .references(references.join(" "));
+    if let Some(id) = in_reply_to {
+        builder = builder.in_reply_to(id);
+    }
+    for address in &to {
+        builder = builder.to(mailbox(address, None)?);
+    }
+    for address in &cc {
+        builder = builder.cc(mailbox(address, None)?);
+    }
+    for address in &bcc {
+        builder = builder.bcc(mailbox(address, None)?);
+    }
+    let mut headers = vec![
+        ("RT-Ticket".to_string(), format!("{} #{}", config.rtname, ticket.id)),
+        ("Managed-By".to_string(), format!("RT-rs {}", env!("CARGO_PKG_VERSION"))),
+        ("X-RT-Loop-Prevention".to_string(), config.rtname.clone()),
+    ];
+    if let Some(email) = actor.email_address.filter(|e| !e.is_empty()) {
+        headers.push(("RT-Originator".to_string(), email));
+    }
+    if !mail.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Precedence")) {
+        headers.push(("Precedence".to_string(), "bulk".to_string()));
+    }
+    headers.extend(mail.headers.iter().cloned());
+    let message = with_body(with_headers(builder, &headers)?, &mail.text, mail.html.as_deref(), &mail.files)?;
+    let content = message.formatted();
+
+    let recorded = parse_message(&content).entity;
+    let record = NewTransaction {
+        object_type: "RT::Ticket",
+        object_id: ticket.id.0,
+        kind: match class {
+            MailClass::Correspond => "EmailRecord",
+            MailClass::Comment => "CommentEmailRecord",
+        },
+        data: Some(message_id.clone()),
+        ..NewTransaction::default()
+    };
+    let txn = tx.record(record, Some(&recorded))?;
+    let outbox = tx.enqueue_mail(OutgoingMail {
+        ticket: Some(ticket.id),
+        transaction: Some(txn),
+        message_id,
+        envelope_from: from_address,
+        recipients: to.into_iter().chain(cc).chain(bcc).collect(),
+        content,
+    })?;
+    Ok(Some((outbox, txn)))
+}
+
+/// An error answer of the mail gateway to the sender of a refused message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorMail<'a> {
+    /// Who gets it.
+    pub to: &'a str,
+    /// The subject, e.g. `Permission Denied`.
+    pub subject: &'a str,
+    /// What happened and what to do, in plain words.
+    pub explanation: &'a str,
+    /// The refused message, attached as `message/rfc822`.
+    pub original: &'a [u8],
+}
+
+/// Puts an error answer in the outbox, from the site's correspond address,
+/// marked as automatic mail so that the recipient's robots do not answer.
+pub fn send_error_mail(tx: &mut Tx<'_>, mail: &ErrorMail<'_>) -> Result<OutboxId> {
+    let config = tx.config().clone();
+    let from = config.site_correspond_address();
+    let message_id = format!("<rt-{}-{}.error@{}>", env!("CARGO_PKG_VERSION"), unique(), config.organization);
+    let headers = [
+        ("X-RT-Loop-Prevention".to_string(), config.rtname.clone()),
+        ("Managed-By".to_string(), format!("RT-rs {}", env!("CARGO_PKG_VERSION"))),
+        ("Precedence".to_string(), "bulk".to_string()),
+        ("Auto-Submitted".to_string(), "auto-replied".to_string()),
+    ];
+    let builder = Message::builder()
+        .from(mailbox(&from, None)?)
+        .to(mailbox(mail.to, None)?)
+        .subject(mail.subject)
+        .message_id(Some(message_id.clone()));
+    let original = SinglePart::builder()
+        .header(ContentType::parse("message/rfc822").map_err(|e| Error::invalid("mail", e.to_string()))?)
+        .body(mail.original.to_vec());
+    let message = with_headers(builder, &headers)?
+        .multipart(MultiPart::mixed().singlepart(SinglePart::plain(mail.explanation.to_string())).singlepart(original))
+        .map_err(|e| Error::invalid("mail", e.to_string()))?;
+    tx.enqueue_mail(OutgoingMail {
+        ticket: None,
+        transaction: None,
+        message_id,
+        envelope_from: from,
+        recipients: vec![mail.to.to_string()],
+        content: message.formatted(),
+    })
+}
+
+/// Ends the message with its body: the text alone, text and HTML as
+/// alternatives, and the files after them in a `multipart/mixed`.
+fn with_body(builder: MessageBuilder, text: &str, html: Option<&str>, files: &[MailFile]) -> Result<Message> {
+    let text = SinglePart::plain(text.to_string());
+    let alternative =
+        |html: &str| MultiPart::alternative().singlepart(text.clone()).singlepart(SinglePart::html(html.to_string()));
+    let built = if files.is_empty() {
+        match html {
+            None => builder.singlepart(text.clone()),
+            Some(html) => builder.multipart(alternative(html)),
+        }
+    } else {
+        let mut mixed = match html {
+            None => MultiPart::mixed().singlepart(text.clone()),
+            Some(html) => MultiPart::mixed().multipart(alternative(html)),
+        };
+        for file in files {
+            let kind = ContentType::parse(&file.content_type)
+                .map_err(|e| Error::invalid("attachment", format!("{:?}: {e}", file.content_type)))?;
+            mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(file.body.clone(), kind));
+        }
+        builder.multipart(mixed)
+    };
+    built.map_err(|e| Error::invalid("mail", e.to_string()))
+}
+
+/// Every address RT receives mail at: the site's and each queue's.
+fn own_addresses(tx: &mut Tx<'_>) -> Result<Vec<String>> {
+    let config = tx.config().clone();
+    let mut own = vec![config.site_correspond_address(), config.site_comment_address()];
+    for queue in tx.queue_addresses()? {
+        own.push(queue);
+    }
+    Ok(own.into_iter().filter(|a| !a.is_empty()).map(|a| a.to_ascii_lowercase()).collect())
+}
+
+/// The Message-ID (with angle brackets) of a transaction's message.
+fn top_message_id(tx: &mut Tx<'_>, txn: TransactionId) -> Result<Option<String>> {
+    let attachments = tx.transaction_attachments(txn)?;
+    Ok(attachments.first().and_then(|a| a.message_id.clone()).map(|id| {
+        let id = id.trim().trim_start_matches('<').trim_end_matches('>');
+        format!("<{id}>")
+    }))
+}
+
+fn new_message_id(organization: &str, ticket: TicketId) -> String {
+    format!("<rt-{}-{}.{}@{}>", env!("CARGO_PKG_VERSION"), unique(), ticket, organization)
+}
+
+/// Seconds since the epoch and 64 random bits: unique across processes.
+fn unique() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let mut random = [0u8; 8];
+    // Without OS randomness, the time and the process id still tell
+    // messages of different processes apart.
+    if getrandom::fill(&mut random).is_err() {
+        random = (u64::from(std::process::id()) << 32 | u64::from(secs as u32)).to_le_bytes();
+    }
+    format!("{secs}-{:016x}", u64::from_le_bytes(random))
+}
+
+fn mailbox(address: &str, name: Option<&str>) -> Result<Mailbox> {
+    let email = address.trim().parse().map_err(|e| Error::invalid("address", format!("{address:?}: {e}")))?;
+    Ok(Mailbox::new(name.map(str::to_string), email))
+}
+
+fn with_headers(mut builder: MessageBuilder, headers: &[(String, String)]) -> Result<MessageBuilder> {
+    for (name, value) in headers {
+        let header = HeaderName::new_from_ascii(name.clone()).map_err(|_| Error::invalid("header", name.clone()))?;
+        if value.contains(['\r', '\n']) {
+            return Err(Error::invalid("header", format!("line break in {name}")));
+        }
+        builder = builder.raw_header(HeaderValue::new(header, value.clone()));
+    }
+    Ok(builder)
+}
