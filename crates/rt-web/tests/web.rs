@@ -140,3 +140,95 @@ async fn mail_gateway_answers_as_rt_does() {
         assert_eq!(subject, "VPN down");
     }
 }
+
+/// One mail-gateway exchange of the RT transcripts: the form fields
+/// rt-mailgate posted and the exact body RT answered.
+struct Exchange {
+    title: String,
+    fields: Vec<(String, Vec<u8>)>,
+    answer: String,
+}
+
+/// Reads the exchanges out of the transcript file: `### ` titles, form
+/// fields as ``- `name` = `value` `` lines or, for the message, the fenced
+/// block after its line, and ``Exact body: `"..."` ``.
+fn transcript_exchanges(text: &str) -> Vec<Exchange> {
+    let mut exchanges: Vec<Exchange> = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some(title) = line.strip_prefix("### ") {
+            exchanges.push(Exchange { title: title.into(), fields: Vec::new(), answer: String::new() });
+            continue;
+        }
+        let Some(current) = exchanges.last_mut() else { continue };
+        if line.starts_with("- `message`") {
+            assert_eq!(lines.next(), Some(""), "{}: blank line before the message", current.title);
+            assert_eq!(lines.next(), Some("```"), "{}: fenced message", current.title);
+            let mut message = String::new();
+            for l in lines.by_ref().take_while(|l| *l != "```") {
+                message.push_str(l);
+                message.push('\n');
+            }
+            current.fields.push(("message".into(), message.into_bytes()));
+        } else if let Some(rest) = line.strip_prefix("- `") {
+            let (name, value) = rest.split_once("` = `").expect("field line");
+            current.fields.push((name.into(), value.trim_end_matches('`').as_bytes().to_vec()));
+        } else if let Some(rest) = line.split_once("Exact body: `\"").map(|(_, r)| r) {
+            let quoted = rest.split_once("\"`").expect("closing quote").0;
+            current.answer = quoted.replace("\\n", "\n");
+        }
+    }
+    exchanges
+}
+
+#[actix_web::test]
+async fn mail_gateway_replays_rt_transcripts() {
+    let exchanges = transcript_exchanges(include_str!("golden/rest1-mail-gateway.md"));
+    assert_eq!(exchanges.len(), 5, "the transcript's five mail-gateway exchanges");
+    for backend in backends() {
+        // The transcript's site: two tickets before the first mail, Everyone
+        // may create, reply and comment in General, and a queue Locked where
+        // nobody may do anything.
+        let db = TestDb::new(backend);
+        let root = db.root();
+        root.write(|tx| {
+            let general = tx.queue_by_name("General")?.queue_id();
+            let everyone = tx.system().everyone;
+            tx.grant(rt_core::Grantee::Group(everyone), "CommentOnTicket", rt_core::AclObject::Queue(general))?;
+            tx.create_queue(rt_core::NewQueue { name: "Locked".into(), ..rt_core::NewQueue::default() })?;
+            for subject in ["first", "second"] {
+                let ticket = rt_core::NewTicket { queue: Some(general), subject: subject.into(), ..Default::default() };
+                tx.create_ticket(ticket)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let app = app!(db);
+        for exchange in &exchanges {
+            let fields: Vec<(&str, &[u8])> = exchange.fields.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+            let (content_type, body) = mailgate_form(&fields);
+            let request = test::TestRequest::post()
+                .uri("/REST/1.0/NoAuth/mail-gateway")
+                .insert_header(("content-type", content_type))
+                .insert_header(("user-agent", "rt-mailgate/5.0.3+dfsg-3~deb12u7 libwww-perl/6.68"))
+                .set_payload(body)
+                .to_request();
+            let res = test::call_service(&app, request).await;
+            assert_eq!(res.status(), StatusCode::OK, "{}", exchange.title);
+            let content_type = res.headers().get("content-type").and_then(|v| v.to_str().ok()).map(String::from);
+            assert_eq!(content_type.as_deref(), Some("text/plain; charset=utf-8"), "{}", exchange.title);
+            let answer = test::read_body(res).await;
+            assert_eq!(String::from_utf8_lossy(&answer), exchange.answer, "{backend:?}: {}", exchange.title);
+        }
+        // What the exchanges did: ticket 3 opened by mail, answered by tag,
+        // commented on by extension; nothing in Locked or elsewhere.
+        let id = rt_core::TicketId(3);
+        let ticket = root.read(|tx| tx.ticket(id)).unwrap();
+        assert_eq!(ticket.subject, "VPN is down");
+        let kinds: Vec<String> = root.read(|tx| tx.history(id)).unwrap().into_iter().map(|t| t.kind).collect();
+        let messages: Vec<&str> =
+            kinds.iter().map(String::as_str).filter(|k| ["Create", "Correspond", "Comment"].contains(k)).collect();
+        assert_eq!(messages, ["Create", "Correspond", "Comment"], "{kinds:?}");
+        assert_eq!(root.read(|tx| tx.count_tickets("id > 0", None)).unwrap(), rt_core::Total::Exact(3));
+    }
+}
