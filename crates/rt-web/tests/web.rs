@@ -1,6 +1,8 @@
 //! rt-web's integration tests: the application against a real SQLite
 //! database in a fresh temporary directory.
 
+#![allow(clippy::unwrap_used)]
+
 use actix_web::http::StatusCode;
 use actix_web::{App, test, web};
 use rt_core::Config;
