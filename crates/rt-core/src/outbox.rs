@@ -237,6 +237,34 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// Extends `node`'s claim on those of `ids` it still holds to `lease`
+    /// from now, and returns them. A worker renews the rest of its batch
+    /// after each message, so claims stay short (a dead worker's rows are
+    /// free again within one lease) yet never run out under a live one;
+    /// a row another node took over after a lapse is left to that node.
+    /// Only `RT_System`.
+    pub fn renew_outbox_claims(&mut self, node: &str, ids: &[OutboxId], lease: Duration) -> Result<Vec<OutboxId>> {
+        self.require_system()?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let until = crate::session::now()
+            + chrono::Duration::from_std(lease).map_err(|e| Error::invalid("lease", e.to_string()))?;
+        let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+        let renewed: Vec<i64> = dialect::with_inner!(&mut *self.conn, c => diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(&ids))
+                .filter(outbox::claimed_by.eq(node))
+                .filter(outbox::status.eq(OutboxStatus::Pending.as_str())),
+        )
+        .set(outbox::claimed_until.eq(Some(until)))
+        .returning(outbox::id)
+        .get_results(c))?;
+        let mut renewed: Vec<OutboxId> = renewed.into_iter().map(OutboxId).collect();
+        renewed.sort();
+        Ok(renewed)
+    }
+
     /// Records that the transport accepted message `id`. Only `RT_System`.
     pub fn mark_sent(&mut self, id: OutboxId) -> Result<()> {
         self.require_system()?;

@@ -5,9 +5,10 @@
 //! a batch of due outbox rows for this node, sends each one byte for byte
 //! with its stored envelope, and marks it sent, or failed with a retry time
 //! from [`rt_core::outbox::retry_at`] (a permanent SMTP refusal gives up at
-//! once). Sending happens outside any DB transaction; the claim is a lease,
-//! so a worker that dies mid-batch leaves its rows to another (at most one
-//! duplicate per crash, with the same Message-ID).
+//! once). Sending happens outside any DB transaction; the claim is a short
+//! lease renewed for the rest of the batch after each message, so a worker
+//! that dies mid-batch leaves its rows to another within one lease (at most
+//! one duplicate per crash, with the same Message-ID).
 //!
 //! Credentials are never logged: [`SmtpSettings`]'s `Debug` hides the
 //! password.
@@ -21,8 +22,9 @@ use lettre::Transport as _;
 use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::SmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use rt_core::outbox::{OutboxItem, retry_at};
-use rt_core::{Interface, Rt};
+use rt_core::{Interface, OutboxId, Rt};
 
 /// How SMTP connections are secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,6 +53,9 @@ pub struct SmtpSettings {
     pub password: Option<String>,
     /// Timeout of each network operation.
     pub timeout: Duration,
+    /// PEM file of the certificate authorities to trust (a site's own CA);
+    /// `None` trusts the public roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for SmtpSettings {
@@ -62,6 +67,7 @@ impl std::fmt::Debug for SmtpSettings {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("timeout", &self.timeout)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -128,30 +134,29 @@ impl Mailer {
     pub fn new(transport: Transport) -> Result<Mailer, SendError> {
         let (smtp, lease) = match &transport {
             Transport::Smtp(s) => {
+                let plain = SmtpTransport::builder_dangerous(&s.host);
                 let builder = match s.tls {
-                    TlsMode::None => SmtpTransport::builder_dangerous(&s.host),
-                    TlsMode::StartTls => SmtpTransport::starttls_relay(&s.host)
-                        .map_err(|e| SendError::permanent(format!("smtp: {e}")))?,
-                    TlsMode::Tls => {
-                        SmtpTransport::relay(&s.host).map_err(|e| SendError::permanent(format!("smtp: {e}")))?
-                    }
+                    TlsMode::None => plain,
+                    TlsMode::StartTls => plain.tls(Tls::Required(tls_parameters(s)?)),
+                    TlsMode::Tls => plain.tls(Tls::Wrapper(tls_parameters(s)?)),
                 };
                 let mut builder = builder.port(s.port).timeout(Some(s.timeout));
                 if let Some(user) = &s.username {
                     let password = s.password.clone().unwrap_or_default();
                     builder = builder.credentials(Credentials::new(user.clone(), password));
                 }
-                // Room for a whole batch of slow messages before another
-                // node may take them over.
-                (Some(builder.build()), s.timeout.saturating_mul(4).max(Duration::from_secs(60)))
+                // Room for one slow message (connect, TLS, AUTH, DATA, each
+                // up to the timeout) before another node may take it over.
+                (Some(builder.build()), s.timeout.saturating_mul(4).max(Duration::from_secs(10)))
             }
-            _ => (None, Duration::from_secs(60)),
+            _ => (None, Duration::from_secs(30)),
         };
         Ok(Mailer { transport, smtp, lease })
     }
 
-    /// How long a claim lasts for each message of a batch.
-    pub fn lease_per_message(&self) -> Duration {
+    /// How long a claim lasts: renewed after each message of a batch, so
+    /// it is also how long a dead worker's messages wait for another.
+    pub fn lease(&self) -> Duration {
         self.lease
     }
 
@@ -170,6 +175,20 @@ impl Mailer {
             (Transport::EmlDir(dir), _) => write_eml(dir, item),
         }
     }
+}
+
+/// TLS for `settings.host`, checked against the public roots and the
+/// site's own CA file if any.
+fn tls_parameters(settings: &SmtpSettings) -> Result<TlsParameters, SendError> {
+    let mut builder = TlsParameters::builder(settings.host.clone());
+    if let Some(path) = &settings.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| SendError::permanent(format!("smtp: cannot read CA file {}: {e}", path.display())))?;
+        let ca = Certificate::from_pem(&pem)
+            .map_err(|e| SendError::permanent(format!("smtp: CA file {}: {e}", path.display())))?;
+        builder = builder.add_root_certificate(ca);
+    }
+    builder.build_rustls().map_err(|e| SendError::permanent(format!("smtp: {e}")))
 }
 
 /// What one [`deliver_pending`] call did.
@@ -191,29 +210,43 @@ pub struct DeliveryReport {
 /// lease runs out).
 pub fn deliver_pending(rt: &Rt, mailer: &Mailer, node: &str, batch: usize) -> rt_core::Result<DeliveryReport> {
     let system = rt.system_session(Interface::Api);
-    let lease = mailer.lease.saturating_mul(u32::try_from(batch.max(1)).unwrap_or(u32::MAX));
-    let items = system.write(|tx| tx.claim_outbox(node, batch, lease))?;
+    // Each claim lasts one message's worth and is renewed for the rest of
+    // the batch after every message: a worker that dies frees its rows
+    // within one lease.
+    let items = system.write(|tx| tx.claim_outbox(node, batch, mailer.lease))?;
     let mut report = DeliveryReport { claimed: items.len(), ..DeliveryReport::default() };
-    for item in &items {
-        match mailer.send(item) {
-            Ok(()) => {
-                system.write(|tx| tx.mark_sent(item.id))?;
+    let mut held: Vec<OutboxId> = items.iter().map(|i| i.id).collect();
+    for (n, item) in items.iter().enumerate() {
+        if !held.contains(&item.id) {
+            tracing::warn!(outbox = %item.id, "mail claim lapsed and another worker took it; skipping");
+            continue;
+        }
+        let outcome = mailer.send(item);
+        let retry = match &outcome {
+            Ok(()) => None,
+            Err(e) if e.permanent => None,
+            Err(_) => retry_at(chrono::Utc::now(), item.attempts),
+        };
+        let rest: Vec<OutboxId> = items[n + 1..].iter().map(|i| i.id).collect();
+        held = system.write(|tx| {
+            match &outcome {
+                Ok(()) => tx.mark_sent(item.id)?,
+                Err(e) => tx.mark_failed(item.id, &e.message, retry)?,
+            }
+            tx.renew_outbox_claims(node, &rest, mailer.lease)
+        })?;
+        match (outcome, retry) {
+            (Ok(()), _) => {
                 tracing::info!(outbox = %item.id, message_id = %item.mail.message_id, recipients = item.mail.recipients.len(), "mail sent");
                 report.sent += 1;
             }
-            Err(e) => {
-                let retry = if e.permanent { None } else { retry_at(chrono::Utc::now(), item.attempts) };
-                system.write(|tx| tx.mark_failed(item.id, &e.message, retry))?;
-                match retry {
-                    Some(at) => {
-                        tracing::warn!(outbox = %item.id, attempts = item.attempts, error = %e, retry_at = %at, "mail delivery failed; will retry");
-                        report.retrying += 1;
-                    }
-                    None => {
-                        tracing::error!(outbox = %item.id, attempts = item.attempts, error = %e, "mail delivery failed; giving up");
-                        report.failed += 1;
-                    }
-                }
+            (Err(e), Some(at)) => {
+                tracing::warn!(outbox = %item.id, attempts = item.attempts, error = %e, retry_at = %at, "mail delivery failed; will retry");
+                report.retrying += 1;
+            }
+            (Err(e), None) => {
+                tracing::error!(outbox = %item.id, attempts = item.attempts, error = %e, "mail delivery failed; giving up");
+                report.failed += 1;
             }
         }
     }
@@ -319,6 +352,7 @@ pub fn transport_from_config(config: &rt_core::Config) -> Option<Transport> {
             username: non_empty(&config.smtp_username),
             password: non_empty(&config.smtp_password.0),
             timeout: Duration::from_secs(config.smtp_timeout_secs.max(1)),
+            ca_file: (!config.smtp_ca_file.as_os_str().is_empty()).then(|| config.smtp_ca_file.clone()),
         })),
         "sendmail" => {
             Some(Transport::Sendmail { command: config.sendmail_command.clone(), args: config.sendmail_args.clone() })

@@ -142,6 +142,30 @@ fn claims_are_leases_and_outcomes_are_recorded() {
 }
 
 #[test]
+fn a_live_worker_renews_its_claims_and_a_lapsed_one_loses_them() {
+    each_backend(|db| {
+        let ids = enqueue(db, 3);
+        let system = db.rt().system_session(Interface::Api);
+        let short = Duration::from_millis(300);
+        system.write(|tx| tx.claim_outbox("n1", 3, short)).unwrap();
+        // n1 keeps renewing ids[1..]: past the first lease nobody takes them.
+        for _ in 0..3 {
+            std::thread::sleep(Duration::from_millis(150));
+            let held = system.write(|tx| tx.renew_outbox_claims("n1", &ids[1..], short)).unwrap();
+            assert_eq!(held, ids[1..]);
+        }
+        let taken = system.write(|tx| tx.claim_outbox("n2", 10, Duration::from_secs(60))).unwrap();
+        assert_eq!(taken.iter().map(|i| i.id).collect::<Vec<_>>(), [ids[0]], "only the unrenewed row");
+        // n1 wakes up too late for ids[0]: it is n2's now, not renewed; a
+        // sent row is not renewed either.
+        system.write(|tx| tx.mark_sent(ids[1])).unwrap();
+        let held = system.write(|tx| tx.renew_outbox_claims("n1", &ids, short)).unwrap();
+        assert_eq!(held, [ids[2]]);
+        assert_eq!(system.read(|tx| tx.outbox_state(ids[0])).unwrap().claimed_by.as_deref(), Some("n2"));
+    });
+}
+
+#[test]
 fn only_rt_system_works_the_outbox() {
     each_backend(|db| {
         let ids = enqueue(db, 1);
