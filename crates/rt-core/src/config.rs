@@ -80,6 +80,9 @@ pub struct Config {
     pub smtp_password: Secret,
     /// Timeout of each SMTP network operation, in seconds.
     pub smtp_timeout_secs: u64,
+    /// PEM file of the certificate authorities trusted for the SMTP relay's
+    /// TLS certificate (a site's own CA); empty means the public roots.
+    pub smtp_ca_file: PathBuf,
     /// The sendmail-compatible program (`mail_transport = "sendmail"`).
     pub sendmail_command: PathBuf,
     /// Arguments before `-f FROM RECIPIENTS...`.
@@ -131,6 +134,7 @@ impl Default for Config {
             smtp_username: String::new(),
             smtp_password: Secret::default(),
             smtp_timeout_secs: 30,
+            smtp_ca_file: PathBuf::new(),
             sendmail_command: PathBuf::from("/usr/sbin/sendmail"),
             sendmail_args: vec!["-oi".into()],
             mail_file_path: PathBuf::new(),
@@ -164,6 +168,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_SMTP_USERNAME", "smtp_username"),
     ("RT_SMTP_PASSWORD", "smtp_password"),
     ("RT_SMTP_TIMEOUT_SECS", "smtp_timeout_secs"),
+    ("RT_SMTP_CA_FILE", "smtp_ca_file"),
     ("RT_SENDMAIL_COMMAND", "sendmail_command"),
     ("RT_SENDMAIL_ARGS", "sendmail_args"),
     ("RT_MAIL_FILE_PATH", "mail_file_path"),
@@ -241,6 +246,7 @@ impl Config {
             "smtp_timeout_secs" => {
                 self.smtp_timeout_secs = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
             }
+            "smtp_ca_file" => self.smtp_ca_file = PathBuf::from(value),
             "sendmail_command" => self.sendmail_command = PathBuf::from(value),
             "sendmail_args" => self.sendmail_args = value.split_whitespace().map(String::from).collect(),
             "mail_file_path" => self.mail_file_path = PathBuf::from(value),

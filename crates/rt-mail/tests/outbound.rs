@@ -45,12 +45,18 @@ impl SmtpSink {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        SmtpSink::from_child(child, port)
+    }
+
+    /// Owns a started sink process and waits until it listens on `port`.
+    fn from_child(child: Child, port: u16) -> SmtpSink {
+        let sink = SmtpSink { child };
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(start.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        SmtpSink { child }
+        sink
     }
 }
 
@@ -97,6 +103,7 @@ fn smtp(port: u16) -> Mailer {
         username: None,
         password: None,
         timeout: Duration::from_secs(5),
+        ca_file: None,
     }))
     .unwrap()
 }
@@ -240,5 +247,138 @@ fn sendmail_pipe_gets_envelope_as_arguments_and_message_on_stdin() {
     let failing = Transport::Sendmail { command: "/bin/false".into(), args: vec![] };
     let report = deliver_pending(db.rt(), &Mailer::new(failing).unwrap(), "n", 10).unwrap();
     assert_eq!(report.retrying, 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// An aiosmtpd relay that wants TLS (STARTTLS on a plain port, or TLS from
+/// the first byte) and AUTH as `rt` / `s3cret`, writing each message into
+/// `dir` as a file.
+const SECURE_SINK: &str = r#"
+import os, ssl, sys, time, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+port, mode, cert, key, outdir = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+class Keep:
+    async def handle_DATA(self, server, session, envelope):
+        name = os.path.join(outdir, "%d.eml" % time.time_ns())
+        with open(name, "wb") as f:
+            f.write(envelope.original_content)
+        return "250 kept"
+def check(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login == b"rt" and data.password == b"s3cret"
+    return AuthResult(success=ok)
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(cert, key)
+# aiosmtpd only counts STARTTLS as TLS for AUTH; TLS from the first byte is
+# TLS all the same.
+if mode == "tls":
+    tls = dict(ssl_context=ctx, auth_require_tls=False)
+else:
+    tls = dict(tls_context=ctx, require_starttls=True, auth_require_tls=True)
+Controller(Keep(), hostname="127.0.0.1", port=port, server_hostname="localhost", authenticator=check,
+           auth_required=True, **tls).start()
+threading.Event().wait()
+"#;
+
+/// A CA and a certificate for `localhost` it signed, made with openssl.
+fn certificates(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=RT test CA",
+        "-days",
+        "2",
+    ]);
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"]);
+    std::fs::write(dir.join("leaf.ext"), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    (dir.join("ca.pem"), dir.join("leaf.pem"), dir.join("leaf.key"))
+}
+
+#[test]
+fn smtp_over_starttls_and_tls_with_auth() {
+    if !have_aiosmtpd() {
+        return;
+    }
+    let db = TestDb::new(rt_core::db::Backend::Sqlite);
+    let dir = tempdir();
+    let (ca, cert, key) = certificates(&dir);
+    let system = db.rt().system_session(Interface::Api);
+    for (n, (mode, tls)) in [("starttls", TlsMode::StartTls), ("tls", TlsMode::Tls)].into_iter().enumerate() {
+        let port = free_port();
+        let out = dir.join(mode);
+        std::fs::create_dir_all(&out).unwrap();
+        let _sink = SmtpSink::from_child(
+            Command::new(PYTHON)
+                .args(["-c", SECURE_SINK, &port.to_string(), mode])
+                .args([&cert, &key, &out])
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+            port,
+        );
+        let settings = |password: &str, ca_file: Option<PathBuf>| {
+            Mailer::new(Transport::Smtp(SmtpSettings {
+                host: "localhost".into(),
+                port,
+                tls,
+                username: Some("rt".into()),
+                password: Some(password.into()),
+                timeout: Duration::from_secs(5),
+                ca_file,
+            }))
+            .unwrap()
+        };
+
+        // The right password over a certificate the site's CA signed.
+        let good = system.write(|tx| tx.enqueue_mail(mail(100 + n))).unwrap();
+        let report = deliver_pending(db.rt(), &settings("s3cret", Some(ca.clone())), "node-a", 10).unwrap();
+        assert_eq!(report.sent, 1, "{mode}: {:?}", system.read(|tx| tx.outbox_state(good)).unwrap().last_error);
+        let kept: Vec<String> =
+            std::fs::read_dir(&out).unwrap().map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap()).collect();
+        assert_eq!(kept.len(), 1);
+        assert!(kept[0].contains(&format!("Message-ID: <outbound-{}@example.com>", 100 + n)));
+
+        // Without the CA the certificate is refused; a wrong password is
+        // refused by the relay; neither error shows the password.
+        for (password, ca_file) in [("s3cret", None), ("wrong-pw", Some(ca.clone()))] {
+            let id = system.write(|tx| tx.enqueue_mail(mail(200 + n))).unwrap();
+            let report = deliver_pending(db.rt(), &settings(password, ca_file), "node-a", 10).unwrap();
+            assert_eq!(report.sent, 0, "{mode} {password}");
+            let state = system.read(|tx| tx.outbox_state(id)).unwrap();
+            let error = state.last_error.unwrap_or_default();
+            assert!(!error.is_empty() && !error.contains(password), "{mode}: {error}");
+            // Leave the row failed for good so the next round starts clean.
+            system.write(|tx| tx.mark_failed(id, "test done", None)).unwrap();
+        }
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
