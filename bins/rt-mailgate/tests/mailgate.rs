@@ -51,7 +51,8 @@ fn debian_mailgate() -> Option<&'static str> {
 fn mail_reaches_tickets_through_both_mailgates() {
     for backend in backends() {
         let db = TestDb::new(backend);
-        let url = format!("http://{}", serve(&db));
+        // With a trailing slash, as RT's documentation writes it.
+        let url = format!("http://{}/", serve(&db));
         let mut programs = vec![OURS];
         programs.extend(debian_mailgate());
         for (n, program) in programs.into_iter().enumerate() {

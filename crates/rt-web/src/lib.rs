@@ -45,7 +45,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Next, from_fn};
+use actix_web::middleware::{Next, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpServer, web};
 
 pub use error::{Error, Result};
@@ -107,9 +107,17 @@ impl Listener {
     async fn run_with(self, stop: Option<Pin<Box<dyn Future<Output = ()> + Send>>>) -> std::io::Result<()> {
         let addr = self.local_addr()?;
         let data = web::Data::new(self.rt);
-        let mut server =
-            HttpServer::new(move || App::new().app_data(data.clone()).wrap(from_fn(log_request)).configure(configure))
-                .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS);
+        // `//` merged into `/`: RT's rt-mailgate appends its path to
+        // `--url` as given, and RT's own docs write that URL with a
+        // trailing slash.
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
+                .wrap(from_fn(log_request))
+                .configure(configure)
+        })
+        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS);
         if let Some(stop) = stop {
             server = server.shutdown_signal(stop);
         }
