@@ -13,10 +13,13 @@
 //! - `rt-bench sql --db URL [--write] SQL`: times one statement (or runs DDL
 //!   such as a new index) while working on a slow query.
 //!
-//! Later issues add `mail`, `display` and `rest2`, and
-//! `--url` to drive a running server (ours or RT 5).
+//! - `rt-bench mail --url URL --messages N --clients C --via endpoint|mailgate`:
+//!   mail ingestion through a running server's mail gateway (see `mail.rs`).
+//!
+//! Later issues add `display` and `rest2`.
 
 mod create;
+mod mail;
 mod rights;
 mod search;
 mod seed;
@@ -42,6 +45,8 @@ enum Command {
     Seed(seed::Args),
     /// TicketSQL latency on a seeded database.
     Search(search::Args),
+    /// Deliver mail to a running server's mail gateway.
+    Mail(mail::Args),
     /// Time one SQL statement (returning an integer `n`).
     Sql(sql::Args),
 }
@@ -53,5 +58,6 @@ fn main() -> anyhow::Result<()> {
         Command::Seed(args) => seed::run(args),
         Command::Search(args) => search::run(args),
         Command::Sql(args) => sql::run(args),
+        Command::Mail(args) => mail::run(args),
     }
 }
