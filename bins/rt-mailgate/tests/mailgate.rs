@@ -53,6 +53,8 @@ fn mail_reaches_tickets_through_both_mailgates() {
         let db = TestDb::new(backend);
         // With a trailing slash, as RT's documentation writes it.
         let url = format!("http://{}/", serve(&db));
+        let root = db.root();
+        root.write(|tx| tx.create_queue(rt_core::NewQueue { name: "Locked".into(), ..Default::default() })).unwrap();
         let mut programs = vec![OURS];
         programs.extend(debian_mailgate());
         for (n, program) in programs.into_iter().enumerate() {
@@ -89,6 +91,33 @@ fn mail_reaches_tickets_through_both_mailgates() {
             assert_eq!(history.last().unwrap().kind, "Correspond");
             let atts = db.root().read(|tx| tx.transaction_attachments(history.last().unwrap().id)).unwrap();
             assert!(atts[0].headers.contains(&format!("X-RT-Mail-Extension: {id}")), "{program}");
+
+            // A reply tagged with the ticket in its subject.
+            let tagged = format!(
+                "From: gus{n}@example.net\nSubject: Re: [example.com #{id}] {subject}\n\
+                 Message-ID: <r{n}@example.net>\n\nStill smoking.\n"
+            );
+            assert_eq!(mailgate(program, &["--url", &url, "--queue", "General"], None, &tagged), 0, "{program}");
+            let history = db.root().read(|tx| tx.history(id)).unwrap();
+            assert_eq!((history.len(), history.last().unwrap().kind.as_str()), (before + 2, "Correspond"), "{program}");
+
+            // A queue whose rights refuse the sender: not ok (exit 0, the
+            // MTA drops it), no ticket, a "Permission Denied" answer queued.
+            let tickets = db.root().read(|tx| tx.count_tickets("id > 0", None)).unwrap();
+            let locked =
+                format!("From: gus{n}@example.net\nSubject: Locked out\nMessage-ID: <l{n}@example.net>\n\nx\n");
+            assert_eq!(mailgate(program, &["--url", &url, "--queue", "Locked"], None, &locked), 0, "{program}");
+            assert_eq!(db.root().read(|tx| tx.count_tickets("id > 0", None)).unwrap(), tickets, "{program}");
+            // Both refusals (the comment above, this message) are answered.
+            let system = db.rt().system_session(rt_core::Interface::Api);
+            let answers = system.write(|tx| tx.claim_outbox("test", 10, std::time::Duration::from_secs(60))).unwrap();
+            assert_eq!(answers.len(), 2, "{program}");
+            for answer in &answers {
+                assert_eq!(answer.mail.recipients, [format!("gus{n}@example.net")]);
+                assert!(String::from_utf8_lossy(&answer.mail.content).contains("Subject: Permission Denied"));
+                system.write(|tx| tx.mark_sent(answer.id)).unwrap();
+            }
+            assert!(answers.iter().any(|a| String::from_utf8_lossy(&a.mail.content).contains("Subject: Locked out")));
 
             // A queue that does not exist is a temporary failure: exit 75.
             let args = ["--url", url.as_str(), "--queue", "NoSuchQueue"];
