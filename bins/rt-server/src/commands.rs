@@ -61,36 +61,71 @@ fn serve(config: Config) -> anyhow::Result<()> {
     println!("database: {database}");
     println!("open http://{addr}/");
     println!("{login}");
-    let worker = start_mail_worker(&rt)?;
+    install_defaults(&rt)?;
+    let scrips = start_scrips_worker(&rt)?;
+    let mail = start_mail_worker(&rt)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let served = runtime.block_on(listener.run()).context("the web server failed");
-    if let Some(worker) = worker {
+    scrips.stop();
+    if let Some(worker) = mail {
         worker.stop();
     }
     served
 }
 
-/// The outbox delivery thread of a running server.
-struct MailWorker {
+/// RT's default scrips and templates, on first start.
+fn install_defaults(rt: &Rt) -> anyhow::Result<()> {
+    if rt_scrips::defaults::install(rt).context("installing the default scrips and templates")? {
+        tracing::info!("installed RT's default scrips and templates");
+    }
+    Ok(())
+}
+
+/// A background thread of a running server (scrips, outbox delivery).
+struct Worker {
+    name: &'static str,
     stop: std::sync::mpsc::Sender<()>,
     done: std::sync::mpsc::Receiver<()>,
 }
 
-impl MailWorker {
-    /// Asks the worker to stop and waits a little for the message it is
-    /// sending; a message still in flight is retried by the next start
-    /// (or another node) when its lease runs out.
+impl Worker {
+    fn spawn(
+        name: &'static str,
+        work: impl FnOnce(&std::sync::mpsc::Receiver<()>) + Send + 'static,
+    ) -> anyhow::Result<Worker> {
+        let (stop, stop_rx) = std::sync::mpsc::channel();
+        let (done_tx, done) = std::sync::mpsc::channel();
+        std::thread::Builder::new().name(name.into()).spawn(move || {
+            work(&stop_rx);
+            let _ = done_tx.send(());
+        })?;
+        Ok(Worker { name, stop, done })
+    }
+
+    /// Asks the worker to stop and waits a little for what it is doing;
+    /// work cut short is picked up again by the next start (or another
+    /// node): events stay pending, outbox leases run out.
     fn stop(self) {
         let _ = self.stop.send(());
         if self.done.recv_timeout(std::time::Duration::from_secs(10)).is_err() {
-            tracing::warn!("the mail worker did not stop in time; unsent messages stay in the outbox");
+            tracing::warn!(
+                worker = self.name,
+                "a worker did not stop in time; its work is picked up at the next start"
+            );
         }
     }
 }
 
+/// Runs scrips from the event queue: what is pending at once (a crash's
+/// leftovers included), then new events within a fifth of a second.
+fn start_scrips_worker(rt: &Rt) -> anyhow::Result<Worker> {
+    let rt = rt.clone();
+    Worker::spawn("scrips", move |stop| rt_scrips::run_worker(&rt, std::time::Duration::from_millis(200), stop))
+}
+
 /// Starts delivering the outbox, at once and then every `mail_poll_secs`,
 /// unless `mail_transport` is `none`.
-fn start_mail_worker(rt: &Rt) -> anyhow::Result<Option<MailWorker>> {
+fn start_mail_worker(rt: &Rt) -> anyhow::Result<Option<Worker>> {
     let config = rt.config();
     let Some(transport) = rt_mail::transport_from_config(config) else {
         tracing::info!("mail_transport = \"none\": outgoing mail waits in the outbox");
@@ -102,14 +137,9 @@ fn start_mail_worker(rt: &Rt) -> anyhow::Result<Option<MailWorker>> {
     let batch = config.mail_batch_size as usize;
     let poll = std::time::Duration::from_secs(config.mail_poll_secs);
     let node = node_name();
-    let (stop, stop_rx) = std::sync::mpsc::channel();
-    let (done_tx, done) = std::sync::mpsc::channel();
     let rt = rt.clone();
-    std::thread::Builder::new().name("outbox".into()).spawn(move || {
-        rt_mail::run_worker(&rt, &mailer, &node, batch, poll, &stop_rx);
-        let _ = done_tx.send(());
-    })?;
-    Ok(Some(MailWorker { stop, done }))
+    let worker = Worker::spawn("outbox", move |stop| rt_mail::run_worker(&rt, &mailer, &node, batch, poll, stop))?;
+    Ok(Some(worker))
 }
 
 /// This process's name in outbox leases: host name and process id.
@@ -133,6 +163,7 @@ fn init(config: Config) -> anyhow::Result<()> {
         Some(true) => println!("the database {database} exists; it is migrated and up to date"),
         None => println!("the database {database} is migrated and up to date"),
     }
+    install_defaults(&rt)?;
     println!("{}", login_hint(&rt));
     println!("start the server with: rt-server serve");
     Ok(())

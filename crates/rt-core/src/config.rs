@@ -42,6 +42,9 @@ pub struct Config {
     /// not go back to the sender (refused automatic mail); empty means
     /// nobody.
     pub owner_email: String,
+    /// RT's `$NotifyActor`: mail people about their own changes too (off:
+    /// notifications skip whoever made the change; autoreplies do not).
+    pub notify_actor: bool,
     /// Base URL of the web UI as users reach it, for links in mail; empty
     /// means `http://<listen>`.
     pub web_base_url: String,
@@ -120,6 +123,7 @@ impl Default for Config {
             correspond_address: String::new(),
             comment_address: String::new(),
             owner_email: String::new(),
+            notify_actor: false,
             timezone: "UTC".into(),
             trusted_proxies: Vec::new(),
             public_mail: true,
@@ -156,6 +160,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_CORRESPOND_ADDRESS", "correspond_address"),
     ("RT_COMMENT_ADDRESS", "comment_address"),
     ("RT_OWNER_EMAIL", "owner_email"),
+    ("RT_NOTIFY_ACTOR", "notify_actor"),
     ("RT_TIMEZONE", "timezone"),
     ("RT_TRUSTED_PROXIES", "trusted_proxies"),
     ("RT_PUBLIC_MAIL", "public_mail"),
@@ -175,6 +180,15 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_MAIL_BATCH_SIZE", "mail_batch_size"),
     ("RT_MAIL_POLL_SECS", "mail_poll_secs"),
 ];
+
+/// A boolean setting's string forms.
+fn boolean(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
 
 impl Config {
     /// Reads `path` (if given), applies the `RT_*` variables found in `env`
@@ -227,11 +241,10 @@ impl Config {
                     value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
             }
             "public_mail" => {
-                self.public_mail = match value.to_ascii_lowercase().as_str() {
-                    "1" | "true" | "yes" | "on" => true,
-                    "0" | "false" | "no" | "off" => false,
-                    _ => return Err(bad(format!("{value:?} is not a boolean"))),
-                }
+                self.public_mail = boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?
+            }
+            "notify_actor" => {
+                self.notify_actor = boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?
             }
             "max_attachment_size" => {
                 self.max_attachment_size = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?

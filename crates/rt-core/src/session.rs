@@ -273,11 +273,32 @@ pub struct Tx<'a> {
     /// Set once this transaction changed rights or memberships: the shared
     /// cache no longer describes what this transaction sees.
     pub(crate) acl_dirty: bool,
+    /// The scrip depth of the events this transaction records.
+    pub(crate) event_depth: i64,
 }
 
 impl<'a> Tx<'a> {
     fn new(conn: &'a mut DbConnection, rt: &'a Inner, user: &'a CurrentUser) -> Tx<'a> {
-        Tx { conn, rt, user, now: now(), acl_version: None, acl_dirty: false }
+        Tx { conn, rt, user, now: now(), acl_version: None, acl_dirty: false, event_depth: 0 }
+    }
+
+    /// Runs `f` in a savepoint: when it fails, what it wrote is undone and
+    /// its error returned, and this transaction goes on (the scrip engine
+    /// runs each scrip so: a failing scrip never undoes the others).
+    pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
+        let (rt, user, now, acl_version, event_depth) =
+            (self.rt, self.user, self.now, self.acl_version, self.event_depth);
+        let mut dirty = self.acl_dirty;
+        let result = self.conn.transaction(|conn| {
+            let mut inner = Tx { conn, rt, user, now, acl_version, acl_dirty: dirty, event_depth };
+            let out = f(&mut inner);
+            dirty = inner.acl_dirty;
+            out
+        });
+        // Rights changed inside stay "dirty" even when rolled back: the
+        // shared cache is then bypassed, which is only slower.
+        self.acl_dirty = dirty;
+        result
     }
 
     /// The acting user.

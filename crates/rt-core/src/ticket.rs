@@ -178,7 +178,7 @@ pub struct NewTicket {
 
 /// Field changes; `None` leaves a field as it is. Each change is recorded
 /// as its own `Set` transaction.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TicketUpdate {
     /// Subject.
     pub subject: Option<String>,

@@ -256,6 +256,9 @@ pub struct NewTransaction<'a> {
     pub time_taken: i64,
 }
 
+/// Transaction types that never fire scrips.
+pub const NO_SCRIPS: &[&str] = &["EmailRecord", "CommentEmailRecord", "SystemError"];
+
 impl Tx<'_> {
     /// Writes a transaction, its attachments (if `content` is given) and its
     /// pending event. The caller has checked rights and made the change in
@@ -294,15 +297,20 @@ impl Tx<'_> {
             let ticket = (txn.object_type == "RT::Ticket").then_some(txn.object_id);
             self.insert_entity(id, None, entity, creator, ticket)?;
         }
-        dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(events::table)
-            .values((
-                events::transaction_id.eq(id),
-                events::object_type.eq(txn.object_type),
-                events::object_id.eq(txn.object_id),
-                events::created.eq(self.now),
-                events::attempts.eq(0i64),
-            ))
-            .execute(c))?;
+        // Records of mail sent and of scrip failures fire no scrips (as in
+        // RT): they would only notify about notifications.
+        if !NO_SCRIPS.contains(&txn.kind) {
+            dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(events::table)
+                .values((
+                    events::transaction_id.eq(id),
+                    events::object_type.eq(txn.object_type),
+                    events::object_id.eq(txn.object_id),
+                    events::created.eq(self.now),
+                    events::attempts.eq(0i64),
+                    events::depth.eq(self.event_depth),
+                ))
+                .execute(c))?;
+        }
         Ok(TransactionId(id))
     }
 

@@ -19,6 +19,38 @@ use crate::ticket::{TICKET, Ticket};
 use crate::transaction::NewTransaction;
 
 impl Tx<'_> {
+    /// The email addresses of everyone in a ticket role, for notifications:
+    /// users in the ticket's role group, and for Cc and AdminCc the queue's
+    /// too, with groups expanded to their members (any depth); disabled
+    /// users and users without an address are left out. Sorted, each once.
+    /// Needs `ShowTicket`.
+    pub fn role_addresses(&mut self, ticket: TicketId, role: Role) -> Result<Vec<String>> {
+        use crate::acl::QUEUE_ROLE;
+        use crate::db::schema::{cached_group_members, principals, users};
+        use diesel::prelude::*;
+        let t = self.ticket(ticket)?;
+        let mut groups = vec![self.ticket_role_group(t.id, role)?.0];
+        if matches!(role, Role::Cc | Role::AdminCc)
+            && let Some(g) = crate::principal::find_group(self.conn, QUEUE_ROLE, t.queue.0, role.as_str())?
+        {
+            groups.push(g.0);
+        }
+        let members = cached_group_members::table
+            .filter(cached_group_members::group_id.eq_any(&groups))
+            .select(cached_group_members::member_id);
+        let mut addresses: Vec<String> = users::table
+            .inner_join(principals::table)
+            .filter(users::id.eq_any(members))
+            .filter(principals::disabled.eq(false))
+            .filter(users::email_address.is_not_null())
+            .select(users::email_address.assume_not_null())
+            .load(self.conn)?;
+        addresses.retain(|a| !a.trim().is_empty());
+        addresses.sort_by_key(|a| a.to_lowercase());
+        addresses.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        Ok(addresses)
+    }
+
     /// Adds a watcher to a ticket role (Requestor, Cc or AdminCc).
     pub fn add_watcher(&mut self, ticket: TicketId, role: Role, who: PrincipalId) -> Result<()> {
         let t = self.watcher_change(ticket, role, who)?;

@@ -1,10 +1,34 @@
 //! # rt-scrips: RT's automation
 //!
-//! This crate will own scrips (condition + action + template), RT's default
-//! scrips and templates (Tera), the engine that runs them from rt-core's
-//! durable event queue, the SLA scrips, and webhook delivery.
+//! Scrips are RT's business logic, all the mail it sends included: a
+//! condition (`On Create`, `On Resolve`...), an action (`Notify
+//! Requestors`, `Open Inactive Tickets`...) and a template, applied to
+//! every queue or to some. rt-core stores them ([`rt_core::scrip`]); this
+//! crate knows what they mean:
 //!
-//! It depends on `rt-core` and `rt-mail` and must not serve HTTP (webhook
-//! delivery is an HTTP client, nothing more).
+//! - [`template`]: RT's template layout in Tera, checked when saved;
+//! - [`context`]: the variables templates see;
+//! - [`conditions`] and [`actions`]: RT 5's, by name, plus declarative
+//!   user-defined ones stored as JSON, and [`registry`] for conditions and
+//!   actions written in Rust by embedding programs;
+//! - [`engine`]: runs the scrips of each pending event from rt-core's
+//!   durable queue, each scrip in a savepoint, in the DB transaction that
+//!   marks the event done;
+//! - [`defaults`]: RT 5's default templates (`templates/mail/`) and
+//!   scrips, installed on first start.
 //!
-//! Nothing is implemented yet; the scrips issue fills this crate in.
+//! It depends on `rt-core` and `rt-mail` (outgoing messages) and must not
+//! serve HTTP.
+//!
+//! Not yet: the TransactionBatch stage, SLAs, webhooks, Create Tickets and
+//! Send Forward.
+
+pub mod actions;
+pub mod conditions;
+pub mod context;
+pub mod defaults;
+pub mod engine;
+pub mod registry;
+pub mod template;
+
+pub use engine::{MAX_DEPTH, RunReport, run_pending, run_worker};

@@ -154,3 +154,14 @@ pub(crate) fn lock_due_outbox(conn: &mut DbConnection, now: chrono::NaiveDateTim
         DbConnection::Pg(c) => due.for_update().skip_locked().load(c)?,
     })
 }
+
+/// Locks the oldest pending event for the caller's DB transaction; on
+/// PostgreSQL, rows other workers hold are skipped.
+pub(crate) fn lock_next_event(conn: &mut DbConnection) -> Result<Option<i64>> {
+    use super::schema::events;
+    let next = events::table.filter(events::done_at.is_null()).order(events::id).limit(1).select(events::id);
+    Ok(match conn {
+        DbConnection::Sqlite(c) => next.first(c).optional()?,
+        DbConnection::Pg(c) => next.for_update().skip_locked().first(c).optional()?,
+    })
+}

@@ -205,6 +205,7 @@ diesel::table! {
         claimed_until -> Nullable<Timestamp>,
         attempts -> BigInt,
         done_at -> Nullable<Timestamp>,
+        depth -> BigInt,
     }
 }
 
@@ -391,3 +392,65 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    templates (id) {
+        id -> BigInt,
+        queue_id -> BigInt,
+        name -> Text,
+        name_folded -> Text,
+        description -> Text,
+        content -> Text,
+        creator -> BigInt,
+        created -> Timestamp,
+        last_updated_by -> BigInt,
+        last_updated -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scrips (id) {
+        id -> BigInt,
+        description -> Text,
+        condition_name -> Text,
+        condition_rule -> Nullable<Text>,
+        action_name -> Text,
+        action_rule -> Nullable<Text>,
+        template -> Text,
+        stage -> Text,
+        disabled -> Bool,
+        creator -> BigInt,
+        created -> Timestamp,
+        last_updated_by -> BigInt,
+        last_updated -> Timestamp,
+    }
+}
+
+diesel::table! {
+    object_scrips (id) {
+        id -> BigInt,
+        scrip_id -> BigInt,
+        queue_id -> BigInt,
+        sort_order -> BigInt,
+    }
+}
+
+diesel::table! {
+    scrip_exclusions (scrip_id, queue_id) {
+        scrip_id -> BigInt,
+        queue_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    scrip_runs (id) {
+        id -> BigInt,
+        transaction_id -> BigInt,
+        scrip_id -> BigInt,
+        outcome -> Text,
+        detail -> Text,
+        created -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(scrips, object_scrips, scrip_exclusions);

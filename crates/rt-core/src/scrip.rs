@@ -1,0 +1,475 @@
+//! Storage of RT's automation: templates, scrips and where they apply, the
+//! log of what scrip runs did, and the pending-event queue scrips run from.
+//!
+//! rt-core keeps the rows and the rights on them (`ShowTemplate` /
+//! `ModifyTemplate`, `ShowScrips` / `ModifyScrips`, per queue or global);
+//! `rt-scrips` knows what conditions, actions and templates mean: it checks
+//! a template's syntax before saving it through here, and its engine takes
+//! events with [`Tx::next_event`] and records what it did with
+//! [`Tx::record_scrip_run`] and [`Tx::finish_event`] in the same DB
+//! transaction as the mail and changes the scrips produced. A crash before
+//! that commit leaves the event pending: its scrips run again after restart
+//! and their mail goes out once.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::fold;
+use crate::db::schema::{events, object_scrips, scrip_exclusions, scrip_runs, scrips, templates};
+use crate::{AclObject, Error, QueueId, Result, TransactionId, Tx};
+
+/// A scrip's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScripId(pub i64);
+
+/// A template's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TemplateId(pub i64);
+
+impl std::fmt::Display for ScripId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A mail template: RT's layout (header lines, blank line, body) in Tera.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// Its id.
+    pub id: TemplateId,
+    /// The queue it belongs to; `None` for a global template.
+    pub queue: Option<QueueId>,
+    /// Its name, e.g. `Autoreply in HTML` (unique per queue, any case).
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// The template text.
+    pub content: String,
+}
+
+/// A template to create.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewTemplate {
+    /// The queue, or `None` for global.
+    pub queue: Option<QueueId>,
+    /// The name.
+    pub name: String,
+    /// What it is for.
+    pub description: String,
+    /// The template text.
+    pub content: String,
+}
+
+/// A scrip: when its condition holds for a transaction, its action runs
+/// with its template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scrip {
+    /// Its id.
+    pub id: ScripId,
+    /// What it does, in words.
+    pub description: String,
+    /// RT's condition name (`On Create`...) or `User Defined`.
+    pub condition: String,
+    /// The rule of a user-defined condition (JSON).
+    pub condition_rule: Option<String>,
+    /// RT's action name (`Notify Requestors`...) or `User Defined`.
+    pub action: String,
+    /// The rule of a user-defined action (JSON).
+    pub action_rule: Option<String>,
+    /// The template's name.
+    pub template: String,
+    /// `TransactionCreate` or `TransactionBatch`.
+    pub stage: String,
+    /// A disabled scrip never runs.
+    pub disabled: bool,
+}
+
+/// A scrip to create, applied globally or to one queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScrip {
+    /// What it does, in words.
+    pub description: String,
+    /// RT's condition name.
+    pub condition: String,
+    /// A user-defined condition's rule (JSON).
+    pub condition_rule: Option<String>,
+    /// RT's action name.
+    pub action: String,
+    /// A user-defined action's rule (JSON).
+    pub action_rule: Option<String>,
+    /// The template's name.
+    pub template: String,
+    /// `TransactionCreate` (the default) or `TransactionBatch`.
+    pub stage: String,
+    /// Created disabled.
+    pub disabled: bool,
+    /// The queue it applies to; `None` for every queue.
+    pub queue: Option<QueueId>,
+    /// Its place among the queue's scrips (lower runs first).
+    pub sort_order: i64,
+}
+
+impl NewScrip {
+    /// A global TransactionCreate scrip.
+    pub fn new(description: &str, condition: &str, action: &str, template: &str) -> NewScrip {
+        NewScrip {
+            description: description.into(),
+            condition: condition.into(),
+            condition_rule: None,
+            action: action.into(),
+            action_rule: None,
+            template: template.into(),
+            stage: "TransactionCreate".into(),
+            disabled: false,
+            queue: None,
+            sort_order: 0,
+        }
+    }
+}
+
+/// What one scrip did for one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScripRun {
+    /// The scrip.
+    pub scrip: ScripId,
+    /// `done` or `failed`.
+    pub outcome: String,
+    /// What it did (mail to whom, a field set...) or the error.
+    pub detail: String,
+    /// When.
+    pub created: DateTime<Utc>,
+}
+
+/// A pending event: a transaction whose scrips have not run yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// The event row.
+    pub id: i64,
+    /// The transaction.
+    pub transaction: TransactionId,
+    /// How many scrip runs deep the transaction was made (0: by a person).
+    pub depth: i64,
+}
+
+type TemplateRow = (i64, i64, String, String, String);
+type ScripRow = (i64, String, String, Option<String>, String, Option<String>, String, String, bool);
+
+fn template_from(r: TemplateRow) -> Template {
+    Template {
+        id: TemplateId(r.0),
+        queue: (r.1 != 0).then_some(QueueId(r.1)),
+        name: r.2,
+        description: r.3,
+        content: r.4,
+    }
+}
+
+fn scrip_from(r: ScripRow) -> Scrip {
+    Scrip {
+        id: ScripId(r.0),
+        description: r.1,
+        condition: r.2,
+        condition_rule: r.3,
+        action: r.4,
+        action_rule: r.5,
+        template: r.6,
+        stage: r.7,
+        disabled: r.8,
+    }
+}
+
+/// Where a template or scrip lives, for rights: its queue, or the system.
+fn object_of(queue: Option<QueueId>) -> AclObject {
+    queue.map_or(AclObject::System, AclObject::Queue)
+}
+
+const TEMPLATE_COLUMNS: (
+    templates::id,
+    templates::queue_id,
+    templates::name,
+    templates::description,
+    templates::content,
+) = (templates::id, templates::queue_id, templates::name, templates::description, templates::content);
+
+const SCRIP_COLUMNS: (
+    scrips::id,
+    scrips::description,
+    scrips::condition_name,
+    scrips::condition_rule,
+    scrips::action_name,
+    scrips::action_rule,
+    scrips::template,
+    scrips::stage,
+    scrips::disabled,
+) = (
+    scrips::id,
+    scrips::description,
+    scrips::condition_name,
+    scrips::condition_rule,
+    scrips::action_name,
+    scrips::action_rule,
+    scrips::template,
+    scrips::stage,
+    scrips::disabled,
+);
+
+impl Tx<'_> {
+    /// Creates a template. Needs `ModifyTemplate` on its queue (or
+    /// globally). The caller (rt-scrips) has checked its syntax.
+    pub fn create_template(&mut self, new: &NewTemplate) -> Result<TemplateId> {
+        self.require("ModifyTemplate", object_of(new.queue))?;
+        let name = new.name.trim();
+        if name.is_empty() {
+            return Err(Error::invalid("name", "a template needs a name"));
+        }
+        let (me, now) = (self.user.id.0, self.now);
+        let id: i64 = crate::db::dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(templates::table)
+            .values((
+                templates::queue_id.eq(new.queue.map_or(0, |q| q.0)),
+                templates::name.eq(name),
+                templates::name_folded.eq(fold(name)),
+                templates::description.eq(&new.description),
+                templates::content.eq(&new.content),
+                templates::creator.eq(me),
+                templates::created.eq(now),
+                templates::last_updated_by.eq(me),
+                templates::last_updated.eq(now),
+            ))
+            .returning(templates::id)
+            .get_result(c))?;
+        Ok(TemplateId(id))
+    }
+
+    /// Replaces a template's text. Needs `ModifyTemplate` where it lives.
+    pub fn update_template(&mut self, id: TemplateId, content: &str) -> Result<()> {
+        let template = self.template_by_id(id)?;
+        self.require("ModifyTemplate", object_of(template.queue))?;
+        diesel::update(templates::table.find(id.0))
+            .set((
+                templates::content.eq(content),
+                templates::last_updated_by.eq(self.user.id.0),
+                templates::last_updated.eq(self.now),
+            ))
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// A template by id. Needs `ShowTemplate` where it lives.
+    pub fn template_by_id(&mut self, id: TemplateId) -> Result<Template> {
+        let row: TemplateRow = templates::table
+            .find(id.0)
+            .select(TEMPLATE_COLUMNS)
+            .get_result(self.conn)
+            .optional()?
+            .ok_or_else(|| Error::not_found("template", id.0))?;
+        let template = template_from(row);
+        self.require("ShowTemplate", object_of(template.queue))?;
+        Ok(template)
+    }
+
+    /// The template a scrip of `queue` uses under `name`: the queue's own,
+    /// else the global one (names in any case). Needs `ShowTemplate`.
+    pub fn template_for(&mut self, queue: QueueId, name: &str) -> Result<Option<Template>> {
+        let rows: Vec<TemplateRow> = templates::table
+            .filter(templates::name_folded.eq(fold(name.trim())))
+            .filter(templates::queue_id.eq_any([0, queue.0]))
+            .order(templates::queue_id.desc())
+            .select(TEMPLATE_COLUMNS)
+            .load(self.conn)?;
+        let Some(template) = rows.into_iter().next().map(template_from) else { return Ok(None) };
+        self.require("ShowTemplate", object_of(template.queue))?;
+        Ok(Some(template))
+    }
+
+    /// The templates of a queue, or the global ones, by name.
+    pub fn templates(&mut self, queue: Option<QueueId>) -> Result<Vec<Template>> {
+        self.require("ShowTemplate", object_of(queue))?;
+        let rows: Vec<TemplateRow> = templates::table
+            .filter(templates::queue_id.eq(queue.map_or(0, |q| q.0)))
+            .order(templates::name_folded)
+            .select(TEMPLATE_COLUMNS)
+            .load(self.conn)?;
+        Ok(rows.into_iter().map(template_from).collect())
+    }
+
+    /// Creates a scrip and applies it to its queue (or every queue). Needs
+    /// `ModifyScrips` there.
+    pub fn create_scrip(&mut self, new: &NewScrip) -> Result<ScripId> {
+        self.require("ModifyScrips", object_of(new.queue))?;
+        if !["TransactionCreate", "TransactionBatch"].contains(&new.stage.as_str()) {
+            return Err(Error::invalid(
+                "stage",
+                format!("{:?} is not TransactionCreate or TransactionBatch", new.stage),
+            ));
+        }
+        for (field, value) in [("condition", &new.condition), ("action", &new.action), ("template", &new.template)] {
+            if value.trim().is_empty() {
+                return Err(Error::invalid(field, "must not be empty"));
+            }
+        }
+        let (me, now) = (self.user.id.0, self.now);
+        let id: i64 = crate::db::dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(scrips::table)
+            .values((
+                scrips::description.eq(&new.description),
+                scrips::condition_name.eq(new.condition.trim()),
+                scrips::condition_rule.eq(&new.condition_rule),
+                scrips::action_name.eq(new.action.trim()),
+                scrips::action_rule.eq(&new.action_rule),
+                scrips::template.eq(new.template.trim()),
+                scrips::stage.eq(&new.stage),
+                scrips::disabled.eq(new.disabled),
+                scrips::creator.eq(me),
+                scrips::created.eq(now),
+                scrips::last_updated_by.eq(me),
+                scrips::last_updated.eq(now),
+            ))
+            .returning(scrips::id)
+            .get_result(c))?;
+        let scrip = ScripId(id);
+        self.apply_scrip(scrip, new.queue, new.sort_order)?;
+        Ok(scrip)
+    }
+
+    /// Applies a scrip to a queue (or, with `None`, to every queue) at
+    /// `sort_order`. Needs `ModifyScrips` there.
+    pub fn apply_scrip(&mut self, scrip: ScripId, queue: Option<QueueId>, sort_order: i64) -> Result<()> {
+        self.require("ModifyScrips", object_of(queue))?;
+        diesel::insert_into(object_scrips::table)
+            .values((
+                object_scrips::scrip_id.eq(scrip.0),
+                object_scrips::queue_id.eq(queue.map_or(0, |q| q.0)),
+                object_scrips::sort_order.eq(sort_order),
+            ))
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// Keeps a global scrip from running in `queue`. Needs `ModifyScrips`
+    /// on the queue.
+    pub fn exclude_scrip(&mut self, scrip: ScripId, queue: QueueId) -> Result<()> {
+        self.require("ModifyScrips", AclObject::Queue(queue))?;
+        diesel::insert_into(scrip_exclusions::table)
+            .values((scrip_exclusions::scrip_id.eq(scrip.0), scrip_exclusions::queue_id.eq(queue.0)))
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// Enables or disables a scrip. Needs global `ModifyScrips`.
+    pub fn set_scrip_disabled(&mut self, scrip: ScripId, disabled: bool) -> Result<()> {
+        self.require("ModifyScrips", AclObject::System)?;
+        let n = diesel::update(scrips::table.find(scrip.0))
+            .set((scrips::disabled.eq(disabled), scrips::last_updated.eq(self.now)))
+            .execute(self.conn)?;
+        if n == 0 {
+            return Err(Error::not_found("scrip", scrip.0));
+        }
+        Ok(())
+    }
+
+    /// The enabled scrips of `stage` that run for tickets of `queue`: its
+    /// own and the global ones it does not exclude, in sort order then id.
+    /// Needs `ShowScrips` on the queue.
+    pub fn scrips_for(&mut self, queue: QueueId, stage: &str) -> Result<Vec<Scrip>> {
+        self.require("ShowScrips", AclObject::Queue(queue))?;
+        let excluded =
+            scrip_exclusions::table.filter(scrip_exclusions::queue_id.eq(queue.0)).select(scrip_exclusions::scrip_id);
+        let rows: Vec<(ScripRow, i64, i64)> = scrips::table
+            .inner_join(object_scrips::table.on(object_scrips::scrip_id.eq(scrips::id)))
+            .filter(
+                object_scrips::queue_id.eq(queue.0).or(object_scrips::queue_id.eq(0).and(scrips::id.ne_all(excluded))),
+            )
+            .filter(scrips::disabled.eq(false))
+            .filter(scrips::stage.eq(stage))
+            .select((SCRIP_COLUMNS, object_scrips::sort_order, object_scrips::queue_id))
+            .order((object_scrips::sort_order, scrips::id))
+            .load(self.conn)?;
+        let mut out: Vec<Scrip> = Vec::with_capacity(rows.len());
+        for (row, _, _) in rows {
+            if !out.iter().any(|s| s.id.0 == row.0) {
+                out.push(scrip_from(row));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every scrip, enabled or not, by id. Needs global `ShowScrips`.
+    pub fn all_scrips(&mut self) -> Result<Vec<Scrip>> {
+        self.require("ShowScrips", AclObject::System)?;
+        let rows: Vec<ScripRow> = scrips::table.order(scrips::id).select(SCRIP_COLUMNS).load(self.conn)?;
+        Ok(rows.into_iter().map(scrip_from).collect())
+    }
+
+    /// Records what a scrip did for a transaction. Only `RT_System` (the
+    /// engine).
+    pub fn record_scrip_run(&mut self, txn: TransactionId, scrip: ScripId, outcome: &str, detail: &str) -> Result<()> {
+        self.require_system_engine()?;
+        diesel::insert_into(scrip_runs::table)
+            .values((
+                scrip_runs::transaction_id.eq(txn.0),
+                scrip_runs::scrip_id.eq(scrip.0),
+                scrip_runs::outcome.eq(outcome),
+                scrip_runs::detail.eq(detail),
+                scrip_runs::created.eq(self.now),
+            ))
+            .execute(self.conn)?;
+        Ok(())
+    }
+
+    /// What scrips did for a transaction, in order. Needs `ShowScrips`
+    /// globally.
+    pub fn scrip_runs(&mut self, txn: TransactionId) -> Result<Vec<ScripRun>> {
+        self.require("ShowScrips", AclObject::System)?;
+        let rows: Vec<(i64, String, String, chrono::NaiveDateTime)> = scrip_runs::table
+            .filter(scrip_runs::transaction_id.eq(txn.0))
+            .order(scrip_runs::id)
+            .select((scrip_runs::scrip_id, scrip_runs::outcome, scrip_runs::detail, scrip_runs::created))
+            .load(self.conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(scrip, outcome, detail, created)| ScripRun {
+                scrip: ScripId(scrip),
+                outcome,
+                detail,
+                created: created.and_utc(),
+            })
+            .collect())
+    }
+
+    /// Takes the oldest pending event, locked for this DB transaction (on
+    /// PostgreSQL other workers skip it). Only `RT_System`. Run its scrips,
+    /// then [`Tx::finish_event`], in the same DB transaction.
+    pub fn next_event(&mut self) -> Result<Option<Event>> {
+        self.require_system_engine()?;
+        let Some(id) = crate::db::dialect::lock_next_event(self.conn)? else { return Ok(None) };
+        let (transaction, depth): (i64, i64) =
+            events::table.find(id).select((events::transaction_id, events::depth)).get_result(self.conn)?;
+        diesel::update(events::table.find(id)).set(events::attempts.eq(events::attempts + 1i64)).execute(self.conn)?;
+        Ok(Some(Event { id, transaction: TransactionId(transaction), depth }))
+    }
+
+    /// Marks an event done. Only `RT_System`.
+    pub fn finish_event(&mut self, event: &Event) -> Result<()> {
+        self.require_system_engine()?;
+        diesel::update(events::table.find(event.id)).set(events::done_at.eq(Some(self.now))).execute(self.conn)?;
+        Ok(())
+    }
+
+    /// Events not yet done.
+    pub fn pending_events(&mut self) -> Result<i64> {
+        self.require_system_engine()?;
+        Ok(events::table.filter(events::done_at.is_null()).count().get_result(self.conn)?)
+    }
+
+    /// Makes the transactions this DB transaction records from now on
+    /// events of `depth` (the engine: one more than the event whose scrips
+    /// are running). Only `RT_System`.
+    pub fn set_event_depth(&mut self, depth: i64) -> Result<()> {
+        self.require_system_engine()?;
+        self.event_depth = depth;
+        Ok(())
+    }
+
+    fn require_system_engine(&self) -> Result<()> {
+        if self.is_system() { Ok(()) } else { Err(Error::denied("RT_System", "the scrip engine")) }
+    }
+}

@@ -1,0 +1,353 @@
+//! Scrip actions: RT 5's, by name (any case), and declarative user-defined
+//! field changes stored with the scrip as JSON.
+//!
+//! Notifications follow RT's rules: requestors go in `To`, Ccs in `Cc`,
+//! owner and AdminCcs in `Bcc`; the person who made the change is not
+//! mailed about it unless `notify_actor` is set (autoreplies do reach
+//! them); addresses the message asked to squelch (`RT-Squelch-Replies-To`,
+//! set on automatic mail) get nothing; "Other Recipients" are the one-time
+//! `RT-Send-Cc` / `RT-Send-Bcc` addresses of the update. The mail is built
+//! by rt-mail (RT's headers, threading, the tag) and put in the outbox in
+//! the engine's DB transaction.
+
+use regex::Regex;
+use rt_core::acl::Role;
+use rt_core::lifecycles::StatusClass;
+use rt_core::transaction::header_value;
+use rt_core::{Error, Result, Ticket, TicketUpdate, Transaction, Tx, UserId};
+use rt_mail::{MailClass, TicketMail, send_ticket_mail};
+use serde::Deserialize;
+
+use crate::context;
+use crate::template::{self, Rendered};
+
+/// The action names this crate knows, as RT spells them.
+pub const NAMES: &[&str] = &[
+    "Autoreply To Requestors",
+    "Notify Requestors",
+    "Notify Owner",
+    "Notify Ccs",
+    "Notify AdminCcs",
+    "Notify Owner and AdminCcs",
+    "Notify Requestors and Ccs",
+    "Notify Owner, Requestors, Ccs and AdminCcs",
+    "Notify Other Recipients",
+    "Notify Requestors as Comment",
+    "Notify Owner as Comment",
+    "Notify Ccs as Comment",
+    "Notify AdminCcs as Comment",
+    "Notify Owner and AdminCcs as Comment",
+    "Notify Requestors and Ccs as Comment",
+    "Notify Owner, Requestors, Ccs and AdminCcs as Comment",
+    "Notify Other Recipients as Comment",
+    "Notify Owner or AdminCcs",
+    "Open Tickets",
+    "Open Inactive Tickets",
+    "Extract Subject Tag",
+    "User Defined",
+];
+
+/// A user-defined action: the ticket fields to set (all optional).
+///
+/// ```json
+/// {"status": "open", "priority": 80, "owner": "alice", "queue": "Network",
+///  "subject": "…", "custom_fields": {"Severity": "High"}}
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rule {
+    /// A new status.
+    pub status: Option<String>,
+    /// A new priority.
+    pub priority: Option<i64>,
+    /// A new owner, by user name.
+    pub owner: Option<String>,
+    /// Another queue, by name.
+    pub queue: Option<String>,
+    /// A new subject.
+    pub subject: Option<String>,
+    /// Custom field values to set (one value each), by field name.
+    pub custom_fields: std::collections::BTreeMap<String, String>,
+}
+
+/// Parses a user-defined action, for saving and for running.
+pub fn parse_rule(json: &str) -> Result<Rule> {
+    serde_json::from_str(json).map_err(|e| Error::invalid("action", e.to_string()))
+}
+
+/// Runs action `name` for one transaction. Returns what it did, in words
+/// (for the scrip log), or `None` when there was nothing to do.
+pub fn run(
+    tx: &mut Tx<'_>,
+    name: &str,
+    rule: Option<&str>,
+    template_name: &str,
+    ticket: &Ticket,
+    txn: &Transaction,
+) -> Result<Option<String>> {
+    let lower = name.trim().to_ascii_lowercase();
+    let (base, class) = match lower.strip_suffix(" as comment") {
+        Some(base) => (base.to_string(), MailClass::Comment),
+        None => (lower.clone(), MailClass::Correspond),
+    };
+    let roles: &[Role] = match base.as_str() {
+        "autoreply to requestors" | "notify requestors" => &[Role::Requestor],
+        "notify owner" => &[Role::Owner],
+        "notify ccs" => &[Role::Cc],
+        "notify adminccs" => &[Role::AdminCc],
+        "notify owner and adminccs" => &[Role::Owner, Role::AdminCc],
+        "notify requestors and ccs" => &[Role::Requestor, Role::Cc],
+        "notify owner, requestors, ccs and adminccs" => &[Role::Owner, Role::Requestor, Role::Cc, Role::AdminCc],
+        "notify other recipients" => &[],
+        "notify owner or adminccs" => {
+            let nobody = tx.user_by_name("Nobody")?.user_id();
+            if ticket.owner == nobody { &[Role::AdminCc] } else { &[Role::Owner] }
+        }
+        "open tickets" => return open(tx, ticket, false),
+        "open inactive tickets" => return open(tx, ticket, true),
+        "extract subject tag" => return extract_subject_tag(tx, ticket, txn),
+        "user defined" => return set_fields(tx, ticket, &parse_rule(rule.unwrap_or("{}"))?),
+        _ => return Err(Error::invalid("action", format!("no action named {name:?}"))),
+    };
+    let autoreply = base == "autoreply to requestors";
+    let other = base == "notify other recipients";
+    notify(tx, template_name, ticket, txn, roles, class, autoreply, other)
+}
+
+/// The top-level headers of the transaction's message, if it has one.
+fn message_headers(tx: &mut Tx<'_>, txn: &Transaction) -> Result<String> {
+    Ok(tx
+        .transaction_attachments(txn.id)?
+        .into_iter()
+        .find(|a| a.parent.is_none())
+        .map(|a| a.headers)
+        .unwrap_or_default())
+}
+
+/// The addresses of a header value like `a@x, Bo <b@y>`.
+fn addresses(value: Option<String>) -> Vec<String> {
+    let Some(value) = value else { return Vec::new() };
+    value
+        .split(',')
+        .map(|part| match (part.find('<'), part.rfind('>')) {
+            (Some(open), Some(close)) if open < close => part[open + 1..close].trim().to_string(),
+            _ => part.trim().to_string(),
+        })
+        .filter(|a| a.contains('@'))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn notify(
+    tx: &mut Tx<'_>,
+    template_name: &str,
+    ticket: &Ticket,
+    txn: &Transaction,
+    roles: &[Role],
+    class: MailClass,
+    autoreply: bool,
+    other_recipients: bool,
+) -> Result<Option<String>> {
+    let headers = message_headers(tx, txn)?;
+    // Automatic mail (bounces, vacation replies) is never answered.
+    if autoreply && header_value(&headers, "RT-DetectedAutoGenerated").is_some() {
+        return Ok(None);
+    }
+    let (mut to, mut cc, mut bcc) = (Vec::new(), Vec::new(), Vec::new());
+    for role in roles {
+        let found = tx.role_addresses(ticket.id, *role)?;
+        match role {
+            Role::Requestor => to.extend(found),
+            Role::Cc => cc.extend(found),
+            Role::Owner | Role::AdminCc => bcc.extend(found),
+        }
+    }
+    if other_recipients {
+        cc.extend(addresses(header_value(&headers, "RT-Send-Cc")));
+        bcc.extend(addresses(header_value(&headers, "RT-Send-Bcc")));
+    }
+    let mut squelched = addresses(header_value(&headers, "RT-Squelch-Replies-To"));
+    if !autoreply && !tx.config().notify_actor {
+        let actor = tx.user(txn.creator)?;
+        squelched.extend(actor.email_address);
+    }
+    for list in [&mut to, &mut cc, &mut bcc] {
+        list.retain(|a| !squelched.iter().any(|s| s.eq_ignore_ascii_case(a)));
+    }
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        return Ok(None);
+    }
+    let Some(template) = tx.template_for(ticket.queue, template_name)? else {
+        return Err(Error::not_found("template", template_name));
+    };
+    let vars = context::build(tx, ticket, txn)?;
+    let Some(rendered) = template::render(&template.name, &template.content, &vars)
+        .map_err(|e| Error::invalid("template", e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let mail = ticket_mail(tx, &rendered, ticket, txn, class, (to, cc, bcc), autoreply)?;
+    let summary = format!(
+        "{} to {}",
+        if class == MailClass::Comment { "comment mail" } else { "mail" },
+        mail.to.iter().chain(&mail.cc).chain(&mail.bcc).cloned().collect::<Vec<_>>().join(", ")
+    );
+    Ok(send_ticket_mail(tx, &mail)?.map(|_| summary))
+}
+
+fn ticket_mail(
+    tx: &mut Tx<'_>,
+    rendered: &Rendered,
+    ticket: &Ticket,
+    txn: &Transaction,
+    class: MailClass,
+    (to, cc, bcc): (Vec<String>, Vec<String>, Vec<String>),
+    autoreply: bool,
+) -> Result<TicketMail> {
+    let subject = match rendered.header("Subject").filter(|s| !s.trim().is_empty()) {
+        Some(s) => s.to_string(),
+        None => {
+            let own = tx.transaction_attachments(txn.id)?.into_iter().find_map(|a| a.subject.filter(|s| !s.is_empty()));
+            own.unwrap_or_else(|| ticket.subject.clone())
+        }
+    };
+    let (text, html) = if rendered.html {
+        (html_to_text(&rendered.body), Some(rendered.body.clone()))
+    } else {
+        (rendered.body.clone(), None)
+    };
+    // Template headers that are not RT's own instructions go out as they are.
+    let reserved = ["subject", "content-type", "to", "cc", "bcc", "from", "reply-to", "rt-attach-message"];
+    let mut headers: Vec<(String, String)> = rendered
+        .headers
+        .iter()
+        .filter(|(n, _)| !reserved.contains(&n.to_ascii_lowercase().as_str()))
+        .cloned()
+        .collect();
+    if autoreply {
+        headers.push(("Auto-Submitted".into(), "auto-replied".into()));
+    }
+    Ok(TicketMail {
+        class,
+        to,
+        cc,
+        bcc,
+        html,
+        in_reply_to: Some(txn.id),
+        headers,
+        ..TicketMail::new(ticket.id, &subject.replace(['\r', '\n'], " "), &text)
+    })
+}
+
+/// The plain-text alternative of an HTML body: block ends become line
+/// breaks, tags go, entities are decoded, blank runs are squeezed.
+fn html_to_text(html: &str) -> String {
+    static BLOCK: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+    let block = BLOCK.get_or_init(|| Regex::new(r"(?i)<\s*(br|hr|/p|/div|/tr|/h[1-6]|/li|/table|/pre)\b[^>]*>").ok());
+    let broken = match block {
+        Some(re) => re.replace_all(html, "$0\n").into_owned(),
+        None => html.to_string(),
+    };
+    let text = rt_core::search::fulltext::html_text(&broken);
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// RT's AutoOpen (`Open Tickets`): a ticket that is not active becomes so;
+/// with `inactive_only` (`Open Inactive Tickets`), only a closed one does.
+fn open(tx: &mut Tx<'_>, ticket: &Ticket, inactive_only: bool) -> Result<Option<String>> {
+    let lifecycle = tx.queue_lifecycle(ticket.queue)?;
+    let class = lifecycle.class_of(&ticket.status);
+    let wanted = match class {
+        Some(StatusClass::Inactive) => true,
+        Some(StatusClass::Initial) => !inactive_only,
+        _ => false,
+    };
+    let target = lifecycle
+        .statuses()
+        .find(|s| lifecycle.class_of(s) == Some(StatusClass::Active) && lifecycle.is_transition(&ticket.status, s))
+        .map(str::to_string);
+    match target {
+        Some(status) if wanted => {
+            tx.set_status(ticket.id, &status)?;
+            Ok(Some(format!("status set to {status}")))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// RT's ExtractSubjectTag: tags of other systems (`[other #12]`) in the
+/// message's subject are added to the ticket's, so both sides keep
+/// threading; our own tags are left out.
+fn extract_subject_tag(tx: &mut Tx<'_>, ticket: &Ticket, txn: &Transaction) -> Result<Option<String>> {
+    let Some(subject) = tx.transaction_attachments(txn.id)?.into_iter().find_map(|a| a.subject) else {
+        return Ok(None);
+    };
+    let tag = Regex::new(r"\[[^\]]+? #\d+\]").map_err(|e| Error::invalid("subject tag", e.to_string()))?;
+    let mut own: Vec<String> = tx.subject_tags()?;
+    own.push(tx.config().rtname.clone());
+    let is_own = |t: &str| {
+        let name = t.trim_start_matches('[').rsplit_once(" #").map_or("", |(n, _)| n);
+        own.iter().any(|o| o.eq_ignore_ascii_case(name))
+    };
+    let mut new_subject = ticket.subject.clone();
+    let mut added = Vec::new();
+    for found in tag.find_iter(&subject).map(|m| m.as_str()) {
+        if !is_own(found) && !new_subject.contains(found) {
+            new_subject = format!("{new_subject} {found}");
+            added.push(found.to_string());
+        }
+    }
+    if added.is_empty() {
+        return Ok(None);
+    }
+    tx.update_ticket(ticket.id, &TicketUpdate { subject: Some(new_subject), ..TicketUpdate::default() })?;
+    Ok(Some(format!("subject tags added: {}", added.join(" "))))
+}
+
+/// A user-defined action: sets the fields its rule names.
+fn set_fields(tx: &mut Tx<'_>, ticket: &Ticket, rule: &Rule) -> Result<Option<String>> {
+    let mut done = Vec::new();
+    if let Some(status) = &rule.status {
+        tx.set_status(ticket.id, status)?;
+        done.push(format!("status {status}"));
+    }
+    let update = TicketUpdate { priority: rule.priority, subject: rule.subject.clone(), ..TicketUpdate::default() };
+    if update != TicketUpdate::default() {
+        tx.update_ticket(ticket.id, &update)?;
+        done.push("fields".into());
+    }
+    if let Some(owner) = &rule.owner {
+        let user: UserId = tx.user_by_name(owner)?.user_id();
+        tx.set_owner(ticket.id, user, rt_core::OwnerChange::Force)?;
+        done.push(format!("owner {owner}"));
+    }
+    if let Some(queue) = &rule.queue {
+        let q = tx.resolve_queue(queue)?;
+        tx.set_queue(ticket.id, q)?;
+        done.push(format!("queue {queue}"));
+    }
+    let object = rt_core::customfield::CfObject::Ticket(ticket.id);
+    for (name, value) in &rule.custom_fields {
+        let Some(field) = tx.custom_fields_for(object)?.into_iter().find(|f| f.name.eq_ignore_ascii_case(name)) else {
+            return Err(Error::not_found("custom field", name));
+        };
+        tx.set_cf_values(object, field.id, &[value.as_str()])?;
+        done.push(format!("{name} = {value}"));
+    }
+    Ok((!done.is_empty()).then(|| format!("set {}", done.join(", "))))
+}

@@ -1,0 +1,156 @@
+//! The engine: runs the scrips of each pending event (one ticket
+//! transaction) from rt-core's durable queue.
+//!
+//! One event is handled in one DB transaction, as `RT_System`: the event
+//! is taken (locked; on PostgreSQL other nodes skip it), each enabled scrip
+//! of the ticket's queue and the global ones runs in order inside its own
+//! savepoint, what each did is logged (`scrip_runs`), the event is marked
+//! done and everything commits together with the mail and changes the
+//! scrips made. A crash before that commit leaves the event pending: it
+//! runs again after restart and its mail is queued once.
+//!
+//! A scrip that fails (a template that does not render, a change the
+//! lifecycle refuses...) is rolled back alone, logged as failed and
+//! recorded on the ticket as a `SystemError` transaction; the change that
+//! fired it stands and the other scrips run. Changes a scrip makes fire
+//! scrips in turn, one level deeper; at [`MAX_DEPTH`] the engine stops and
+//! records why on the ticket.
+
+use rt_core::scrip::Event;
+use rt_core::transaction::NewTransaction;
+use rt_core::{Error, Interface, Result, Rt, Tx};
+
+use crate::conditions::{self, Subject};
+use crate::{actions, registry};
+
+/// How many levels of scrips-firing-scrips run before the engine stops a
+/// chain as a probable loop.
+pub const MAX_DEPTH: i64 = 10;
+
+/// What one call of [`run_pending`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// Events handled.
+    pub events: usize,
+    /// Scrips whose action did something.
+    pub done: usize,
+    /// Scrips that failed (recorded on their tickets).
+    pub failed: usize,
+}
+
+/// Handles up to `max` pending events, each in its own DB transaction.
+pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
+    let system = rt.system_session(Interface::Api);
+    let mut report = RunReport::default();
+    while report.events < max {
+        let handled = system.write(|tx| {
+            let Some(event) = tx.next_event()? else { return Ok(None) };
+            let (done, failed) = run_event(tx, &event)?;
+            tx.finish_event(&event)?;
+            Ok(Some((done, failed)))
+        })?;
+        let Some((done, failed)) = handled else { break };
+        report.events += 1;
+        report.done += done;
+        report.failed += failed;
+    }
+    Ok(report)
+}
+
+/// Runs the TransactionCreate scrips of one event.
+fn run_event(tx: &mut Tx<'_>, event: &Event) -> Result<(usize, usize)> {
+    let txn = match tx.ticket_transaction(event.transaction) {
+        Ok(txn) => txn,
+        // Not a ticket's (a queue's or a user's history): no scrips.
+        Err(Error::NotFound { .. } | Error::Validation { .. }) => return Ok((0, 0)),
+        Err(e) => return Err(e),
+    };
+    if txn.object_type != "RT::Ticket" {
+        return Ok((0, 0));
+    }
+    let ticket = tx.ticket(rt_core::TicketId(txn.object_id))?;
+    if event.depth >= MAX_DEPTH {
+        let message = format!(
+            "Scrips not run for transaction {}: {MAX_DEPTH} levels of scrips causing changes that fire scrips \
+             (a loop between scrips?)",
+            txn.id
+        );
+        tracing::warn!(ticket = %ticket.id, transaction = %txn.id, "{message}");
+        system_error(tx, ticket.id, &message)?;
+        return Ok((0, 1));
+    }
+    tx.set_event_depth(event.depth + 1)?;
+    let (mut done, mut failed) = (0, 0);
+    for scrip in tx.scrips_for(ticket.queue, "TransactionCreate")? {
+        let outcome = tx.savepoint(|tx| {
+            // The ticket as the scrips before this one left it.
+            let ticket = tx.ticket(ticket.id)?;
+            let subject = Subject { ticket: &ticket, txn: &txn };
+            if let Some(custom) = registry::condition(&scrip.condition) {
+                if !custom.holds(tx, &subject)? {
+                    return Ok(None);
+                }
+            } else if !conditions::holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), &subject)? {
+                return Ok(None);
+            }
+            match registry::action(&scrip.action) {
+                Some(custom) => custom.run(tx, &scrip.template, &ticket, &txn),
+                None => actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, &ticket, &txn),
+            }
+        });
+        match outcome {
+            Ok(None) => {}
+            Ok(Some(what)) => {
+                tx.record_scrip_run(txn.id, scrip.id, "done", &what)?;
+                done += 1;
+            }
+            Err(e) => {
+                let message = format!("Scrip {} ({}) failed: {e}", scrip.id, scrip.description);
+                tracing::warn!(ticket = %ticket.id, transaction = %txn.id, "{message}");
+                tx.record_scrip_run(txn.id, scrip.id, "failed", &e.to_string())?;
+                system_error(tx, ticket.id, &message)?;
+                failed += 1;
+            }
+        }
+    }
+    Ok((done, failed))
+}
+
+/// Records a `SystemError` transaction on the ticket (it fires no scrips).
+fn system_error(tx: &mut Tx<'_>, ticket: rt_core::TicketId, message: &str) -> Result<()> {
+    let record = NewTransaction {
+        object_type: "RT::Ticket",
+        object_id: ticket.0,
+        kind: "SystemError",
+        data: Some(message.to_string()),
+        ..NewTransaction::default()
+    };
+    tx.record(record, None).map(drop)
+}
+
+/// Runs scrips until `stop` says so (or its sender is gone): everything
+/// pending at once (what a crash left included), then whatever new every
+/// `poll`. The loop `rt-server serve` runs on its own thread.
+pub fn run_worker(rt: &Rt, poll: std::time::Duration, stop: &std::sync::mpsc::Receiver<()>) {
+    use std::sync::mpsc::RecvTimeoutError;
+    loop {
+        loop {
+            match run_pending(rt, 100) {
+                Ok(report) if report.events == 100 => {
+                    if stop.try_recv().is_ok() {
+                        return;
+                    }
+                }
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::error!(error = %e, "running scrips failed; retrying");
+                    break;
+                }
+            }
+        }
+        match stop.recv_timeout(poll) {
+            Err(RecvTimeoutError::Timeout) => {}
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}

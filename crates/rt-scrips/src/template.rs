@@ -1,0 +1,175 @@
+//! Templates: RT's layout (header lines, one blank line, the body) written
+//! in Tera.
+//!
+//! A template whose headers say `Content-Type: text/html` is an HTML
+//! template: its body is rendered with HTML escaping of every interpolated
+//! value (mark sanitized HTML with `| safe`); headers are never escaped. A
+//! template whose first line is blank has no headers. A template that
+//! renders to nothing but white space (RT's `Blank`) sends nothing.
+//!
+//! [`check`] is what saving a template runs: syntax errors come back with
+//! the line and what was wrong, before anything is stored. [`save`] and
+//! [`update`] check, then store through rt-core.
+
+use rt_core::{NewTemplate, TemplateId, Tx};
+use tera::{Context, Tera};
+
+/// A template that cannot be used: the message says where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template {name:?}: {message}")]
+pub struct TemplateError {
+    /// The template's name.
+    pub name: String,
+    /// What is wrong (Tera's message, with its chain of causes).
+    pub message: String,
+}
+
+/// A rendered template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Header lines, in order, names as written.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: String,
+    /// Whether the body is HTML (`Content-Type: text/html`).
+    pub html: bool,
+}
+
+impl Rendered {
+    /// The value of the first header of that name, any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// The template source cut into its header block and body.
+struct Source<'a> {
+    headers: &'a str,
+    body: &'a str,
+    html: bool,
+}
+
+fn split(text: &str) -> Source<'_> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (headers, body) = if text.starts_with('\n') || text.starts_with("\r\n") {
+        ("", text.trim_start_matches(['\r', '\n']))
+    } else if looks_like_header(text.lines().next().unwrap_or("")) {
+        match text.find("\n\n").or_else(|| text.find("\r\n\r\n")) {
+            Some(at) => (&text[..at], text[at..].trim_start_matches(['\r', '\n'])),
+            None => (text, ""),
+        }
+    } else {
+        ("", text)
+    };
+    let html = headers.lines().any(|l| {
+        l.split_once(':').is_some_and(|(n, v)| {
+            n.trim().eq_ignore_ascii_case("Content-Type") && v.trim().to_ascii_lowercase().starts_with("text/html")
+        })
+    });
+    Source { headers, body, html }
+}
+
+/// `Name: value`, with a name of letters, digits and dashes (Tera tags
+/// may stand in the value).
+fn looks_like_header(line: &str) -> bool {
+    line.split_once(':')
+        .is_some_and(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+fn tera_error(name: &str, e: &tera::Error) -> TemplateError {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    TemplateError { name: name.to_string(), message }
+}
+
+/// Checks a template's syntax (both parts) without rendering it.
+pub fn check(name: &str, text: &str) -> Result<(), TemplateError> {
+    let source = split(text);
+    for (part, code) in [("headers", source.headers), ("body", source.body)] {
+        let mut tera = Tera::default();
+        tera.add_raw_template(part, code).map_err(|e| tera_error(name, &e))?;
+    }
+    for line in source.headers.lines().filter(|l| !l.trim().is_empty()) {
+        if !looks_like_header(line) && !line.starts_with([' ', '\t']) {
+            return Err(TemplateError { name: name.into(), message: format!("not a header line: {line:?}") });
+        }
+    }
+    Ok(())
+}
+
+/// Renders a template; `None` when it renders to nothing (RT's `Blank`).
+pub fn render(name: &str, text: &str, context: &Context) -> Result<Option<Rendered>, TemplateError> {
+    let source = split(text);
+    let render = |code: &str, escape: bool| Tera::one_off(code, context, escape).map_err(|e| tera_error(name, &e));
+    let body = render(source.body, source.html)?;
+    let header_text = render(source.headers, false)?;
+    if body.trim().is_empty() {
+        return Ok(None);
+    }
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in header_text.lines() {
+        if line.starts_with([' ', '\t']) {
+            // A folded line continues the header before it.
+            if let Some((_, value)) = headers.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((n, v)) = line.split_once(':').filter(|(n, _)| !n.trim().is_empty()) {
+            headers.push((n.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    Ok(Some(Rendered { headers, body, html: source.html }))
+}
+
+/// Checks a new template, then stores it.
+pub fn save(tx: &mut Tx<'_>, new: &NewTemplate) -> rt_core::Result<TemplateId> {
+    check(&new.name, &new.content).map_err(|e| rt_core::Error::invalid("template", e.to_string()))?;
+    tx.create_template(new)
+}
+
+/// Checks a template's new text, then stores it.
+pub fn update(tx: &mut Tx<'_>, id: TemplateId, content: &str) -> rt_core::Result<()> {
+    let current = tx.template_by_id(id)?;
+    check(&current.name, content).map_err(|e| rt_core::Error::invalid("template", e.to_string()))?;
+    tx.update_template(id, content)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn context() -> Context {
+        let mut c = Context::new();
+        c.insert("ticket", &serde_json::json!({"id": 7, "subject": "<b>Printer</b>"}));
+        c
+    }
+
+    #[test]
+    fn headers_body_and_escaping() {
+        let text = "Subject: Re: {{ ticket.subject }}\nContent-Type: text/html\n\n<p>{{ ticket.subject }} #{{ ticket.id }}</p>\n";
+        let r = render("t", text, &context()).unwrap().unwrap();
+        assert_eq!(r.header("subject"), Some("Re: <b>Printer</b>"), "headers are not escaped");
+        assert!(r.html);
+        assert_eq!(r.body.trim(), "<p>&lt;b&gt;Printer&lt;&#x2F;b&gt; #7</p>");
+        let plain = render("t", "\n{{ ticket.subject }}\n", &context()).unwrap().unwrap();
+        assert!(plain.headers.is_empty());
+        assert_eq!(plain.body.trim(), "<b>Printer</b>");
+        assert_eq!(render("Blank", "", &context()).unwrap(), None);
+        assert_eq!(render("t", "Subject: x\n\n  \n", &context()).unwrap(), None, "an empty body sends nothing");
+    }
+
+    #[test]
+    fn errors_name_the_template_and_the_problem() {
+        let e = check("Broken", "Subject: x\n\n{% if ticket.id %}no end").unwrap_err();
+        assert_eq!(e.name, "Broken");
+        assert!(e.message.contains("--> 1:"), "{}", e.message);
+        let e = render("Unknown", "\n{{ ticket.nope.deeper }}", &context()).unwrap_err();
+        assert!(e.message.contains("nope"), "{}", e.message);
+    }
+}

@@ -1,0 +1,295 @@
+//! The scrip engine with RT's default scrips and templates, on both
+//! backends: what a fresh install mails, and how failures, loops and
+//! crashes are handled.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use rt_core::acl::Role;
+use rt_core::{
+    Interface, NewQueue, NewScrip, NewTemplate, NewUser, OutboxItem, OwnerChange, Result, Ticket, TicketId,
+    TicketUpdate, Transaction, Tx,
+};
+use rt_mail::{GatewayOutcome, GatewayRequest, deliver};
+use rt_scrips::registry::{Action, register_action};
+use rt_test_support::{TestDb, backends};
+
+/// A fresh database with RT's default scrips and templates.
+fn site(backend: rt_core::db::Backend) -> TestDb {
+    let db = TestDb::new(backend);
+    assert!(rt_scrips::defaults::install(db.rt()).unwrap());
+    assert!(!rt_scrips::defaults::install(db.rt()).unwrap(), "installed once");
+    db
+}
+
+fn run(db: &TestDb) -> rt_scrips::RunReport {
+    rt_scrips::run_pending(db.rt(), 1000).unwrap()
+}
+
+/// What the scrips queued since the last call: (recipients, raw message).
+fn mail(db: &TestDb) -> Vec<(Vec<String>, String)> {
+    let system = db.rt().system_session(Interface::Api);
+    let items: Vec<OutboxItem> = system.write(|tx| tx.claim_outbox("test", 1000, Duration::from_secs(60))).unwrap();
+    for item in &items {
+        system.write(|tx| tx.mark_sent(item.id)).unwrap();
+    }
+    items.into_iter().map(|i| (i.mail.recipients, String::from_utf8_lossy(&i.mail.content).into_owned())).collect()
+}
+
+fn to(all: &[(Vec<String>, String)], address: &str) -> Vec<String> {
+    all.iter().filter(|(r, _)| r.iter().any(|a| a == address)).map(|(_, m)| m.clone()).collect()
+}
+
+fn subject(message: &str) -> String {
+    let parsed = mailparse::parse_mail(message.as_bytes()).unwrap();
+    parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case("Subject")).map(|h| h.get_value()).unwrap()
+}
+
+fn by_mail(db: &TestDb, queue: &str, message: &str) -> TicketId {
+    let request = GatewayRequest { queue, action: "correspond", ticket: None, message: message.as_bytes() };
+    match deliver(db.rt(), &request) {
+        GatewayOutcome::Ok(id) => id,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn staff(db: &TestDb, name: &str) -> rt_core::UserId {
+    let root = db.root();
+    root.write(|tx| {
+        let id = tx.create_user(NewUser {
+            name: name.into(),
+            email: Some(format!("{name}@example.com")),
+            ..NewUser::default()
+        })?;
+        tx.set_privileged(id, true)?;
+        let general = tx.queue_by_name("General")?.queue_id();
+        for right in
+            ["OwnTicket", "ShowTicket", "ReplyToTicket", "CommentOnTicket", "ModifyTicket", "ShowTicketComments"]
+        {
+            tx.grant(rt_core::Grantee::User(id), right, rt_core::AclObject::Queue(general))?;
+        }
+        Ok(id)
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_fresh_install_mails_as_rt_does() {
+    for backend in backends() {
+        let db = site(backend);
+        let alice = staff(&db, "alice");
+        let bob = staff(&db, "bob");
+        let id = by_mail(
+            &db,
+            "General",
+            "From: Ana <ana@example.net>\nSubject: VPN down\nMessage-ID: <v1@example.net>\n\nSince 9.\n",
+        );
+        let report = run(&db);
+        assert_eq!(report.failed, 0, "{report:?}");
+        let sent = mail(&db);
+        let autoreply = to(&sent, "ana@example.net");
+        assert_eq!(autoreply.len(), 1, "{sent:?}");
+        assert!(
+            subject(&autoreply[0]).starts_with(&format!("[example.com #{id}] AutoReply: VPN down")),
+            "{}",
+            subject(&autoreply[0])
+        );
+        assert!(autoreply[0].contains("Auto-Submitted: auto-replied"));
+        let kinds: Vec<String> = db.root().read(|tx| tx.history(id)).unwrap().into_iter().map(|t| t.kind).collect();
+        assert!(kinds.contains(&"EmailRecord".to_string()), "{kinds:?}");
+
+        // Watchers: a Cc and an AdminCc; alice owns the ticket and replies.
+        let root = db.root();
+        root.write(|tx| {
+            tx.add_watcher_address(id, Role::Cc, "cy@example.net")?;
+            tx.add_watcher(id, Role::AdminCc, bob.into())?;
+            tx.set_owner(id, alice, OwnerChange::Set)
+        })
+        .unwrap();
+        run(&db);
+        let sent = mail(&db);
+        assert_eq!(to(&sent, "alice@example.com").len(), 1, "the new owner hears of it: {sent:?}");
+        let alice_session = db.rt().session(alice, Interface::Web).unwrap();
+        alice_session.write(|tx| tx.correspond(id, rt_core::Message::text("Restarting the VPN box."))).unwrap();
+        run(&db);
+        let sent = mail(&db);
+        assert_eq!(to(&sent, "ana@example.net").len(), 1, "requestor gets the reply: {sent:?}");
+        assert_eq!(to(&sent, "cy@example.net").len(), 1, "so does the Cc");
+        assert_eq!(to(&sent, "bob@example.com").len(), 1, "and the AdminCc (admin copy)");
+        assert!(to(&sent, "alice@example.com").is_empty(), "never the actor");
+        assert!(to(&sent, "ana@example.net")[0].contains("Restarting the VPN box."));
+
+        // A comment reaches AdminCcs, never requestors or Ccs.
+        alice_session.write(|tx| tx.comment(id, rt_core::Message::text("Firmware bug, internal."))).unwrap();
+        run(&db);
+        let sent = mail(&db);
+        assert_eq!(to(&sent, "bob@example.com").len(), 1, "{sent:?}");
+        assert!(to(&sent, "ana@example.net").is_empty() && to(&sent, "cy@example.net").is_empty());
+
+        // Resolving notifies the requestor; her reply reopens the ticket.
+        alice_session.write(|tx| tx.set_status(id, "resolved")).unwrap();
+        run(&db);
+        let sent = mail(&db);
+        let resolved = to(&sent, "ana@example.net");
+        assert_eq!(resolved.len(), 1, "{sent:?}");
+        assert!(subject(&resolved[0]).contains(&format!("[example.com #{id}]")));
+        by_mail(
+            &db,
+            "General",
+            &format!(
+                "From: ana@example.net\nSubject: Re: [example.com #{id}] VPN down\nMessage-ID: <v2@example.net>\n\nDown again.\n"
+            ),
+        );
+        run(&db);
+        assert_eq!(db.root().read(|tx| tx.ticket(id)).unwrap().status, "open", "reopened by her reply");
+        let sent = mail(&db);
+        assert!(to(&sent, "ana@example.net").is_empty(), "her own reply is not mailed back to her");
+        assert_eq!(to(&sent, "alice@example.com").len(), 1, "the owner hears of it");
+        assert_eq!(run(&db).events, 0, "nothing left");
+    }
+}
+
+#[test]
+fn queue_templates_override_global_ones_and_broken_ones_are_refused() {
+    for backend in backends() {
+        let db = site(backend);
+        let root = db.root();
+        let general = root.read(|tx| tx.queue_by_name("General")).unwrap().queue_id();
+        let broken = NewTemplate {
+            queue: Some(general),
+            name: "Autoreply in HTML".into(),
+            content: "Subject: {{ ticket.subject\n\nbody".into(),
+            ..NewTemplate::default()
+        };
+        let err = root.write(|tx| rt_scrips::template::save(tx, &broken)).unwrap_err();
+        assert!(err.to_string().contains("Autoreply in HTML"), "{err}");
+        assert!(root.read(|tx| tx.templates(Some(general))).unwrap().is_empty(), "nothing stored");
+
+        let own = NewTemplate {
+            content:
+                "Subject: Thanks from General: {{ ticket.subject }}\n\nWe got it, {{ ticket.requestor_addresses }}.\n"
+                    .into(),
+            ..broken
+        };
+        root.write(|tx| rt_scrips::template::save(tx, &own)).unwrap();
+        by_mail(&db, "General", "From: ana@example.net\nSubject: Printer\nMessage-ID: <p1@example.net>\n\nJammed.\n");
+        run(&db);
+        let sent = mail(&db);
+        let reply = to(&sent, "ana@example.net");
+        assert!(subject(&reply[0]).ends_with("Thanks from General: Printer"), "{}", subject(&reply[0]));
+        assert!(reply[0].contains("We got it, ana@example.net."));
+    }
+}
+
+#[test]
+fn a_failing_scrip_is_recorded_and_the_change_and_other_scrips_stand() {
+    for backend in backends() {
+        let db = site(backend);
+        let root = db.root();
+        // A template that parses but cannot render (no such variable).
+        let bad = root.read(|tx| tx.template_for(rt_core::QueueId(1), "Autoreply in HTML")).unwrap().unwrap();
+        root.write(|tx| tx.update_template(bad.id, "Subject: x\n\n{{ ticket.no_such_thing.deeper }}\n")).unwrap();
+        let alice = staff(&db, "alice");
+        root.write(|tx| tx.add_queue_watcher(rt_core::QueueId(1), Role::AdminCc, alice.into())).unwrap();
+        let id = by_mail(&db, "General", "From: ana@example.net\nSubject: Broken\nMessage-ID: <b1@example.net>\n\nx\n");
+        let report = run(&db);
+        assert_eq!(report.failed, 1, "{report:?}");
+        let history = root.read(|tx| tx.history(id)).unwrap();
+        let error = history.iter().find(|t| t.kind == "SystemError").expect("failure recorded on the ticket");
+        assert!(error.data.as_deref().unwrap_or("").contains("Autoreply"), "{:?}", error.data);
+        assert_eq!(root.read(|tx| tx.ticket(id)).unwrap().subject, "Broken", "the ticket stands");
+        let sent = mail(&db);
+        assert!(to(&sent, "ana@example.net").is_empty());
+        assert_eq!(to(&sent, "alice@example.com").len(), 1, "the other scrips ran: {sent:?}");
+        let create = history.iter().find(|t| t.kind == "Create").unwrap().id;
+        let runs = root.read(|tx| tx.scrip_runs(create)).unwrap();
+        assert!(runs.iter().any(|r| r.outcome == "failed") && runs.iter().any(|r| r.outcome == "done"), "{runs:?}");
+    }
+}
+
+/// Raises the priority by one: with "On Priority Change" it fires itself.
+struct Bump;
+
+impl Action for Bump {
+    fn run(&self, tx: &mut Tx<'_>, _: &str, ticket: &Ticket, _: &Transaction) -> Result<Option<String>> {
+        tx.update_ticket(ticket.id, &TicketUpdate { priority: Some(ticket.priority + 1), ..TicketUpdate::default() })?;
+        Ok(Some("bumped".into()))
+    }
+}
+
+#[test]
+fn scrips_that_fire_each_other_stop_at_the_depth_limit() {
+    register_action("Test Bump Priority", Bump);
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        root.write(|tx| tx.create_scrip(&NewScrip::new("loop", "On Priority Change", "Test Bump Priority", "Blank")))
+            .unwrap();
+        let id = root
+            .write(|tx| {
+                let q = tx.queue_by_name("General")?.queue_id();
+                let t = tx.create_ticket(rt_core::NewTicket {
+                    queue: Some(q),
+                    subject: "loop".into(),
+                    ..Default::default()
+                })?;
+                tx.update_ticket(t, &TicketUpdate { priority: Some(1), ..TicketUpdate::default() })?;
+                Ok(t)
+            })
+            .unwrap();
+        run(&db);
+        let ticket = root.read(|tx| tx.ticket(id)).unwrap();
+        assert_eq!(ticket.priority, 1 + rt_scrips::MAX_DEPTH, "one bump per level");
+        let history = root.read(|tx| tx.history(id)).unwrap();
+        let stop = history.iter().find(|t| t.kind == "SystemError").expect("the stop is recorded");
+        assert!(stop.data.as_deref().unwrap_or("").contains("loop"), "{:?}", stop.data);
+    }
+}
+
+#[test]
+fn scrips_of_a_change_committed_before_a_crash_run_after_restart_once() {
+    for backend in backends() {
+        let db = site(backend);
+        by_mail(&db, "General", "From: ana@example.net\nSubject: Crash\nMessage-ID: <c1@example.net>\n\nx\n");
+        // The process dies here: the ticket is committed, its scrips not run.
+        let url = db.url.clone();
+        let config = rt_core::Config { database_url: url, ..db.rt().config().clone() };
+        let restarted = rt_core::Rt::open(config).unwrap();
+        assert!(rt_scrips::run_pending(&restarted, 1000).unwrap().events > 0);
+        assert_eq!(rt_scrips::run_pending(&restarted, 1000).unwrap().events, 0);
+        let sent = mail(&db);
+        assert_eq!(to(&sent, "ana@example.net").len(), 1, "the autoreply, once: {sent:?}");
+    }
+}
+
+#[test]
+fn our_own_queue_addresses_never_get_mail_so_queues_cannot_loop() {
+    for backend in backends() {
+        let db = site(backend);
+        let root = db.root();
+        root.write(|tx| {
+            tx.create_queue(NewQueue {
+                name: "Network".into(),
+                correspond_address: "network@example.com".into(),
+                ..NewQueue::default()
+            })
+        })
+        .unwrap();
+        // Mail "from" the Network queue to General: no autoreply back to it.
+        by_mail(
+            &db,
+            "General",
+            "From: network@example.com\nSubject: From a queue\nMessage-ID: <q1@example.net>\n\nx\n",
+        );
+        run(&db);
+        assert!(to(&mail(&db), "network@example.com").is_empty());
+        // And our own mail coming back in is refused as a loop.
+        by_mail(&db, "General", "From: ana@example.net\nSubject: Loop\nMessage-ID: <q2@example.net>\n\nx\n");
+        run(&db);
+        let sent = mail(&db);
+        let ours = &to(&sent, "ana@example.net")[0];
+        let back = GatewayRequest { queue: "General", action: "correspond", ticket: None, message: ours.as_bytes() };
+        assert!(matches!(deliver(db.rt(), &back), GatewayOutcome::NotOk(_)));
+    }
+}
