@@ -68,6 +68,7 @@ pub mod saved_search;
 pub mod scrip;
 pub mod search;
 pub mod session;
+pub mod sla;
 pub mod ticket;
 pub mod transaction;
 pub mod watchers;
