@@ -29,17 +29,49 @@ pub struct Args {
     /// the ticket's first message.
     #[arg(long)]
     reply: bool,
+    /// Install RT's default scrips and run them as the server does (a
+    /// worker beside the writers); the clock stops when every ticket's
+    /// scrips have run and their outbox rows are written.
+    #[arg(long)]
+    scrips: bool,
+    /// Scrip workers running beside the writers (with `--scrips`).
+    #[arg(long, default_value_t = 1)]
+    scrip_workers: usize,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let config = Config { database_url: args.db.clone(), pool_size: args.clients as u32 + 1, ..Config::default() };
+    let pool_size = (args.clients + args.scrip_workers) as u32 + 1;
+    let config = Config { database_url: args.db.clone(), pool_size, ..Config::default() };
     let rt = Rt::open(config).context("opening the database")?;
     let root = rt.session_for("root", Interface::Api)?;
     let queue = root.read(|tx| tx.queue_by_name("General"))?.queue_id();
     let body: String =
         "The quick brown fox jumps over the lazy dog. ".chars().cycle().take(args.content_size).collect();
     let per_client = args.tickets.div_ceil(args.clients.max(1));
+    if args.scrips {
+        rt_scrips::defaults::install(&rt)?;
+    }
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let started = Instant::now();
+    let workers: Vec<_> = (0..if args.scrips { args.scrip_workers.max(1) } else { 0 })
+        .map(|_| {
+            let (rt, writing) = (rt.clone(), writing.clone());
+            std::thread::spawn(move || -> rt_core::Result<usize> {
+                let mut events = 0;
+                loop {
+                    let still_writing = writing.load(std::sync::atomic::Ordering::Acquire);
+                    let report = rt_scrips::run_pending(&rt, 100)?;
+                    events += report.events;
+                    if report.events == 0 {
+                        if !still_writing {
+                            return Ok(events);
+                        }
+                        std::thread::sleep(Duration::from_millis(2));
+                    }
+                }
+            })
+        })
+        .collect();
     let handles: Vec<_> = (0..args.clients.max(1))
         .map(|c| {
             let (root, body) = (root.clone(), body.clone());
@@ -75,7 +107,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for h in handles {
         all.extend(h.join().map_err(|_| anyhow::anyhow!("writer panicked"))??);
     }
+    writing.store(false, std::sync::atomic::Ordering::Release);
+    let mut events = 0;
+    for w in workers {
+        events += w.join().map_err(|_| anyhow::anyhow!("scrips worker panicked"))??;
+    }
     let elapsed = started.elapsed().as_secs_f64();
+    if args.scrips {
+        println!("scrips: {events} events handled");
+    }
     let created = all.len();
     let lat = Latencies::new(all);
     let rate = created as f64 / elapsed;
@@ -95,8 +135,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         lat.micros(99.0) / 1000.0
     );
     println!(
-        "{{\"bench\":\"create\",\"backend\":\"{backend}\",\"reply\":{},\"tickets\":{created},\"clients\":{},\"content_bytes\":{},\"seconds\":{elapsed:.3},\"tickets_per_second\":{rate:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
+        "{{\"bench\":\"create\",\"backend\":\"{backend}\",\"reply\":{},\"scrips\":{},\"tickets\":{created},\"clients\":{},\"content_bytes\":{},\"seconds\":{elapsed:.3},\"tickets_per_second\":{rate:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
         args.reply,
+        args.scrips,
         args.clients,
         args.content_size,
         lat.micros(50.0) / 1000.0,

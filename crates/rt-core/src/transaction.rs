@@ -294,8 +294,10 @@ impl Tx<'_> {
             .returning(transactions::id)
             .get_result(c))?;
         if let Some(entity) = content {
-            let ticket = (txn.object_type == "RT::Ticket").then_some(txn.object_id);
-            self.insert_entity(id, None, entity, creator, ticket)?;
+            // Mail we sent ourselves is not indexed: it quotes what the
+            // ticket's own messages already hold.
+            let indexed = txn.object_type == "RT::Ticket" && !NO_SCRIPS.contains(&txn.kind);
+            self.insert_entity(id, None, entity, creator, indexed.then_some(txn.object_id))?;
         }
         // Records of mail sent and of scrip failures fire no scrips (as in
         // RT): they would only notify about notifications.
