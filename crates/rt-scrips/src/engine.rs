@@ -95,21 +95,23 @@ fn run_event(tx: &mut Tx<'_>, event: &Event) -> Result<(usize, usize)> {
     }
     tx.set_event_depth(event.depth + 1)?;
     let (mut done, mut failed) = (0, 0);
+    // The ticket as the scrips so far left it: reloaded after an action.
+    let mut current = ticket.clone();
     for scrip in tx.scrips_for(ticket.queue, "TransactionCreate")? {
         // The condition only reads; the action runs in a savepoint so that
         // a failure undoes its own writes and nothing else.
-        let outcome = match applies(tx, &scrip, &ticket, &txn) {
+        let outcome = match applies(tx, &scrip, &current, &txn) {
             Ok(false) => Ok(None),
-            Ok(true) => tx.savepoint(|tx| {
-                // The ticket as the scrips before this one left it.
-                let ticket = tx.ticket(ticket.id)?;
-                match registry::action(&scrip.action) {
-                    Some(custom) => custom.run(tx, &scrip.template, &ticket, &txn),
+            Ok(true) => {
+                let ran = tx.savepoint(|tx| match registry::action(&scrip.action) {
+                    Some(custom) => custom.run(tx, &scrip.template, &current, &txn),
                     None => {
-                        actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, &ticket, &txn)
+                        actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, &current, &txn)
                     }
-                }
-            }),
+                });
+                current = tx.ticket(ticket.id)?;
+                ran
+            }
             Err(e) => Err(e),
         };
         match outcome {
