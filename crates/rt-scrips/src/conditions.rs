@@ -5,12 +5,27 @@ use rt_core::lifecycles::StatusClass;
 use rt_core::{Result, Ticket, Transaction, Tx};
 use serde::Deserialize;
 
-/// What a condition looks at.
+/// What a condition or action looks at.
 pub struct Subject<'a> {
     /// The ticket, as it is now.
     pub ticket: &'a Ticket,
     /// The transaction whose scrips run.
     pub txn: &'a Transaction,
+    /// The transaction's message (its MIME entities, top first), read once
+    /// per event.
+    pub attachments: &'a [rt_core::Attachment],
+}
+
+impl Subject<'_> {
+    /// The header block of the transaction's message, if it has one.
+    pub fn headers(&self) -> &str {
+        self.attachments.iter().find(|a| a.parent.is_none()).map_or("", |a| a.headers.as_str())
+    }
+
+    /// The subject of the transaction's message, if any.
+    pub fn message_subject(&self) -> Option<&str> {
+        self.attachments.iter().find_map(|a| a.subject.as_deref().filter(|s| !s.is_empty()))
+    }
 }
 
 /// A user-defined condition: every field given must match (all optional).

@@ -39,9 +39,9 @@ fn people(tx: &mut Tx<'_>, ticket: &Ticket, role: Role) -> Result<Vec<Value>> {
 }
 
 /// The text and HTML of a transaction's message, and its files.
-fn message(tx: &mut Tx<'_>, txn: &Transaction) -> Result<(String, String, Vec<Value>, String)> {
+fn message(tx: &mut Tx<'_>, attachments: &[rt_core::Attachment]) -> Result<(String, String, Vec<Value>, String)> {
     let (mut text, mut html, mut files, mut subject) = (String::new(), String::new(), Vec::new(), String::new());
-    for att in tx.transaction_attachments(txn.id)? {
+    for att in attachments {
         if att.parent.is_none()
             && let Some(s) = &att.subject
         {
@@ -98,7 +98,8 @@ pub fn describe(tx: &mut Tx<'_>, txn: &Transaction) -> Result<String> {
 }
 
 /// The whole context for one transaction of one ticket.
-pub fn build(tx: &mut Tx<'_>, ticket: &Ticket, txn: &Transaction) -> Result<tera::Context> {
+pub fn build(tx: &mut Tx<'_>, s: &crate::conditions::Subject<'_>) -> Result<tera::Context> {
+    let (ticket, txn) = (s.ticket, s.txn);
     let config = tx.config().clone();
     let tz: chrono_tz::Tz = config.timezone.parse().unwrap_or(chrono_tz::UTC);
     let queue = tx.queue(ticket.queue)?;
@@ -116,7 +117,7 @@ pub fn build(tx: &mut Tx<'_>, ticket: &Ticket, txn: &Transaction) -> Result<tera
     }
     let web_url = format!("{}/", config.effective_web_base_url().trim_end_matches('/'));
     let tag_name = if queue.subject_tag.is_empty() { config.rtname.clone() } else { queue.subject_tag.clone() };
-    let (content_text, content_html, attachments, subject) = message(tx, txn)?;
+    let (content_text, content_html, attachments, subject) = message(tx, s.attachments)?;
     let creator = person(tx, txn.creator)?;
     let description = describe(tx, txn)?;
     let context = json!({

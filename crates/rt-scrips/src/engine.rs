@@ -41,7 +41,7 @@ pub struct RunReport {
 
 /// Events handled per DB transaction: one commit (one fsync on SQLite)
 /// for a batch instead of one per event.
-const BATCH: usize = 10;
+pub const BATCH: usize = 10;
 
 /// Handles up to `max` pending events, in DB transactions of up to
 /// [`BATCH`] events each.
@@ -97,17 +97,17 @@ fn run_event(tx: &mut Tx<'_>, event: &Event) -> Result<(usize, usize)> {
     let (mut done, mut failed) = (0, 0);
     // The ticket as the scrips so far left it: reloaded after an action.
     let mut current = ticket.clone();
+    let attachments = tx.transaction_attachments(txn.id)?;
     for scrip in tx.scrips_for(ticket.queue, "TransactionCreate")? {
         // The condition only reads; the action runs in a savepoint so that
         // a failure undoes its own writes and nothing else.
-        let outcome = match applies(tx, &scrip, &current, &txn) {
+        let subject = Subject { ticket: &current, txn: &txn, attachments: &attachments };
+        let outcome = match applies(tx, &scrip, &subject) {
             Ok(false) => Ok(None),
             Ok(true) => {
                 let ran = tx.savepoint(|tx| match registry::action(&scrip.action) {
                     Some(custom) => custom.run(tx, &scrip.template, &current, &txn),
-                    None => {
-                        actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, &current, &txn)
-                    }
+                    None => actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, &subject),
                 });
                 current = tx.ticket(ticket.id)?;
                 ran
@@ -132,18 +132,11 @@ fn run_event(tx: &mut Tx<'_>, event: &Event) -> Result<(usize, usize)> {
     Ok((done, failed))
 }
 
-/// Whether a scrip's condition holds, with the ticket as it is now.
-fn applies(
-    tx: &mut Tx<'_>,
-    scrip: &rt_core::Scrip,
-    ticket: &rt_core::Ticket,
-    txn: &rt_core::Transaction,
-) -> Result<bool> {
-    let ticket = tx.ticket(ticket.id)?;
-    let subject = Subject { ticket: &ticket, txn };
+/// Whether a scrip's condition holds for the ticket as it stands.
+fn applies(tx: &mut Tx<'_>, scrip: &rt_core::Scrip, subject: &Subject<'_>) -> Result<bool> {
     match registry::condition(&scrip.condition) {
-        Some(custom) => custom.holds(tx, &subject),
-        None => conditions::holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), &subject),
+        Some(custom) => custom.holds(tx, subject),
+        None => conditions::holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), subject),
     }
 }
 
