@@ -68,6 +68,10 @@ pub struct Config {
     pub lifecycles: BTreeMap<String, LifecycleDef>,
     /// Status maps between lifecycles, keyed `"from -> to"`.
     pub lifecycle_maps: BTreeMap<String, BTreeMap<String, String>>,
+    /// RT's `%ServiceAgreements` and `%ServiceBusinessHours`: SLA levels,
+    /// defaults per queue and business-hours schedules (see
+    /// [`crate::sla`]). Empty: no SLAs.
+    pub service_agreements: crate::sla::Agreements,
     /// How the outbox worker delivers mail: `none` (mail waits in the
     /// outbox), `smtp`, `sendmail`, `mbox` or `eml_dir`.
     pub mail_transport: String,
@@ -131,6 +135,7 @@ impl Default for Config {
             oversized_attachments: "truncate".into(),
             lifecycles: BTreeMap::new(),
             lifecycle_maps: BTreeMap::new(),
+            service_agreements: crate::sla::Agreements::default(),
             mail_transport: "none".into(),
             smtp_host: "localhost".into(),
             smtp_port: 25,
@@ -472,6 +477,20 @@ mod tests {
         example.validate().expect("valid example");
         let defaults = Config::default();
         assert_eq!(format!("{example:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
+    fn the_example_sla_block_parses_once_uncommented() {
+        let text = include_str!("../../../rt-server.example.toml");
+        let block = text.split("# SLAs").nth(1).expect("the SLA block");
+        let uncommented: String =
+            block.lines().skip(2).filter_map(|l| l.strip_prefix("# ")).map(|l| format!("{l}\n")).collect();
+        let c = Config::from_toml(&uncommented).expect("valid SLA example");
+        let hours = c.service_agreements.business_hours_named(None).expect("schedule");
+        let monday_10 = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").expect("date").to_utc();
+        let saturday = chrono::DateTime::parse_from_rfc3339("2026-12-05T10:00:00Z").expect("date").to_utc();
+        assert!(hours.is_open(chrono_tz::UTC, monday_10) && !hours.is_open(chrono_tz::UTC, saturday));
+        assert_eq!(c.service_agreements.default_level(Some("General"), false, None).as_deref(), Some("standard"));
     }
 
     #[test]

@@ -272,7 +272,15 @@ impl Tx<'_> {
         let initial_priority = new.initial_priority.unwrap_or(queue.initial_priority);
         let due =
             new.due.map(|d| d.naive_utc()).or_else(|| queue.default_due_in.map(|days| self.now + Duration::days(days)));
-        let sla = if kind == "ticket" && !queue.sla_disabled { new.sla.clone().or(queue.sla.clone()) } else { None };
+        // The level asked for, else the queue's, else the configured
+        // default for the queue (RT's GetDefaultServiceLevel).
+        let sla = if kind == "ticket" && !queue.sla_disabled {
+            new.sla.clone().or_else(|| {
+                self.rt.config.service_agreements.default_level(Some(&queue.name), false, queue.sla.as_deref())
+            })
+        } else {
+            None
+        };
         let nobody = self.rt.system.nobody;
         let id = dialect::reserve_ids(self.conn, IdTable::Tickets, 1)?[0];
         dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(tickets::table)

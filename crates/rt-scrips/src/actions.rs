@@ -45,6 +45,8 @@ pub const NAMES: &[&str] = &[
     "Open Tickets",
     "Open Inactive Tickets",
     "Extract Subject Tag",
+    "Set starts date according to SLA",
+    "Set due date according to SLA",
     "User Defined",
 ];
 
@@ -107,6 +109,8 @@ pub fn run(
         "open tickets" => return open(tx, ticket, false),
         "open inactive tickets" => return open(tx, ticket, true),
         "extract subject tag" => return extract_subject_tag(tx, ticket, s.message_subject()),
+        "set starts date according to sla" => return crate::sla::set_starts(tx, ticket),
+        "set due date according to sla" => return crate::sla::set_due(tx, ticket),
         "user defined" => return set_fields(tx, ticket, &parse_rule(rule.unwrap_or("{}"))?),
         _ => return Err(Error::invalid("action", format!("no action named {name:?}"))),
     };

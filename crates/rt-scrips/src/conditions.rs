@@ -87,6 +87,8 @@ pub const NAMES: &[&str] = &[
     "On Close",
     "On Reopen",
     "On TimeWorked Change",
+    "Require Starts set according to SLA",
+    "Require Due set according to SLA",
     "User Defined",
 ];
 
@@ -126,6 +128,8 @@ pub fn holds(tx: &mut Tx<'_>, name: &str, rule: Option<&str>, s: &Subject<'_>) -
         }
         "on close" | "on reopen" => false,
         "on timeworked change" => txn.time_taken != 0 || field == "TimeWorked",
+        "require starts set according to sla" => crate::sla::require_starts(s),
+        "require due set according to sla" => crate::sla::require_due(s),
         "user defined" => {
             let rule = parse_rule(rule.unwrap_or("{}"))?;
             user_defined(tx, &rule, s)?

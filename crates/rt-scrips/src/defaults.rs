@@ -18,8 +18,7 @@ struct Entry {
 }
 
 /// RT 5's default global scrips (description, condition, action,
-/// template), in RT's order. The Forward and SLA scrips come with those
-/// features.
+/// template), in RT's order. The Forward scrips come with forwarding.
 pub const SCRIPS: &[(&str, &str, &str, &str)] = &[
     ("On Comment Notify AdminCcs as Comment", "On Comment", "Notify AdminCcs as Comment", "Admin Comment in HTML"),
     (
@@ -47,6 +46,18 @@ pub const SCRIPS: &[(&str, &str, &str, &str)] = &[
         "On transaction, add any tags in the transaction's subject to the ticket's subject",
         "On Transaction",
         "Extract Subject Tag",
+        "Blank",
+    ),
+    (
+        "Set starts date if needed according to SLA",
+        "Require Starts set according to SLA",
+        "Set starts date according to SLA",
+        "Blank",
+    ),
+    (
+        "Set due date if needed according to SLA",
+        "Require Due set according to SLA",
+        "Set due date according to SLA",
         "Blank",
     ),
 ];

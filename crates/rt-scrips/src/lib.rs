@@ -20,8 +20,11 @@
 //! It depends on `rt-core` and `rt-mail` (outgoing messages) and must not
 //! serve HTTP.
 //!
-//! Not yet: the TransactionBatch stage, SLAs, webhooks, Create Tickets and
-//! Send Forward.
+//! - [`sla`]: the SLA scrips that set Starts and Due from the site's
+//!   `service_agreements` ([`rt_core::sla`] does the arithmetic).
+//!
+//! Not yet: the TransactionBatch stage, webhooks, Create Tickets and Send
+//! Forward.
 
 pub mod actions;
 pub mod conditions;
@@ -29,6 +32,7 @@ pub mod context;
 pub mod defaults;
 pub mod engine;
 pub mod registry;
+pub mod sla;
 pub mod template;
 
 pub use engine::{MAX_DEPTH, RunReport, run_pending, run_worker};

@@ -293,3 +293,67 @@ fn our_own_queue_addresses_never_get_mail_so_queues_cannot_loop() {
         assert!(matches!(deliver(db.rt(), &back), GatewayOutcome::NotOk(_)));
     }
 }
+
+/// A site whose one SLA level answers within an hour and keeps the
+/// requestor informed every two, around the clock (so business minutes
+/// are real ones and the expectations do not depend on the day).
+fn sla_site(backend: rt_core::db::Backend) -> TestDb {
+    let agreements: rt_core::sla::Agreements = toml::from_str(
+        r#"
+        default_level = "standard"
+        [levels.standard]
+        response = { real_minutes = 60 }
+        keep_in_loop = { real_minutes = 120 }
+        "#,
+    )
+    .unwrap();
+    let config = rt_core::Config { service_agreements: agreements, ..rt_core::Config::default() };
+    let db = TestDb::with_config(backend, config);
+    rt_scrips::defaults::install(db.rt()).unwrap();
+    db
+}
+
+#[test]
+fn sla_scrips_set_starts_and_a_due_date_that_follows_the_conversation() {
+    for backend in backends() {
+        let db = sla_site(backend);
+        let alice = staff(&db, "alice");
+        let id =
+            by_mail(&db, "General", "From: ana@example.net\nSubject: SLA\nMessage-ID: <s1@example.net>\n\nHelp.\n");
+        run(&db);
+        let root = db.root();
+        let t = root.read(|tx| tx.ticket(id)).unwrap();
+        assert_eq!(t.sla.as_deref(), Some("standard"), "the default level");
+        assert!(t.starts.is_some(), "starts set");
+        let due = t.due.expect("due set on create");
+        assert_eq!((due - t.created).num_minutes(), 60, "response within the hour of the request");
+
+        // The staff reply answers her: Due now keeps her informed.
+        let alice_session = db.rt().session(alice, Interface::Web).unwrap();
+        let reply = alice_session.write(|tx| tx.correspond(id, rt_core::Message::text("Looking."))).unwrap();
+        run(&db);
+        let replied = root.read(|tx| tx.ticket_transaction(reply)).unwrap().created;
+        let due = root.read(|tx| tx.ticket(id)).unwrap().due.expect("keep-in-loop due");
+        assert_eq!((due - replied).num_minutes(), 120);
+
+        // Her next message needs an answer again within the hour.
+        by_mail(
+            &db,
+            "General",
+            &format!(
+                "From: ana@example.net\nSubject: Re: [example.com #{id}] SLA\nMessage-ID: <s2@example.net>\n\nStill broken.\n"
+            ),
+        );
+        run(&db);
+        let history = root.read(|tx| tx.history(id)).unwrap();
+        let asked = history.iter().rev().find(|t| t.kind == "Correspond").unwrap().created;
+        let due = root.read(|tx| tx.ticket(id)).unwrap().due.expect("response due");
+        assert_eq!((due - asked).num_minutes(), 60);
+
+        // Resolved: no Due.
+        alice_session.write(|tx| tx.set_status(id, "resolved")).unwrap();
+        run(&db);
+        assert_eq!(root.read(|tx| tx.ticket(id)).unwrap().due, None);
+        assert_eq!(run(&db).failed, 0);
+    }
+}
