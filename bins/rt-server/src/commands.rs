@@ -64,9 +64,14 @@ fn serve(config: Config) -> anyhow::Result<()> {
     install_defaults(&rt)?;
     let scrips = start_scrips_worker(&rt)?;
     let mail = start_mail_worker(&rt)?;
+    let webhooks = {
+        let (rt, node, poll) = (rt.clone(), node_name(), std::time::Duration::from_secs(rt.config().mail_poll_secs));
+        Worker::spawn("webhooks", move |stop| rt_scrips::webhook::run_worker(&rt, &node, poll, stop))?
+    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let served = runtime.block_on(listener.run()).context("the web server failed");
     scrips.stop();
+    webhooks.stop();
     if let Some(worker) = mail {
         worker.stop();
     }

@@ -15,6 +15,10 @@
 //! Failed attempts are retried after [`backoff`]; after [`MAX_ATTEMPTS`]
 //! the message is given up (`failed`). This module knows nothing of SMTP:
 //! rt-core does not depend on lettre.
+//!
+//! Webhook deliveries ([`Tx::enqueue_webhook`], claimed with
+//! [`Tx::claim_webhooks`]) share the table, its leases and retries, in a
+//! channel of their own so that each kind of worker takes only its rows.
 
 use std::time::Duration;
 
@@ -35,6 +39,12 @@ pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
 
 /// The longest delay between two attempts.
 pub const BACKOFF_CAP: Duration = Duration::from_secs(3600);
+
+/// The outbox channel of mail.
+pub const MAIL: &str = "mail";
+
+/// The outbox channel of webhook deliveries.
+pub const WEBHOOK: &str = "webhook";
 
 /// A message to put in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +163,10 @@ impl Tx<'_> {
     /// operation causing the mail. It validates the envelope: at least one
     /// recipient, and no line breaks in any address.
     pub fn enqueue_mail(&mut self, mail: OutgoingMail) -> Result<OutboxId> {
+        self.enqueue(MAIL, mail)
+    }
+
+    fn enqueue(&mut self, channel: &str, mail: OutgoingMail) -> Result<OutboxId> {
         if mail.recipients.is_empty() {
             return Err(Error::invalid("recipients", "a message needs at least one recipient"));
         }
@@ -178,10 +192,38 @@ impl Tx<'_> {
                 outbox::attempts.eq(0i64),
                 outbox::next_attempt_at.eq(self.now),
                 outbox::created.eq(self.now),
+                outbox::channel.eq(channel),
             ))
             .returning(outbox::id)
             .get_result(c))?;
         Ok(OutboxId(id))
+    }
+
+    /// Puts a webhook delivery in the outbox (channel [`WEBHOOK`]), due at
+    /// once, within this DB transaction: `body` (JSON) is POSTed to `url`;
+    /// `delivery_id` identifies it to the receiver (sent again unchanged on
+    /// a retry). The same rules as mail: the caller has checked the rights
+    /// of the change that causes it.
+    pub fn enqueue_webhook(
+        &mut self,
+        ticket: Option<TicketId>,
+        transaction: Option<TransactionId>,
+        url: &str,
+        delivery_id: &str,
+        body: Vec<u8>,
+    ) -> Result<OutboxId> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
+            return Err(Error::invalid("url", format!("{url:?} is not an http(s) URL")));
+        }
+        let mail = OutgoingMail {
+            ticket,
+            transaction,
+            message_id: delivery_id.to_string(),
+            envelope_from: String::new(),
+            recipients: vec![url.to_string()],
+            content: body,
+        };
+        self.enqueue(WEBHOOK, mail)
     }
 
     /// Claims up to `max` due messages for `node`, for `lease`: no other
@@ -191,11 +233,22 @@ impl Tx<'_> {
     /// Call it in a transaction of its own and send after it commits, so
     /// that the lease is visible to other nodes while this one sends.
     pub fn claim_outbox(&mut self, node: &str, max: usize, lease: Duration) -> Result<Vec<OutboxItem>> {
+        self.claim_channel(MAIL, node, max, lease)
+    }
+
+    /// [`Tx::claim_outbox`] for webhook deliveries: each item's
+    /// `recipients[0]` is the URL, `content` the body and `message_id` the
+    /// delivery id.
+    pub fn claim_webhooks(&mut self, node: &str, max: usize, lease: Duration) -> Result<Vec<OutboxItem>> {
+        self.claim_channel(WEBHOOK, node, max, lease)
+    }
+
+    fn claim_channel(&mut self, channel: &str, node: &str, max: usize, lease: Duration) -> Result<Vec<OutboxItem>> {
         self.require_system()?;
         let now = crate::session::now();
         let lease = chrono::Duration::from_std(lease).map_err(|e| Error::invalid("lease", e.to_string()))?;
         let max = i64::try_from(max).unwrap_or(i64::MAX);
-        let ids = dialect::lock_due_outbox(self.conn, now, max)?;
+        let ids = dialect::lock_due_outbox(self.conn, channel, now, max)?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -305,6 +358,18 @@ impl Tx<'_> {
             return Err(Error::not_found("outbox message", id));
         }
         Ok(())
+    }
+
+    /// The outbox rows of a ticket (mail and webhooks), oldest first. Only
+    /// `RT_System`.
+    pub fn ticket_outbox(&mut self, ticket: TicketId) -> Result<Vec<OutboxId>> {
+        self.require_system()?;
+        let ids: Vec<i64> = outbox::table
+            .filter(outbox::ticket_id.eq(ticket.0))
+            .order(outbox::id)
+            .select(outbox::id)
+            .load(self.conn)?;
+        Ok(ids.into_iter().map(OutboxId).collect())
     }
 
     /// The delivery state of message `id`. Only `RT_System`.

@@ -47,6 +47,7 @@ pub const NAMES: &[&str] = &[
     "Extract Subject Tag",
     "Set starts date according to SLA",
     "Set due date according to SLA",
+    "Webhook",
     "User Defined",
 ];
 
@@ -111,6 +112,7 @@ pub fn run(
         "extract subject tag" => return extract_subject_tag(tx, ticket, s.message_subject()),
         "set starts date according to sla" => return crate::sla::set_starts(tx, ticket),
         "set due date according to sla" => return crate::sla::set_due(tx, ticket),
+        "webhook" => return crate::webhook::run(tx, rule, s),
         "user defined" => return set_fields(tx, ticket, &parse_rule(rule.unwrap_or("{}"))?),
         _ => return Err(Error::invalid("action", format!("no action named {name:?}"))),
     };

@@ -23,8 +23,10 @@
 //! - [`sla`]: the SLA scrips that set Starts and Due from the site's
 //!   `service_agreements` ([`rt_core::sla`] does the arithmetic).
 //!
-//! Not yet: the TransactionBatch stage, webhooks, Create Tickets and Send
-//! Forward.
+//! - [`webhook`]: the Webhook action (the transaction as JSON, POSTed
+//!   durably through the outbox's `webhook` channel) and its delivery.
+//!
+//! Not yet: the TransactionBatch stage, Create Tickets and Send Forward.
 
 pub mod actions;
 pub mod conditions;
@@ -34,5 +36,6 @@ pub mod engine;
 pub mod registry;
 pub mod sla;
 pub mod template;
+pub mod webhook;
 
 pub use engine::{MAX_DEPTH, RunReport, run_pending, run_worker};

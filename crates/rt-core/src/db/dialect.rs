@@ -140,9 +140,15 @@ pub fn backup_sqlite(conn: &mut DbConnection, dest: &str) -> Result<()> {
 /// nodes claiming at once each get distinct rows without waiting on one
 /// another; SQLite needs no row locks because a write transaction holds the
 /// database's write lock (see [`write_transaction`]).
-pub(crate) fn lock_due_outbox(conn: &mut DbConnection, now: chrono::NaiveDateTime, max: i64) -> Result<Vec<i64>> {
+pub(crate) fn lock_due_outbox(
+    conn: &mut DbConnection,
+    channel: &str,
+    now: chrono::NaiveDateTime,
+    max: i64,
+) -> Result<Vec<i64>> {
     use super::schema::outbox;
     let due = outbox::table
+        .filter(outbox::channel.eq(channel))
         .filter(outbox::status.eq("pending"))
         .filter(outbox::next_attempt_at.le(now))
         .filter(outbox::claimed_until.is_null().or(outbox::claimed_until.le(now)))

@@ -390,6 +390,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        channel -> Text,
     }
 }
 
