@@ -79,6 +79,50 @@ pub fn parse_rule(json: &str) -> Result<Rule> {
     serde_json::from_str(json).map_err(|e| Error::invalid("action", e.to_string()))
 }
 
+/// A notification action (`Autoreply To Requestors`, `Notify ...`), read
+/// from its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// The roles whose members get it.
+    pub roles: Vec<Role>,
+    /// From the correspond or the comment address.
+    pub class: MailClass,
+    /// An autoreply: reaches the actor too, never answers automatic mail.
+    pub autoreply: bool,
+    /// Adds the update's one-time Cc and Bcc (`RT-Send-Cc`, `RT-Send-Bcc`).
+    pub other_recipients: bool,
+}
+
+/// The notification action `name` stands for, if it is one.
+pub fn notification(tx: &mut Tx<'_>, name: &str, ticket: &Ticket) -> Result<Option<Notification>> {
+    let lower = name.trim().to_ascii_lowercase();
+    let (base, class) = match lower.strip_suffix(" as comment") {
+        Some(base) => (base.to_string(), MailClass::Comment),
+        None => (lower.clone(), MailClass::Correspond),
+    };
+    let roles = match base.as_str() {
+        "autoreply to requestors" | "notify requestors" => vec![Role::Requestor],
+        "notify owner" => vec![Role::Owner],
+        "notify ccs" => vec![Role::Cc],
+        "notify adminccs" => vec![Role::AdminCc],
+        "notify owner and adminccs" => vec![Role::Owner, Role::AdminCc],
+        "notify requestors and ccs" => vec![Role::Requestor, Role::Cc],
+        "notify owner, requestors, ccs and adminccs" => vec![Role::Owner, Role::Requestor, Role::Cc, Role::AdminCc],
+        "notify other recipients" => Vec::new(),
+        "notify owner or adminccs" => {
+            let nobody = tx.user_by_name("Nobody")?.user_id();
+            vec![if ticket.owner == nobody { Role::AdminCc } else { Role::Owner }]
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Notification {
+        roles,
+        class,
+        autoreply: base == "autoreply to requestors",
+        other_recipients: base == "notify other recipients",
+    }))
+}
+
 /// Runs action `name` for one transaction. Returns what it did, in words
 /// (for the scrip log), or `None` when there was nothing to do.
 pub fn run(
@@ -89,36 +133,19 @@ pub fn run(
     s: &Subject<'_>,
 ) -> Result<Option<String>> {
     let ticket = s.ticket;
-    let lower = name.trim().to_ascii_lowercase();
-    let (base, class) = match lower.strip_suffix(" as comment") {
-        Some(base) => (base.to_string(), MailClass::Comment),
-        None => (lower.clone(), MailClass::Correspond),
-    };
-    let roles: &[Role] = match base.as_str() {
-        "autoreply to requestors" | "notify requestors" => &[Role::Requestor],
-        "notify owner" => &[Role::Owner],
-        "notify ccs" => &[Role::Cc],
-        "notify adminccs" => &[Role::AdminCc],
-        "notify owner and adminccs" => &[Role::Owner, Role::AdminCc],
-        "notify requestors and ccs" => &[Role::Requestor, Role::Cc],
-        "notify owner, requestors, ccs and adminccs" => &[Role::Owner, Role::Requestor, Role::Cc, Role::AdminCc],
-        "notify other recipients" => &[],
-        "notify owner or adminccs" => {
-            let nobody = tx.user_by_name("Nobody")?.user_id();
-            if ticket.owner == nobody { &[Role::AdminCc] } else { &[Role::Owner] }
-        }
-        "open tickets" => return open(tx, ticket, false),
-        "open inactive tickets" => return open(tx, ticket, true),
-        "extract subject tag" => return extract_subject_tag(tx, ticket, s.message_subject()),
-        "set starts date according to sla" => return crate::sla::set_starts(tx, ticket),
-        "set due date according to sla" => return crate::sla::set_due(tx, ticket),
-        "webhook" => return crate::webhook::run(tx, rule, s),
-        "user defined" => return set_fields(tx, ticket, &parse_rule(rule.unwrap_or("{}"))?),
-        _ => return Err(Error::invalid("action", format!("no action named {name:?}"))),
-    };
-    let autoreply = base == "autoreply to requestors";
-    let other = base == "notify other recipients";
-    notify(tx, template_name, s, roles, class, autoreply, other)
+    if let Some(plan) = notification(tx, name, ticket)? {
+        return notify(tx, template_name, s, &plan);
+    }
+    match name.trim().to_ascii_lowercase().as_str() {
+        "open tickets" => open(tx, ticket, false),
+        "open inactive tickets" => open(tx, ticket, true),
+        "extract subject tag" => extract_subject_tag(tx, ticket, s.message_subject()),
+        "set starts date according to sla" => crate::sla::set_starts(tx, ticket),
+        "set due date according to sla" => crate::sla::set_due(tx, ticket),
+        "webhook" => crate::webhook::run(tx, rule, s),
+        "user defined" => set_fields(tx, ticket, &parse_rule(rule.unwrap_or("{}"))?),
+        _ => Err(Error::invalid("action", format!("no action named {name:?}"))),
+    }
 }
 
 /// The addresses of a header value like `a@x, Bo <b@y>`.
@@ -134,43 +161,45 @@ fn addresses(value: Option<String>) -> Vec<String> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn notify(
+/// Who a notification reaches: `(to, cc, bcc)`, RT's rules applied (see
+/// the module doc); all empty when nobody is left.
+pub fn recipients(
     tx: &mut Tx<'_>,
-    template_name: &str,
     s: &Subject<'_>,
-    roles: &[Role],
-    class: MailClass,
-    autoreply: bool,
-    other_recipients: bool,
-) -> Result<Option<String>> {
-    let (ticket, txn) = (s.ticket, s.txn);
+    plan: &Notification,
+) -> Result<(Vec<String>, Vec<String>, Vec<String>)> {
     let headers = s.headers();
-    // Automatic mail (bounces, vacation replies) is never answered.
-    if autoreply && header_value(headers, "RT-DetectedAutoGenerated").is_some() {
-        return Ok(None);
-    }
     let (mut to, mut cc, mut bcc) = (Vec::new(), Vec::new(), Vec::new());
-    for role in roles {
-        let found = tx.role_addresses(ticket.id, *role)?;
+    // Automatic mail (bounces, vacation replies) is never answered.
+    if plan.autoreply && header_value(headers, "RT-DetectedAutoGenerated").is_some() {
+        return Ok((to, cc, bcc));
+    }
+    for role in &plan.roles {
+        let found = tx.role_addresses(s.ticket.id, *role)?;
         match role {
             Role::Requestor => to.extend(found),
             Role::Cc => cc.extend(found),
             Role::Owner | Role::AdminCc => bcc.extend(found),
         }
     }
-    if other_recipients {
+    if plan.other_recipients {
         cc.extend(addresses(header_value(headers, "RT-Send-Cc")));
         bcc.extend(addresses(header_value(headers, "RT-Send-Bcc")));
     }
     let mut squelched = addresses(header_value(headers, "RT-Squelch-Replies-To"));
-    if !autoreply && !tx.config().notify_actor {
-        let actor = tx.user(txn.creator)?;
+    if !plan.autoreply && !tx.config().notify_actor {
+        let actor = tx.user(s.txn.creator)?;
         squelched.extend(actor.email_address);
     }
     for list in [&mut to, &mut cc, &mut bcc] {
         list.retain(|a| !squelched.iter().any(|s| s.eq_ignore_ascii_case(a)));
     }
+    Ok((to, cc, bcc))
+}
+
+fn notify(tx: &mut Tx<'_>, template_name: &str, s: &Subject<'_>, plan: &Notification) -> Result<Option<String>> {
+    let ticket = s.ticket;
+    let (to, cc, bcc) = recipients(tx, s, plan)?;
     if to.is_empty() && cc.is_empty() && bcc.is_empty() {
         return Ok(None);
     }
@@ -183,10 +212,10 @@ fn notify(
     else {
         return Ok(None);
     };
-    let mail = ticket_mail(&rendered, s, class, (to, cc, bcc), autoreply);
+    let mail = ticket_mail(&rendered, s, plan.class, (to, cc, bcc), plan.autoreply);
     let summary = format!(
         "{} to {}",
-        if class == MailClass::Comment { "comment mail" } else { "mail" },
+        if plan.class == MailClass::Comment { "comment mail" } else { "mail" },
         mail.to.iter().chain(&mail.cc).chain(&mail.bcc).cloned().collect::<Vec<_>>().join(", ")
     );
     Ok(send_ticket_mail(tx, &mail)?.map(|_| summary))

@@ -23,6 +23,7 @@
 //! - [`sla`]: the SLA scrips that set Starts and Due from the site's
 //!   `service_agreements` ([`rt_core::sla`] does the arithmetic).
 //!
+//! - [`preview`]: who an update will mail, before it is made;
 //! - [`webhook`]: the Webhook action (the transaction as JSON, POSTed
 //!   durably through the outbox's `webhook` channel) and its delivery.
 //!
@@ -33,6 +34,7 @@ pub mod conditions;
 pub mod context;
 pub mod defaults;
 pub mod engine;
+pub mod preview;
 pub mod registry;
 pub mod sla;
 pub mod template;

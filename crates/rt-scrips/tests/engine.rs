@@ -357,3 +357,53 @@ fn sla_scrips_set_starts_and_a_due_date_that_follows_the_conversation() {
         assert_eq!(run(&db).failed, 0);
     }
 }
+
+#[test]
+fn recipients_can_be_previewed_before_an_update_and_the_update_matches() {
+    use rt_scrips::preview::{Update, recipients};
+    for backend in backends() {
+        let db = site(backend);
+        let alice = staff(&db, "alice");
+        let bob = staff(&db, "bob");
+        let id =
+            by_mail(&db, "General", "From: ana@example.net\nSubject: Preview\nMessage-ID: <pv1@example.net>\n\nx\n");
+        db.root()
+            .write(|tx| {
+                tx.add_watcher_address(id, Role::Cc, "cy@example.net")?;
+                tx.add_watcher(id, Role::AdminCc, bob.into())
+            })
+            .unwrap();
+        run(&db);
+        mail(&db);
+        let update = Update {
+            kind: "Correspond".into(),
+            cc: vec!["x@example.org".into()],
+            squelch: vec!["cy@example.net".into()],
+            ..Update::default()
+        };
+        let preview = recipients(db.rt(), alice, id, &update).unwrap();
+        let everyone: Vec<String> =
+            preview.iter().flat_map(|r| r.to.iter().chain(&r.cc).chain(&r.bcc).cloned()).collect();
+        let mut sorted = everyone.clone();
+        sorted.sort();
+        assert_eq!(sorted, ["ana@example.net", "bob@example.com", "x@example.org"], "{preview:?}");
+
+        // The update itself reaches exactly those.
+        let mut message = rt_core::MimeEntity::text("On it.");
+        message.set_header("RT-Send-Cc", "x@example.org");
+        message.set_header("RT-Squelch-Replies-To", "cy@example.net");
+        let alice_session = db.rt().session(alice, Interface::Web).unwrap();
+        alice_session
+            .write(|tx| tx.correspond(id, rt_core::Message { entity: Some(message), ..rt_core::Message::default() }))
+            .unwrap();
+        run(&db);
+        let mut got: Vec<String> = mail(&db).into_iter().flat_map(|(r, _)| r).collect();
+        got.sort();
+        assert_eq!(got, sorted);
+
+        // Someone who cannot see the ticket cannot preview it.
+        let outsider =
+            db.root().write(|tx| tx.create_user(NewUser { name: "eve".into(), ..NewUser::default() })).unwrap();
+        assert!(recipients(db.rt(), outsider, id, &update).is_err());
+    }
+}
