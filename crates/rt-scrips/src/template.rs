@@ -87,7 +87,48 @@ fn tera_error(name: &str, e: &tera::Error) -> TemplateError {
     TemplateError { name: name.to_string(), message }
 }
 
-/// Checks a template's syntax (both parts) without rendering it.
+/// A context with every variable of the contract (and the extras some
+/// templates use), with plausible values: saving renders against it, so a
+/// misspelt variable is an error at once, not at the first mail.
+pub fn sample_context() -> Context {
+    let person =
+        |name: &str| serde_json::json!({"name": name, "email": format!("{name}@example.com"), "real_name": name});
+    let value = serde_json::json!({
+        "ticket": {
+            "id": 1, "subject": "Sample", "status": "open", "type": "ticket", "priority": 0,
+            "initial_priority": 0, "final_priority": 0, "time_estimated": 0, "time_worked": 0, "time_left": 0,
+            "created": "Not set", "starts": "Not set", "started": "Not set", "due": "Not set",
+            "resolved": "Not set", "told": "Not set", "last_updated": "Not set", "sla": "",
+            "subject_tag": "[example.com #1]", "url": "http://localhost/Ticket/Display.html?id=1",
+            "queue": {"id": 1, "name": "General", "description": "", "correspond_address": "rt@example.com",
+                      "comment_address": "rt-comment@example.com"},
+            "owner": person("Nobody"), "requestors": [person("requestor")], "cc": [], "admin_cc": [],
+            "requestor_addresses": "requestor@example.com", "custom_fields": {},
+        },
+        "transaction": {
+            "id": 1, "type": "Correspond", "field": "", "old_value": "", "new_value": "", "data": "",
+            "subject": "", "description": "Correspondence added", "brief_description": "Correspondence added",
+            "created": "Not set", "creator": person("root"), "content_text": "", "content_html": "",
+            "time_taken": 0, "attachments": [],
+        },
+        "actor": person("root"),
+        "config": {"rtname": "example.com", "web_url": "http://localhost/", "organization": "example.com"},
+        "recipient": {"timezone": "UTC"},
+        "approval": {"id": 2, "subject": "", "url": ""},
+        "notes": "",
+        "forward": {"content_text": ""},
+        "new_password": "",
+        "digest": {"items": []},
+        "dashboard": {"id": 1, "name": ""},
+        "tokens": [],
+        "error": "",
+        "recipient_address": "",
+    });
+    Context::from_value(value).unwrap_or_default()
+}
+
+/// Checks a template: its syntax (both parts), its header lines, and that
+/// it renders against [`sample_context`] (so unknown variables are caught).
 pub fn check(name: &str, text: &str) -> Result<(), TemplateError> {
     let source = split(text);
     for (part, code) in [("headers", source.headers), ("body", source.body)] {
@@ -99,7 +140,26 @@ pub fn check(name: &str, text: &str) -> Result<(), TemplateError> {
             return Err(TemplateError { name: name.into(), message: format!("not a header line: {line:?}") });
         }
     }
-    Ok(())
+    render(name, text, &sample_context()).map(drop)
+}
+
+/// Renders a template's text against a real ticket and one of its
+/// transactions (its latest when `None`): what the mail would say.
+pub fn preview(
+    tx: &mut Tx<'_>,
+    text: &str,
+    ticket: rt_core::TicketId,
+    txn: Option<rt_core::TransactionId>,
+) -> rt_core::Result<Option<Rendered>> {
+    let ticket = tx.ticket(ticket)?;
+    let txn = match txn {
+        Some(id) => tx.ticket_transaction(id)?,
+        None => tx.history(ticket.id)?.pop().ok_or_else(|| rt_core::Error::not_found("transaction", ticket.id))?,
+    };
+    let attachments = tx.transaction_attachments(txn.id)?;
+    let subject = crate::conditions::Subject { ticket: &ticket, txn: &txn, attachments: &attachments };
+    let context = crate::context::build(tx, &subject)?;
+    render("preview", text, &context).map_err(|e| rt_core::Error::invalid("template", e.to_string()))
 }
 
 /// Renders a template; `None` when it renders to nothing (RT's `Blank`).
@@ -162,6 +222,13 @@ mod tests {
         assert_eq!(plain.body.trim(), "<b>Printer</b>");
         assert_eq!(render("Blank", "", &context()).unwrap(), None);
         assert_eq!(render("t", "Subject: x\n\n  \n", &context()).unwrap(), None, "an empty body sends nothing");
+    }
+
+    #[test]
+    fn saving_catches_unknown_variables() {
+        assert!(check("ok", "Subject: {{ ticket.subject }}\n\n{{ transaction.content_text }}").is_ok());
+        let e = check("typo", "Subject: {{ ticket.subjct }}\n\nx").unwrap_err();
+        assert!(e.message.contains("subjct"), "{}", e.message);
     }
 
     #[test]

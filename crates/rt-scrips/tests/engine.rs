@@ -407,3 +407,15 @@ fn recipients_can_be_previewed_before_an_update_and_the_update_matches() {
         assert!(recipients(db.rt(), outsider, id, &update).is_err());
     }
 }
+
+#[test]
+fn a_template_previews_against_a_real_ticket() {
+    let db = site(backends()[0]);
+    let id = by_mail(&db, "General", "From: ana@example.net\nSubject: Toner\nMessage-ID: <t1@example.net>\n\nEmpty.\n");
+    let root = db.root();
+    let text =
+        "Subject: About {{ ticket.subject }}\n\n{{ ticket.requestor_addresses }} wrote: {{ transaction.content_text }}";
+    let shown = root.write(|tx| rt_scrips::template::preview(tx, text, id, None)).unwrap().unwrap();
+    assert_eq!(shown.header("Subject"), Some("About Toner"));
+    assert!(shown.body.contains("ana@example.net wrote: Empty."), "{}", shown.body);
+}
