@@ -134,7 +134,7 @@ pub fn holds(tx: &mut Tx<'_>, name: &str, rule: Option<&str>, s: &Subject<'_>) -
             let rule = parse_rule(rule.unwrap_or("{}"))?;
             user_defined(tx, &rule, s)?
         }
-        other => return Err(rt_core::Error::invalid("condition", format!("no condition named {other:?}"))),
+        _ => return Err(rt_core::Error::invalid("condition", format!("no condition named {name:?}"))),
     })
 }
 

@@ -1,0 +1,165 @@
+//! Every condition against real transactions of a real ticket, and the
+//! actions not covered by the default scrips' tests.
+
+#![allow(clippy::unwrap_used)]
+
+use rt_core::acl::Role;
+use rt_core::{Interface, NewQueue, NewScrip, NewTicket, OwnerChange, TicketId, TicketUpdate, Transaction};
+use rt_scrips::conditions::{Subject, holds};
+use rt_test_support::{TestDb, backends};
+
+/// The transactions of a ticket that went through the usual changes.
+fn history(db: &TestDb) -> (TicketId, Vec<Transaction>) {
+    let root = db.root();
+    let id = root
+        .write(|tx| {
+            let general = tx.queue_by_name("General")?.queue_id();
+            let other = tx.create_queue(NewQueue { name: "Other".into(), ..NewQueue::default() })?;
+            let t = tx.create_ticket(NewTicket {
+                queue: Some(general),
+                subject: "Conditions".into(),
+                requestors: vec!["ana@example.net".into()],
+                ..NewTicket::default()
+            })?;
+            tx.correspond(t, rt_core::Message::text("reply"))?;
+            tx.comment(t, rt_core::Message::text("note"))?;
+            tx.update_ticket(
+                t,
+                &TicketUpdate { priority: Some(10), time_worked: Some(30), ..TicketUpdate::default() },
+            )?;
+            tx.set_status(t, "open")?;
+            tx.set_status(t, "resolved")?;
+            tx.set_status(t, "open")?;
+            tx.set_status(t, "rejected")?;
+            let root_id = tx.current_user().id;
+            tx.set_owner(t, root_id, OwnerChange::Set)?;
+            tx.set_queue(t, other)?;
+            Ok(t)
+        })
+        .unwrap();
+    (id, root.read(|tx| tx.history(id)).unwrap())
+}
+
+/// Which transactions (by a short label) a condition holds for.
+fn matches(db: &TestDb, id: TicketId, history: &[Transaction], condition: &str, rule: Option<&str>) -> Vec<String> {
+    let system = db.rt().system_session(Interface::Api);
+    system
+        .read(|tx| {
+            let ticket = tx.ticket(id)?;
+            let mut out = Vec::new();
+            for txn in history {
+                let s = Subject { ticket: &ticket, txn, attachments: &[] };
+                if holds(tx, condition, rule, &s)? {
+                    let label = match (txn.kind.as_str(), txn.field.as_deref(), txn.new_value.as_deref()) {
+                        ("Status", _, Some(new)) => format!("Status:{new}"),
+                        ("Set", Some(field), _) => format!("Set:{field}"),
+                        (kind, _, _) => kind.to_string(),
+                    };
+                    out.push(label);
+                }
+            }
+            Ok(out)
+        })
+        .unwrap()
+}
+
+#[test]
+fn each_condition_holds_for_exactly_its_transactions() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let (id, history) = history(&db);
+        let m = |c: &str| matches(&db, id, &history, c, None);
+        assert_eq!(m("On Create"), ["Create"]);
+        assert_eq!(m("on create via web"), Vec::<String>::new(), "made through the API, any case");
+        assert_eq!(m("On Correspond"), ["Correspond"]);
+        assert_eq!(m("On Comment"), ["Comment"]);
+        assert_eq!(m("On Priority Change"), ["Set:Priority"]);
+        assert_eq!(m("On TimeWorked Change"), ["Set:TimeWorked"]);
+        assert_eq!(m("On Status Change"), ["Status:open", "Status:resolved", "Status:open", "Status:rejected"]);
+        assert_eq!(m("On Resolve"), ["Status:resolved"]);
+        assert_eq!(m("On Reject"), ["Status:rejected"]);
+        assert_eq!(m("On Close"), ["Status:resolved", "Status:rejected"]);
+        assert_eq!(m("On Reopen"), ["Status:open"]);
+        assert_eq!(m("On Owner Change"), ["Set:Owner"]);
+        assert_eq!(m("On Queue Change"), ["Set:Queue"]);
+        assert_eq!(m("On Forward"), Vec::<String>::new());
+        assert_eq!(m("On Transaction").len(), history.len());
+        let rule = r#"{"transaction_types": ["Status"], "new_value": "RESOLVED"}"#;
+        assert_eq!(matches(&db, id, &history, "User Defined", Some(rule)), ["Status:resolved"]);
+        let rule = r#"{"transaction_types": ["Create"], "queue": "General"}"#;
+        assert!(matches(&db, id, &history, "User Defined", Some(rule)).is_empty(), "the ticket is in Other now");
+        let system = db.rt().system_session(Interface::Api);
+        let bad = system.read(|tx| {
+            let ticket = tx.ticket(id)?;
+            let s = Subject { ticket: &ticket, txn: &history[0], attachments: &[] };
+            holds(tx, "On Full Moon", None, &s)
+        });
+        assert!(bad.unwrap_err().to_string().contains("On Full Moon"));
+        assert!(rt_scrips::conditions::parse_rule(r#"{"colour": "red"}"#).is_err(), "unknown rule fields refused");
+    }
+}
+
+#[test]
+fn actions_open_tag_set_fields_and_notify_owner_or_adminccs() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        let scrips = [
+            NewScrip::new("open on reply", "On Correspond", "Open Tickets", "Blank"),
+            NewScrip::new("tags", "On Transaction", "Extract Subject Tag", "Blank"),
+            NewScrip {
+                action_rule: Some(r#"{"priority": 90, "custom_fields": {}}"#.into()),
+                condition_rule: Some(r#"{"transaction_types": ["Comment"]}"#.into()),
+                ..NewScrip::new("urgent on comment", "User Defined", "User Defined", "Blank")
+            },
+        ];
+        for s in &scrips {
+            root.write(|tx| tx.create_scrip(s)).unwrap();
+        }
+        let id = root
+            .write(|tx| {
+                let q = tx.queue_by_name("General")?.queue_id();
+                tx.create_ticket(NewTicket { queue: Some(q), subject: "Actions".into(), ..NewTicket::default() })
+            })
+            .unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        assert_eq!(root.read(|tx| tx.ticket(id)).unwrap().status, "new", "creating does not open");
+
+        let mut reply = rt_core::MimeEntity::text("from the vendor");
+        reply.subject = Some("Re: [vendor.example #77] [example.com #1] Actions".into());
+        root.write(|tx| tx.correspond(id, rt_core::Message { entity: Some(reply), ..Default::default() })).unwrap();
+        root.write(|tx| tx.comment(id, rt_core::Message::text("escalate"))).unwrap();
+        let report = rt_scrips::run_pending(db.rt(), 100).unwrap();
+        assert_eq!(report.failed, 0, "{report:?}");
+        let t = root.read(|tx| tx.ticket(id)).unwrap();
+        assert_eq!(t.status, "open", "a reply opens it");
+        assert_eq!(t.subject, "Actions [vendor.example #77]", "the other system's tag added, ours not");
+        assert_eq!(t.priority, 90, "the user-defined action ran on the comment");
+
+        // Notify Owner or AdminCcs: the AdminCcs while unowned.
+        root.write(|tx| {
+            let bob = tx.create_user(rt_core::NewUser {
+                name: "bob".into(),
+                email: Some("bob@example.com".into()),
+                ..Default::default()
+            })?;
+            tx.add_watcher(id, Role::AdminCc, bob.into())?;
+            tx.create_scrip(&NewScrip::new("o or a", "On Comment", "Notify Owner or AdminCcs", "Admin Comment"))?;
+            let template = rt_core::NewTemplate {
+                name: "Admin Comment".into(),
+                content: "Subject: note\n\n{{ transaction.content_text }}".into(),
+                ..Default::default()
+            };
+            rt_scrips::template::save(tx, &template)?;
+            Ok(())
+        })
+        .unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        root.write(|tx| tx.comment(id, rt_core::Message::text("for the admins"))).unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        let system = db.rt().system_session(Interface::Api);
+        let sent = system.write(|tx| tx.claim_outbox("t", 10, std::time::Duration::from_secs(5))).unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].mail.recipients, ["bob@example.com"]);
+    }
+}
