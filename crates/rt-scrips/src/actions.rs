@@ -48,7 +48,18 @@ pub const NAMES: &[&str] = &[
     "Set starts date according to SLA",
     "Set due date according to SLA",
     "Webhook",
+    "Clear Custom Field Value Template",
     "User Defined",
+    // RT's other action modules, for sites' own scrips and rt-crontool
+    // (`--action SetPriority --action-arg 50`); the argument is the
+    // scrip's action rule.
+    "SetPriority",
+    "AddPriority",
+    "EscalatePriority",
+    "SetStatus",
+    "SetCustomFieldToNow",
+    "RecordComment",
+    "RecordCorrespondence",
 ];
 
 /// A user-defined action: the ticket fields to set (all optional).
@@ -143,9 +154,121 @@ pub fn run(
         "set starts date according to sla" => crate::sla::set_starts(tx, ticket),
         "set due date according to sla" => crate::sla::set_due(tx, ticket),
         "webhook" => crate::webhook::run(tx, rule, s),
+        "clear custom field value template" | "clearcustomfieldvalues" => clear_field(tx, ticket, argument(rule)?),
+        "setpriority" => {
+            let value = argument(rule)?.parse().map_err(|_| Error::invalid("action", "SetPriority needs a number"))?;
+            set_priority(tx, ticket, value)
+        }
+        "addpriority" => {
+            let delta: i64 = match rule.map(str::trim).filter(|r| !r.is_empty()) {
+                Some(r) => r.parse().map_err(|_| Error::invalid("action", "AddPriority needs a number"))?,
+                None => 1,
+            };
+            set_priority(tx, ticket, ticket.priority + delta)
+        }
+        "escalatepriority" => escalate_priority(tx, ticket),
+        "setstatus" => {
+            let status = argument(rule)?;
+            if status == ticket.status {
+                return Ok(None);
+            }
+            tx.set_status(ticket.id, status)?;
+            Ok(Some(format!("status set to {status}")))
+        }
+        "setcustomfieldtonow" => {
+            let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+            set_field(tx, ticket, argument(rule)?, &now)
+        }
+        "recordcomment" | "recordcorrespondence" => {
+            let comment = name.trim().eq_ignore_ascii_case("recordcomment");
+            record_message(tx, template_name, s, comment)
+        }
         "user defined" => set_fields(tx, ticket, &parse_rule(rule.unwrap_or("{}"))?),
         _ => Err(Error::invalid("action", format!("no action named {name:?}"))),
     }
+}
+
+/// An action's argument (its rule, as plain text), required.
+fn argument(rule: Option<&str>) -> Result<&str> {
+    rule.map(str::trim)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| Error::invalid("action", "this action needs an argument"))
+}
+
+fn set_priority(tx: &mut Tx<'_>, ticket: &Ticket, value: i64) -> Result<Option<String>> {
+    if value == ticket.priority {
+        return Ok(None);
+    }
+    tx.update_ticket(ticket.id, &TicketUpdate { priority: Some(value), ..TicketUpdate::default() })?;
+    Ok(Some(format!("priority set to {value}")))
+}
+
+/// RT's EscalatePriority: moves the priority toward the final priority as
+/// Due nears, by the gap divided by the days left; at or past Due it is the
+/// final priority. Without a Due, or once there, nothing changes.
+fn escalate_priority(tx: &mut Tx<'_>, ticket: &Ticket) -> Result<Option<String>> {
+    let Some(due) = ticket.due else { return Ok(None) };
+    let gap = ticket.final_priority - ticket.priority;
+    if gap == 0 {
+        return Ok(None);
+    }
+    let days_left = (due - chrono::Utc::now()).num_days();
+    let step = if days_left <= 0 { gap } else { gap / (days_left + 1) };
+    if step == 0 {
+        return Ok(None);
+    }
+    set_priority(tx, ticket, ticket.priority + step)
+}
+
+fn field_named(tx: &mut Tx<'_>, ticket: &Ticket, name: &str) -> Result<rt_core::CustomFieldId> {
+    let object = rt_core::customfield::CfObject::Ticket(ticket.id);
+    tx.custom_fields_for(object)?
+        .into_iter()
+        .find(|f| f.name.eq_ignore_ascii_case(name) || f.id.to_string() == name)
+        .map(|f| f.id)
+        .ok_or_else(|| Error::not_found("custom field", name))
+}
+
+/// RT's ClearCustomFieldValues: the field (by name or id) loses its values.
+fn clear_field(tx: &mut Tx<'_>, ticket: &Ticket, name: &str) -> Result<Option<String>> {
+    let field = field_named(tx, ticket, name)?;
+    let object = rt_core::customfield::CfObject::Ticket(ticket.id);
+    if tx.cf_values(object, field)?.is_empty() {
+        return Ok(None);
+    }
+    tx.set_cf_values(object, field, &[])?;
+    Ok(Some(format!("{name} cleared")))
+}
+
+fn set_field(tx: &mut Tx<'_>, ticket: &Ticket, name: &str, value: &str) -> Result<Option<String>> {
+    let field = field_named(tx, ticket, name)?;
+    tx.set_cf_values(rt_core::customfield::CfObject::Ticket(ticket.id), field, &[value])?;
+    Ok(Some(format!("{name} = {value}")))
+}
+
+/// RT's RecordComment / RecordCorrespondence: the rendered template is
+/// added to the ticket as a comment or a reply (by RT_System); a reply
+/// then notifies as any reply does.
+fn record_message(tx: &mut Tx<'_>, template_name: &str, s: &Subject<'_>, comment: bool) -> Result<Option<String>> {
+    let Some(template) = tx.template_for(s.ticket.queue, template_name)? else {
+        return Err(Error::not_found("template", template_name));
+    };
+    let vars = context::build(tx, s)?;
+    let Some(rendered) = template::render(&template.name, &template.content, &vars)
+        .map_err(|e| Error::invalid("template", e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let text = if rendered.html { html_to_text(&rendered.body) } else { rendered.body.clone() };
+    let mut entity = rt_core::MimeEntity::text(&text);
+    entity.subject = rendered.header("Subject").map(str::to_string);
+    let message = rt_core::Message { entity: Some(entity), ..rt_core::Message::default() };
+    if comment {
+        tx.comment(s.ticket.id, message)?;
+    } else {
+        tx.correspond(s.ticket.id, message)?;
+    }
+    Ok(Some(if comment { "comment recorded" } else { "reply recorded" }.into()))
 }
 
 /// The addresses of a header value like `a@x, Bo <b@y>`.

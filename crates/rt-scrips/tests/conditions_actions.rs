@@ -163,3 +163,72 @@ fn actions_open_tag_set_fields_and_notify_owner_or_adminccs() {
         assert_eq!(sent[0].mail.recipients, ["bob@example.com"]);
     }
 }
+
+#[test]
+fn rt_action_modules_change_the_ticket() {
+    use rt_core::customfield::{CfObject, CfType, NewCustomField};
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        let (id, cf) = root
+            .write(|tx| {
+                let q = tx.queue_by_name("General")?.queue_id();
+                let cf = tx.create_custom_field(NewCustomField::ticket("Escalated", CfType::Freeform))?;
+                tx.apply_custom_field(cf, None)?;
+                let id = tx.create_ticket(NewTicket {
+                    queue: Some(q),
+                    subject: "Modules".into(),
+                    final_priority: Some(100),
+                    due: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+                    ..NewTicket::default()
+                })?;
+                tx.set_cf_values(CfObject::Ticket(id), cf, &["old"])?;
+                let note = rt_core::NewTemplate {
+                    name: "Auto note".into(),
+                    content: "Subject: automatic\n\nPriority is {{ ticket.priority }}.".into(),
+                    ..Default::default()
+                };
+                rt_scrips::template::save(tx, &note)?;
+                Ok((id, cf))
+            })
+            .unwrap();
+        let on_comment = |action: &str, arg: Option<&str>, template: &str| NewScrip {
+            action_rule: arg.map(str::to_string),
+            ..NewScrip::new(action, "On Comment", action, template)
+        };
+        for s in [
+            on_comment("SetPriority", Some("40"), "Blank"),
+            on_comment("AddPriority", Some("5"), "Blank"),
+            on_comment("SetStatus", Some("stalled"), "Blank"),
+            on_comment("Clear Custom Field Value Template", Some("Escalated"), "Blank"),
+            on_comment("SetCustomFieldToNow", Some("Escalated"), "Blank"),
+            on_comment("RecordCorrespondence", None, "Auto note"),
+        ] {
+            root.write(|tx| tx.create_scrip(&s)).unwrap();
+        }
+        root.write(|tx| tx.comment(id, rt_core::Message::text("go"))).unwrap();
+        let report = rt_scrips::run_pending(db.rt(), 100).unwrap();
+        assert_eq!(report.failed, 0, "{report:?}");
+        let t = root.read(|tx| tx.ticket(id)).unwrap();
+        assert_eq!((t.priority, t.status.as_str()), (45, "stalled"));
+        let value = root.read(|tx| tx.cf_values(CfObject::Ticket(id), cf)).unwrap();
+        assert_eq!(value.len(), 1);
+        assert!(value[0].content.starts_with("20"), "now, as a date: {:?}", value[0].content);
+        let history = root.read(|tx| tx.history(id)).unwrap();
+        let reply = history.iter().rev().find(|t| t.kind == "Correspond").expect("the recorded reply");
+        let atts = root.read(|tx| tx.transaction_attachments(reply.id)).unwrap();
+        let (_, body) = root.read(|tx| tx.attachment(atts[0].id)).unwrap();
+        assert_eq!(String::from_utf8(body).unwrap().trim(), "Priority is 45.");
+
+        // EscalatePriority past Due: straight to the final priority.
+        root.write(|tx| tx.create_scrip(&NewScrip::new("esc", "On Comment", "EscalatePriority", "Blank"))).unwrap();
+        root.write(|tx| tx.comment(id, rt_core::Message::text("again"))).unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        assert_eq!(root.read(|tx| tx.ticket(id)).unwrap().priority, 100);
+        let bad =
+            NewScrip { action_rule: Some("lots".into()), ..NewScrip::new("bad", "On Comment", "SetPriority", "Blank") };
+        root.write(|tx| tx.create_scrip(&bad)).unwrap();
+        root.write(|tx| tx.comment(id, rt_core::Message::text("once more"))).unwrap();
+        assert_eq!(rt_scrips::run_pending(db.rt(), 100).unwrap().failed, 1, "a bad argument is a recorded failure");
+    }
+}
