@@ -72,6 +72,7 @@ pub mod sla;
 pub mod ticket;
 pub mod transaction;
 pub mod watchers;
+pub mod worker;
 
 pub use acl::{Ace, AclObject, Grantee, Role};
 pub use attribute::{Attribute, AttributeObject};

@@ -407,3 +407,83 @@ impl Tx<'_> {
         if self.is_system() { Ok(()) } else { Err(Error::denied("RT_System", "the outbox")) }
     }
 }
+
+/// How one delivery attempt went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The destination took it.
+    Sent,
+    /// It failed in a way worth retrying (network, 4xx SMTP, HTTP 5xx).
+    Retry(String),
+    /// It was refused for good: give up now.
+    GiveUp(String),
+}
+
+/// What one [`deliver_due`] call did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// Rows claimed.
+    pub claimed: usize,
+    /// Rows the destination took.
+    pub sent: usize,
+    /// Rows that failed and will be retried.
+    pub retrying: usize,
+    /// Rows given up (refused for good, or too many attempts).
+    pub failed: usize,
+}
+
+/// One round of a delivery worker on `channel` ([`MAIL`] or [`WEBHOOK`]):
+/// claims up to `batch` due rows for `node` with a claim of `lease`, hands
+/// each to `send` outside any DB transaction, records the outcome (with
+/// [`retry_at`] for retries) and renews the claim on the rest of the batch
+/// after each row, so claims stay short yet never lapse under a live
+/// worker. An error means the database failed; claimed rows are taken
+/// again when their claim runs out.
+pub fn deliver_due(
+    rt: &crate::Rt,
+    channel: &str,
+    node: &str,
+    batch: usize,
+    lease: Duration,
+    mut send: impl FnMut(&OutboxItem) -> Attempt,
+) -> Result<DeliveryReport> {
+    let system = rt.system_session(crate::Interface::Api);
+    let items = system.write(|tx| tx.claim_channel(channel, node, batch, lease))?;
+    let mut report = DeliveryReport { claimed: items.len(), ..DeliveryReport::default() };
+    let mut held: Vec<OutboxId> = items.iter().map(|i| i.id).collect();
+    for (n, item) in items.iter().enumerate() {
+        if !held.contains(&item.id) {
+            tracing::warn!(channel, outbox = %item.id, "claim lapsed and another worker took it; skipping");
+            continue;
+        }
+        let attempt = send(item);
+        let retry = match &attempt {
+            Attempt::Retry(_) => retry_at(Utc::now(), item.attempts),
+            _ => None,
+        };
+        let rest: Vec<OutboxId> = items[n + 1..].iter().map(|i| i.id).collect();
+        held = system.write(|tx| {
+            match &attempt {
+                Attempt::Sent => tx.mark_sent(item.id)?,
+                Attempt::Retry(error) | Attempt::GiveUp(error) => tx.mark_failed(item.id, error, retry)?,
+            }
+            tx.renew_outbox_claims(node, &rest, lease)
+        })?;
+        let id = &item.mail.message_id;
+        match (attempt, retry) {
+            (Attempt::Sent, _) => {
+                tracing::info!(channel, outbox = %item.id, id, "delivered");
+                report.sent += 1;
+            }
+            (Attempt::Retry(error) | Attempt::GiveUp(error), Some(at)) => {
+                tracing::warn!(channel, outbox = %item.id, id, attempts = item.attempts, %error, retry_at = %at, "delivery failed; will retry");
+                report.retrying += 1;
+            }
+            (Attempt::Retry(error) | Attempt::GiveUp(error), None) => {
+                tracing::error!(channel, outbox = %item.id, id, attempts = item.attempts, %error, "delivery failed; giving up");
+                report.failed += 1;
+            }
+        }
+    }
+    Ok(report)
+}

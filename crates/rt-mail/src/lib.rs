@@ -28,7 +28,7 @@ pub mod parse;
 pub use compose::{ErrorMail, MailClass, MailFile, TicketMail, send_error_mail, send_ticket_mail};
 pub use gateway::{GatewayOutcome, GatewayRequest, deliver};
 pub use outbound::{
-    DeliveryReport, Mailer, SendError, SmtpSettings, TlsMode, Transport, deliver_pending, run_worker,
-    transport_from_config,
+    Mailer, SendError, SmtpSettings, TlsMode, Transport, deliver_pending, run_worker, transport_from_config,
 };
 pub use parse::{InboundMessage, parse_message};
+pub use rt_core::outbox::DeliveryReport;

@@ -23,8 +23,8 @@ use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::SmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use rt_core::outbox::{OutboxItem, retry_at};
-use rt_core::{Interface, OutboxId, Rt};
+use rt_core::Rt;
+use rt_core::outbox::{Attempt, DeliveryReport, MAIL, OutboxItem, deliver_due};
 
 /// How SMTP connections are secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -191,66 +191,16 @@ fn tls_parameters(settings: &SmtpSettings) -> Result<TlsParameters, SendError> {
     builder.build_rustls().map_err(|e| SendError::permanent(format!("smtp: {e}")))
 }
 
-/// What one [`deliver_pending`] call did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DeliveryReport {
-    /// Messages claimed.
-    pub claimed: usize,
-    /// Messages the transport accepted.
-    pub sent: usize,
-    /// Messages that failed and will be retried.
-    pub retrying: usize,
-    /// Messages given up (permanent refusal or too many attempts).
-    pub failed: usize,
-}
-
 /// Claims up to `batch` due outbox messages for `node`, sends them through
-/// `mailer` and records each outcome. Returns what happened; an error means
-/// the database failed (messages already claimed are retried when their
-/// lease runs out).
+/// `mailer` and records each outcome (see [`rt_core::outbox::deliver_due`]).
+/// An error means the database failed (messages already claimed are
+/// retried when their claim runs out).
 pub fn deliver_pending(rt: &Rt, mailer: &Mailer, node: &str, batch: usize) -> rt_core::Result<DeliveryReport> {
-    let system = rt.system_session(Interface::Api);
-    // Each claim lasts one message's worth and is renewed for the rest of
-    // the batch after every message: a worker that dies frees its rows
-    // within one lease.
-    let items = system.write(|tx| tx.claim_outbox(node, batch, mailer.lease))?;
-    let mut report = DeliveryReport { claimed: items.len(), ..DeliveryReport::default() };
-    let mut held: Vec<OutboxId> = items.iter().map(|i| i.id).collect();
-    for (n, item) in items.iter().enumerate() {
-        if !held.contains(&item.id) {
-            tracing::warn!(outbox = %item.id, "mail claim lapsed and another worker took it; skipping");
-            continue;
-        }
-        let outcome = mailer.send(item);
-        let retry = match &outcome {
-            Ok(()) => None,
-            Err(e) if e.permanent => None,
-            Err(_) => retry_at(chrono::Utc::now(), item.attempts),
-        };
-        let rest: Vec<OutboxId> = items[n + 1..].iter().map(|i| i.id).collect();
-        held = system.write(|tx| {
-            match &outcome {
-                Ok(()) => tx.mark_sent(item.id)?,
-                Err(e) => tx.mark_failed(item.id, &e.message, retry)?,
-            }
-            tx.renew_outbox_claims(node, &rest, mailer.lease)
-        })?;
-        match (outcome, retry) {
-            (Ok(()), _) => {
-                tracing::info!(outbox = %item.id, message_id = %item.mail.message_id, recipients = item.mail.recipients.len(), "mail sent");
-                report.sent += 1;
-            }
-            (Err(e), Some(at)) => {
-                tracing::warn!(outbox = %item.id, attempts = item.attempts, error = %e, retry_at = %at, "mail delivery failed; will retry");
-                report.retrying += 1;
-            }
-            (Err(e), None) => {
-                tracing::error!(outbox = %item.id, attempts = item.attempts, error = %e, "mail delivery failed; giving up");
-                report.failed += 1;
-            }
-        }
-    }
-    Ok(report)
+    deliver_due(rt, MAIL, node, batch, mailer.lease, |item| match mailer.send(item) {
+        Ok(()) => Attempt::Sent,
+        Err(e) if e.permanent => Attempt::GiveUp(e.message),
+        Err(e) => Attempt::Retry(e.message),
+    })
 }
 
 fn envelope(item: &OutboxItem) -> Result<Envelope, SendError> {
@@ -375,25 +325,7 @@ pub fn run_worker(
     poll: Duration,
     stop: &std::sync::mpsc::Receiver<()>,
 ) {
-    use std::sync::mpsc::RecvTimeoutError;
-    loop {
-        loop {
-            match deliver_pending(rt, mailer, node, batch) {
-                Ok(report) if report.claimed == batch && batch > 0 => {
-                    if stop.try_recv().is_ok() {
-                        return;
-                    }
-                }
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::error!(error = %e, "outbox delivery failed");
-                    break;
-                }
-            }
-        }
-        match stop.recv_timeout(poll) {
-            Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-        }
-    }
+    rt_core::worker::run_until_stopped("outbox", poll, stop, || {
+        Ok(batch > 0 && deliver_pending(rt, mailer, node, batch)?.claimed == batch)
+    });
 }

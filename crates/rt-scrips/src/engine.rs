@@ -156,25 +156,5 @@ fn system_error(tx: &mut Tx<'_>, ticket: rt_core::TicketId, message: &str) -> Re
 /// pending at once (what a crash left included), then whatever new every
 /// `poll`. The loop `rt-server serve` runs on its own thread.
 pub fn run_worker(rt: &Rt, poll: std::time::Duration, stop: &std::sync::mpsc::Receiver<()>) {
-    use std::sync::mpsc::RecvTimeoutError;
-    loop {
-        loop {
-            match run_pending(rt, 100) {
-                Ok(report) if report.events == 100 => {
-                    if stop.try_recv().is_ok() {
-                        return;
-                    }
-                }
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::error!(error = %e, "running scrips failed; retrying");
-                    break;
-                }
-            }
-        }
-        match stop.recv_timeout(poll) {
-            Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-        }
-    }
+    rt_core::worker::run_until_stopped("scrips", poll, stop, || Ok(run_pending(rt, 100)?.events == 100));
 }

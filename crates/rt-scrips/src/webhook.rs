@@ -13,8 +13,8 @@
 
 use std::time::Duration;
 
-use rt_core::outbox::retry_at;
-use rt_core::{Error, Interface, Result, Rt, Tx};
+use rt_core::outbox::{Attempt, DeliveryReport, WEBHOOK, deliver_due};
+use rt_core::{Error, Result, Rt, Tx};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -71,101 +71,39 @@ pub fn run(tx: &mut Tx<'_>, rule: Option<&str>, s: &Subject<'_>) -> Result<Optio
     Ok(Some(format!("webhook queued for {}", rule.url)))
 }
 
-/// What one [`deliver_pending`] call did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WebhookReport {
-    /// Deliveries claimed.
-    pub claimed: usize,
-    /// Answered 2xx.
-    pub sent: usize,
-    /// Failed, to be retried.
-    pub retrying: usize,
-    /// Given up.
-    pub failed: usize,
-}
-
 /// Claims up to `batch` due webhook deliveries for `node` and POSTs them,
-/// each with `timeout`.
-pub fn deliver_pending(rt: &Rt, node: &str, batch: usize, timeout: Duration) -> Result<WebhookReport> {
-    let system = rt.system_session(Interface::Api);
-    let lease = timeout.saturating_mul(2).max(Duration::from_secs(10));
-    let items = system.write(|tx| tx.claim_webhooks(node, batch, lease))?;
+/// each with `timeout` (see [`rt_core::outbox::deliver_due`]).
+pub fn deliver_pending(rt: &Rt, node: &str, batch: usize, timeout: Duration) -> Result<DeliveryReport> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .user_agent(concat!("rt-rs-webhook/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let mut report = WebhookReport { claimed: items.len(), ..WebhookReport::default() };
-    let mut held: Vec<rt_core::OutboxId> = items.iter().map(|i| i.id).collect();
-    for (n, item) in items.iter().enumerate() {
-        if !held.contains(&item.id) {
-            continue;
-        }
-        let url = item.mail.recipients.first().cloned().unwrap_or_default();
+    let lease = timeout.saturating_mul(2).max(Duration::from_secs(10));
+    deliver_due(rt, WEBHOOK, node, batch, lease, |item| {
+        let url = item.mail.recipients.first().map(String::as_str).unwrap_or_default();
         let answer = agent
-            .post(&url)
+            .post(url)
             .header("Content-Type", "application/json")
             .header("X-RT-Delivery", &item.mail.message_id)
             .send(&item.mail.content[..]);
-        // Ok(()) sent; Err((message, retry?)).
-        let outcome = match answer {
-            Ok(response) if response.status().is_success() => Ok(()),
+        match answer {
+            Ok(response) if response.status().is_success() => Attempt::Sent,
             Ok(response) => {
                 let code = response.status().as_u16();
-                Err((format!("HTTP {code}"), code == 408 || code == 429 || code >= 500))
+                let error = format!("{url}: HTTP {code}");
+                if code == 408 || code == 429 || code >= 500 { Attempt::Retry(error) } else { Attempt::GiveUp(error) }
             }
-            Err(e) => Err((e.to_string(), true)),
-        };
-        let retry = match &outcome {
-            Err((_, true)) => retry_at(chrono::Utc::now(), item.attempts),
-            _ => None,
-        };
-        let rest: Vec<_> = items[n + 1..].iter().map(|i| i.id).collect();
-        held = system.write(|tx| {
-            match &outcome {
-                Ok(()) => tx.mark_sent(item.id)?,
-                Err((message, _)) => tx.mark_failed(item.id, message, retry)?,
-            }
-            tx.renew_outbox_claims(node, &rest, lease)
-        })?;
-        match (&outcome, retry) {
-            (Ok(()), _) => report.sent += 1,
-            (Err((e, _)), Some(_)) => {
-                tracing::warn!(outbox = %item.id, %url, error = %e, "webhook failed; will retry");
-                report.retrying += 1;
-            }
-            (Err((e, _)), None) => {
-                tracing::error!(outbox = %item.id, %url, error = %e, "webhook failed; giving up");
-                report.failed += 1;
-            }
+            Err(e) => Attempt::Retry(format!("{url}: {e}")),
         }
-    }
-    Ok(report)
+    })
 }
 
 /// Delivers webhooks until `stop` says so: what is due at once, then every
 /// `poll`.
 pub fn run_worker(rt: &Rt, node: &str, poll: Duration, stop: &std::sync::mpsc::Receiver<()>) {
-    use std::sync::mpsc::RecvTimeoutError;
-    loop {
-        loop {
-            match deliver_pending(rt, node, 20, Duration::from_secs(30)) {
-                Ok(report) if report.claimed == 20 => {
-                    if stop.try_recv().is_ok() {
-                        return;
-                    }
-                }
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::error!(error = %e, "webhook delivery failed");
-                    break;
-                }
-            }
-        }
-        match stop.recv_timeout(poll) {
-            Err(RecvTimeoutError::Timeout) => {}
-            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
-        }
-    }
+    rt_core::worker::run_until_stopped("webhooks", poll, stop, || {
+        Ok(deliver_pending(rt, node, 20, Duration::from_secs(30))?.claimed == 20)
+    });
 }

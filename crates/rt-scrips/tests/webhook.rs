@@ -69,7 +69,7 @@ fn create(db: &TestDb, subject: &str) -> rt_core::TicketId {
         .unwrap()
 }
 
-fn deliver(db: &TestDb) -> rt_scrips::webhook::WebhookReport {
+fn deliver(db: &TestDb) -> rt_core::outbox::DeliveryReport {
     rt_scrips::webhook::deliver_pending(db.rt(), "test", 10, Duration::from_secs(5)).unwrap()
 }
 

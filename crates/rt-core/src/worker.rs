@@ -1,0 +1,34 @@
+//! The loop of a background worker (scrips, mail, webhooks): work until
+//! nothing is left, then wait `poll` or until told to stop.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use crate::Result;
+
+/// Runs `step` until `stop` receives (or its sender is gone). `step`
+/// returns whether it did a full batch (more may be waiting: run again at
+/// once) or not (wait `poll`). A failing step is logged under `name` and
+/// retried after `poll`.
+pub fn run_until_stopped(name: &str, poll: Duration, stop: &Receiver<()>, mut step: impl FnMut() -> Result<bool>) {
+    loop {
+        loop {
+            match step() {
+                Ok(true) => {
+                    if stop.try_recv().is_ok() {
+                        return;
+                    }
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::error!(worker = name, error = %e, "background work failed; retrying");
+                    break;
+                }
+            }
+        }
+        match stop.recv_timeout(poll) {
+            Err(RecvTimeoutError::Timeout) => {}
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
