@@ -42,6 +42,10 @@
 //!   [`Attachment`], [`MimeEntity`].
 //! - [`AclObject`], [`Grantee`], [`Role`], [`rights`]: access control.
 //! - [`lifecycles`]: statuses, transitions and their rights.
+//! - [`outbox`]: mail and webhook deliveries, durable until sent;
+//!   [`mail_receipt`]: the mail gateway's memory of what it recorded.
+//! - [`scrip`]: templates, scrips and the event queue they run from (their
+//!   meaning lives in rt-scrips); [`sla`]: business hours and SLA dates.
 
 #![deny(missing_docs)]
 
