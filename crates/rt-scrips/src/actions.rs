@@ -246,19 +246,21 @@ fn set_field(tx: &mut Tx<'_>, ticket: &Ticket, name: &str, value: &str) -> Resul
     Ok(Some(format!("{name} = {value}")))
 }
 
-/// RT's RecordComment / RecordCorrespondence: the rendered template is
-/// added to the ticket as a comment or a reply (by RT_System); a reply
-/// then notifies as any reply does.
-fn record_message(tx: &mut Tx<'_>, template_name: &str, s: &Subject<'_>, comment: bool) -> Result<Option<String>> {
+/// The scrip's template (the queue's own, else the global one) rendered
+/// for this transaction; `None` when it renders to nothing.
+fn render_for(tx: &mut Tx<'_>, template_name: &str, s: &Subject<'_>) -> Result<Option<Rendered>> {
     let Some(template) = tx.template_for(s.ticket.queue, template_name)? else {
         return Err(Error::not_found("template", template_name));
     };
     let vars = context::build(tx, s)?;
-    let Some(rendered) = template::render(&template.name, &template.content, &vars)
-        .map_err(|e| Error::invalid("template", e.to_string()))?
-    else {
-        return Ok(None);
-    };
+    template::render(&template.name, &template.content, &vars).map_err(|e| Error::invalid("template", e.to_string()))
+}
+
+/// RT's RecordComment / RecordCorrespondence: the rendered template is
+/// added to the ticket as a comment or a reply (by RT_System); a reply
+/// then notifies as any reply does.
+fn record_message(tx: &mut Tx<'_>, template_name: &str, s: &Subject<'_>, comment: bool) -> Result<Option<String>> {
+    let Some(rendered) = render_for(tx, template_name, s)? else { return Ok(None) };
     let text = if rendered.html { html_to_text(&rendered.body) } else { rendered.body.clone() };
     let mut entity = rt_core::MimeEntity::text(&text);
     entity.subject = rendered.header("Subject").map(str::to_string);
@@ -321,20 +323,11 @@ pub fn recipients(
 }
 
 fn notify(tx: &mut Tx<'_>, template_name: &str, s: &Subject<'_>, plan: &Notification) -> Result<Option<String>> {
-    let ticket = s.ticket;
     let (to, cc, bcc) = recipients(tx, s, plan)?;
     if to.is_empty() && cc.is_empty() && bcc.is_empty() {
         return Ok(None);
     }
-    let Some(template) = tx.template_for(ticket.queue, template_name)? else {
-        return Err(Error::not_found("template", template_name));
-    };
-    let vars = context::build(tx, s)?;
-    let Some(rendered) = template::render(&template.name, &template.content, &vars)
-        .map_err(|e| Error::invalid("template", e.to_string()))?
-    else {
-        return Ok(None);
-    };
+    let Some(rendered) = render_for(tx, template_name, s)? else { return Ok(None) };
     let mail = ticket_mail(&rendered, s, plan.class, (to, cc, bcc), plan.autoreply);
     let summary = format!(
         "{} to {}",
