@@ -26,15 +26,28 @@ impl Tx<'_> {
     /// Needs `ShowTicket`.
     pub fn role_addresses(&mut self, ticket: TicketId, role: Role) -> Result<Vec<String>> {
         use crate::acl::QUEUE_ROLE;
-        use crate::db::schema::{cached_group_members, principals, users};
-        use diesel::prelude::*;
         let t = self.ticket(ticket)?;
-        let mut groups = vec![self.ticket_role_group(t.id, role)?.0];
+        let mut groups = vec![self.ticket_role_group(t.id, role)?];
         if matches!(role, Role::Cc | Role::AdminCc)
             && let Some(g) = crate::principal::find_group(self.conn, QUEUE_ROLE, t.queue.0, role.as_str())?
         {
-            groups.push(g.0);
+            groups.push(g);
         }
+        self.member_addresses(&groups)
+    }
+
+    /// The email addresses of a group's members, nested groups expanded,
+    /// for notifications (RT's NotifyGroup): disabled users and users
+    /// without an address left out, sorted, each once.
+    pub fn group_addresses(&mut self, group: crate::ids::GroupId) -> Result<Vec<String>> {
+        self.group(group)?;
+        self.member_addresses(&[group])
+    }
+
+    fn member_addresses(&mut self, groups: &[crate::ids::GroupId]) -> Result<Vec<String>> {
+        use crate::db::schema::{cached_group_members, principals, users};
+        use diesel::prelude::*;
+        let groups: Vec<i64> = groups.iter().map(|g| g.0).collect();
         let members = cached_group_members::table
             .filter(cached_group_members::group_id.eq_any(&groups))
             .select(cached_group_members::member_id);

@@ -60,6 +60,11 @@ pub const NAMES: &[&str] = &[
     "SetCustomFieldToNow",
     "RecordComment",
     "RecordCorrespondence",
+    "LinearEscalate",
+    "OpenOnStarted",
+    "UpdateParentTimeWorked",
+    "NotifyGroup",
+    "NotifyGroupAsComment",
 ];
 
 /// A user-defined action: the ticket fields to set (all optional).
@@ -102,15 +107,23 @@ pub struct Notification {
     pub autoreply: bool,
     /// Adds the update's one-time Cc and Bcc (`RT-Send-Cc`, `RT-Send-Bcc`).
     pub other_recipients: bool,
+    /// Groups whose members get it in `To` (RT's NotifyGroup), by name or id.
+    pub groups: Vec<String>,
 }
 
-/// The notification action `name` stands for, if it is one.
-pub fn notification(tx: &mut Tx<'_>, name: &str, ticket: &Ticket) -> Result<Option<Notification>> {
+/// The notification action `name` (with its argument `rule`) stands for,
+/// if it is one.
+pub fn notification(tx: &mut Tx<'_>, name: &str, rule: Option<&str>, ticket: &Ticket) -> Result<Option<Notification>> {
     let lower = name.trim().to_ascii_lowercase();
-    let (base, class) = match lower.strip_suffix(" as comment") {
+    let (base, class) = match lower.strip_suffix(" as comment").or_else(|| lower.strip_suffix("ascomment")) {
         Some(base) => (base.to_string(), MailClass::Comment),
         None => (lower.clone(), MailClass::Correspond),
     };
+    if base == "notifygroup" {
+        let groups: Vec<String> =
+            argument(rule)?.split(',').map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect();
+        return Ok(Some(Notification { roles: Vec::new(), class, autoreply: false, other_recipients: false, groups }));
+    }
     let roles = match base.as_str() {
         "autoreply to requestors" | "notify requestors" => vec![Role::Requestor],
         "notify owner" => vec![Role::Owner],
@@ -131,6 +144,7 @@ pub fn notification(tx: &mut Tx<'_>, name: &str, ticket: &Ticket) -> Result<Opti
         class,
         autoreply: base == "autoreply to requestors",
         other_recipients: base == "notify other recipients",
+        groups: Vec::new(),
     }))
 }
 
@@ -144,7 +158,7 @@ pub fn run(
     s: &Subject<'_>,
 ) -> Result<Option<String>> {
     let ticket = s.ticket;
-    if let Some(plan) = notification(tx, name, ticket)? {
+    if let Some(plan) = notification(tx, name, rule, ticket)? {
         return notify(tx, template_name, s, &plan);
     }
     match name.trim().to_ascii_lowercase().as_str() {
@@ -167,6 +181,12 @@ pub fn run(
             set_priority(tx, ticket, ticket.priority + delta)
         }
         "escalatepriority" => escalate_priority(tx, ticket),
+        "linearescalate" => linear_escalate(tx, ticket),
+        "openonstarted" => {
+            let initial = tx.queue_lifecycle(ticket.queue)?.class_of(&ticket.status) == Some(StatusClass::Initial);
+            if ticket.started.is_some() && initial { open(tx, ticket, false) } else { Ok(None) }
+        }
+        "updateparenttimeworked" => update_parent_time_worked(tx, s),
         "setstatus" => {
             let status = argument(rule)?;
             if status == ticket.status {
@@ -218,6 +238,40 @@ fn escalate_priority(tx: &mut Tx<'_>, ticket: &Ticket) -> Result<Option<String>>
         return Ok(None);
     }
     set_priority(tx, ticket, ticket.priority + step)
+}
+
+/// RT's LinearEscalate: the priority moves in a straight line from the
+/// initial priority at Created to the final one at Due.
+fn linear_escalate(tx: &mut Tx<'_>, ticket: &Ticket) -> Result<Option<String>> {
+    let Some(due) = ticket.due else { return Ok(None) };
+    let total = (due - ticket.created).num_seconds();
+    if total <= 0 {
+        return Ok(None);
+    }
+    let elapsed = (chrono::Utc::now() - ticket.created).num_seconds().clamp(0, total);
+    let span = ticket.final_priority - ticket.initial_priority;
+    let value = ticket.initial_priority + span * elapsed / total;
+    set_priority(tx, ticket, value)
+}
+
+/// RT's UpdateParentTimeWorked: time worked on this transaction is added
+/// to every ticket this one is a member of.
+fn update_parent_time_worked(tx: &mut Tx<'_>, s: &Subject<'_>) -> Result<Option<String>> {
+    let minutes = s.txn.time_taken;
+    if minutes == 0 {
+        return Ok(None);
+    }
+    let parents: Vec<rt_core::TicketId> = tx
+        .links(s.ticket.id)?
+        .into_iter()
+        .filter(|l| l.kind == "MemberOf" && l.local_base == Some(s.ticket.id))
+        .filter_map(|l| l.local_target)
+        .collect();
+    for parent in &parents {
+        let worked = tx.ticket(*parent)?.time_worked;
+        tx.update_ticket(*parent, &TicketUpdate { time_worked: Some(worked + minutes), ..TicketUpdate::default() })?;
+    }
+    Ok((!parents.is_empty()).then(|| format!("{minutes} minutes added to {} parent(s)", parents.len())))
 }
 
 fn field_named(tx: &mut Tx<'_>, ticket: &Ticket, name: &str) -> Result<rt_core::CustomFieldId> {
@@ -306,6 +360,13 @@ pub fn recipients(
             Role::Cc => cc.extend(found),
             Role::Owner | Role::AdminCc => bcc.extend(found),
         }
+    }
+    for group in &plan.groups {
+        let id = match group.parse::<i64>() {
+            Ok(id) => rt_core::GroupId(id),
+            Err(_) => tx.group_by_name(group)?.group_id(),
+        };
+        to.extend(tx.group_addresses(id)?);
     }
     if plan.other_recipients {
         cc.extend(addresses(header_value(headers, "RT-Send-Cc")));

@@ -92,7 +92,9 @@ pub fn recipients(rt: &Rt, user: UserId, ticket: TicketId, update: &Update) -> R
     rt.system_session(Interface::Web).read(|tx| {
         let mut out = Vec::new();
         for scrip in tx.scrips_for(ticket.queue, "TransactionCreate")? {
-            let Some(plan) = actions::notification(tx, &scrip.action, &ticket)? else { continue };
+            let Some(plan) = actions::notification(tx, &scrip.action, scrip.action_rule.as_deref(), &ticket)? else {
+                continue;
+            };
             let holds = match registry::condition(&scrip.condition) {
                 Some(custom) => custom.holds(tx, &subject)?,
                 None => conditions::holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), &subject)?,

@@ -232,3 +232,74 @@ fn rt_action_modules_change_the_ticket() {
         assert_eq!(rt_scrips::run_pending(db.rt(), 100).unwrap().failed, 1, "a bad argument is a recorded failure");
     }
 }
+
+#[test]
+fn group_notification_parent_time_started_and_linear_escalation() {
+    use rt_core::{LinkEnd, LinkType};
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        let (parent, child) = root
+            .write(|tx| {
+                let q = tx.queue_by_name("General")?.queue_id();
+                let ops = tx.create_group("Ops", "on call")?;
+                let dana = tx.create_user(rt_core::NewUser {
+                    name: "dana".into(),
+                    email: Some("dana@example.com".into()),
+                    ..Default::default()
+                })?;
+                tx.add_group_member(ops, dana.into())?;
+                let template = rt_core::NewTemplate {
+                    name: "Ops note".into(),
+                    content: "Subject: for ops\n\n{{ transaction.content_text }}".into(),
+                    ..Default::default()
+                };
+                rt_scrips::template::save(tx, &template)?;
+                for (action, arg, template) in [
+                    ("NotifyGroup", Some("Ops"), "Ops note"),
+                    ("UpdateParentTimeWorked", None, "Blank"),
+                    ("LinearEscalate", None, "Blank"),
+                ] {
+                    let s = NewScrip {
+                        action_rule: arg.map(str::to_string),
+                        ..NewScrip::new(action, "On Comment", action, template)
+                    };
+                    tx.create_scrip(&s)?;
+                }
+                tx.create_scrip(&NewScrip::new("started", "On Transaction", "OpenOnStarted", "Blank"))?;
+                let new = |subject: &str| NewTicket {
+                    queue: Some(q),
+                    subject: subject.into(),
+                    initial_priority: Some(0),
+                    final_priority: Some(100),
+                    // Created now, due in about two days: half-way in a day.
+                    due: Some(chrono::Utc::now() + chrono::Duration::days(2)),
+                    ..NewTicket::default()
+                };
+                let parent = tx.create_ticket(new("parent"))?;
+                let child = tx.create_ticket(new("child"))?;
+                tx.add_link(child, LinkType::MemberOf, LinkEnd::Ticket(parent))?;
+                Ok((parent, child))
+            })
+            .unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        let message = rt_core::Message { time_taken: 30, ..rt_core::Message::text("disk swapped") };
+        root.write(|tx| tx.comment(child, message)).unwrap();
+        let report = rt_scrips::run_pending(db.rt(), 100).unwrap();
+        assert_eq!(report.failed, 0, "{report:?}");
+        assert_eq!(root.read(|tx| tx.ticket(parent)).unwrap().time_worked, 30, "the parent gets the child's time");
+        let system = db.rt().system_session(Interface::Api);
+        let sent = system.write(|tx| tx.claim_outbox("t", 10, std::time::Duration::from_secs(5))).unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].mail.recipients, ["dana@example.com"]);
+        // Just created: the straight line has hardly left the start.
+        assert!(root.read(|tx| tx.ticket(child)).unwrap().priority < 5);
+
+        // Setting Started opens a new ticket.
+        assert_eq!(root.read(|tx| tx.ticket(child)).unwrap().status, "new");
+        let started = TicketUpdate { started: Some(Some(chrono::Utc::now())), ..TicketUpdate::default() };
+        root.write(|tx| tx.update_ticket(child, &started)).unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        assert_eq!(root.read(|tx| tx.ticket(child)).unwrap().status, "open");
+    }
+}
