@@ -151,10 +151,12 @@ pub fn send_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<(Ou
     let actor_name = if actor.real_name.is_empty() { actor.name.clone() } else { actor.real_name.clone() };
     let tag_name = if queue.subject_tag.is_empty() { config.rtname.clone() } else { queue.subject_tag.clone() };
     let tag = format!("[{tag_name} #{}]", ticket.id);
-    let subject = if mail.subject.to_ascii_lowercase().contains(&tag.to_ascii_lowercase()) {
-        mail.subject.clone()
+    // A line break in a subject would start another header.
+    let own_subject = mail.subject.replace(['\r', '\n'], " ");
+    let subject = if own_subject.to_ascii_lowercase().contains(&tag.to_ascii_lowercase()) {
+        own_subject
     } else {
-        format!("{tag} {}", mail.subject).trim_end().to_string()
+        format!("{tag} {own_subject}").trim_end().to_string()
     };
 
     let message_id = new_message_id(&config.organization, ticket.id);

@@ -156,6 +156,14 @@ fn comments_go_out_from_the_queue_comment_address_and_need_a_recipient() {
         };
         assert!(root.write(|tx| send_ticket_mail(tx, &evil)).is_err());
         assert!(outbox(&db).is_empty());
+        let folded = TicketMail {
+            to: vec!["staff@example.net".into()],
+            ..TicketMail::new(id, "two\r\nBcc: everyone@example.org", "y")
+        };
+        root.write(|tx| send_ticket_mail(tx, &folded)).unwrap();
+        let sent = outbox(&db).pop().unwrap().mail;
+        assert_eq!(sent.recipients, ["staff@example.net"]);
+        assert_eq!(header(&sent.content, "Bcc"), None, "a line break in the subject adds no header");
     }
 }
 
