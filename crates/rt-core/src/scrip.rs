@@ -149,6 +149,11 @@ pub struct Event {
     pub transaction: TransactionId,
     /// How many scrip runs deep the transaction was made (0: by a person).
     pub depth: i64,
+    /// The batch: the first transaction of the DB transaction that
+    /// recorded this one.
+    pub batch: i64,
+    /// The object (ticket) the transaction belongs to.
+    pub object_id: i64,
 }
 
 type TemplateRow = (i64, i64, String, String, String);
@@ -441,10 +446,34 @@ impl Tx<'_> {
     pub fn next_event(&mut self) -> Result<Option<Event>> {
         self.require_system_engine()?;
         let Some(id) = crate::db::dialect::lock_next_event(self.conn)? else { return Ok(None) };
-        let (transaction, depth): (i64, i64) =
-            events::table.find(id).select((events::transaction_id, events::depth)).get_result(self.conn)?;
+        let (transaction, depth, batch, object_id): (i64, i64, i64, i64) = events::table
+            .find(id)
+            .select((events::transaction_id, events::depth, events::batch_id, events::object_id))
+            .get_result(self.conn)?;
         diesel::update(events::table.find(id)).set(events::attempts.eq(events::attempts + 1i64)).execute(self.conn)?;
-        Ok(Some(Event { id, transaction: TransactionId(transaction), depth }))
+        Ok(Some(Event { id, transaction: TransactionId(transaction), depth, batch, object_id }))
+    }
+
+    /// When `event` is the last of its batch for its object, the batch's
+    /// transactions in order (for TransactionBatch scrips, which run once
+    /// per batch); otherwise `None`. A batch commits whole, so its last
+    /// event is known as soon as any is. Only `RT_System`.
+    pub fn event_batch(&mut self, event: &Event) -> Result<Option<Vec<TransactionId>>> {
+        self.require_system_engine()?;
+        if event.batch == 0 {
+            // Recorded before batches were: a batch of its own.
+            return Ok(Some(vec![event.transaction]));
+        }
+        let rows: Vec<(i64, i64)> = events::table
+            .filter(events::batch_id.eq(event.batch))
+            .filter(events::object_id.eq(event.object_id))
+            .order(events::id)
+            .select((events::id, events::transaction_id))
+            .load(self.conn)?;
+        if rows.last().map(|(id, _)| *id) != Some(event.id) {
+            return Ok(None);
+        }
+        Ok(Some(rows.into_iter().map(|(_, t)| TransactionId(t)).collect()))
     }
 
     /// Marks an event done. Only `RT_System`.

@@ -275,11 +275,14 @@ pub struct Tx<'a> {
     pub(crate) acl_dirty: bool,
     /// The scrip depth of the events this transaction records.
     pub(crate) event_depth: i64,
+    /// The first transaction this DB transaction recorded: the batch of
+    /// the events it records.
+    pub(crate) batch_id: Option<i64>,
 }
 
 impl<'a> Tx<'a> {
     fn new(conn: &'a mut DbConnection, rt: &'a Inner, user: &'a CurrentUser) -> Tx<'a> {
-        Tx { conn, rt, user, now: now(), acl_version: None, acl_dirty: false, event_depth: 0 }
+        Tx { conn, rt, user, now: now(), acl_version: None, acl_dirty: false, event_depth: 0, batch_id: None }
     }
 
     /// Runs `f` in a savepoint: when it fails, what it wrote is undone and
@@ -288,13 +291,17 @@ impl<'a> Tx<'a> {
     pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let (rt, user, now, acl_version, event_depth) =
             (self.rt, self.user, self.now, self.acl_version, self.event_depth);
-        let mut dirty = self.acl_dirty;
+        let (mut dirty, mut batch_id) = (self.acl_dirty, self.batch_id);
         let result = self.conn.transaction(|conn| {
-            let mut inner = Tx { conn, rt, user, now, acl_version, acl_dirty: dirty, event_depth };
+            let mut inner = Tx { conn, rt, user, now, acl_version, acl_dirty: dirty, event_depth, batch_id };
             let out = f(&mut inner);
             dirty = inner.acl_dirty;
+            batch_id = inner.batch_id;
             out
         });
+        // A batch begun in a rolled-back savepoint has no events left; its
+        // id still names this DB transaction's batch, which is harmless.
+        self.batch_id = batch_id;
         // Rights changed inside stay "dirty" even when rolled back: the
         // shared cache is then bypassed, which is only slower.
         self.acl_dirty = dirty;

@@ -302,6 +302,7 @@ impl Tx<'_> {
         // Records of mail sent and of scrip failures fire no scrips (as in
         // RT): they would only notify about notifications.
         if !NO_SCRIPS.contains(&txn.kind) {
+            let batch = *self.batch_id.get_or_insert(id);
             dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(events::table)
                 .values((
                     events::transaction_id.eq(id),
@@ -310,6 +311,7 @@ impl Tx<'_> {
                     events::created.eq(self.now),
                     events::attempts.eq(0i64),
                     events::depth.eq(self.event_depth),
+                    events::batch_id.eq(batch),
                 ))
                 .execute(c))?;
         }

@@ -10,6 +10,11 @@
 //! scrips made. A crash before that commit leaves the events pending: they
 //! run again after restart and their mail is queued once.
 //!
+//! TransactionBatch scrips run once for all the transactions one DB
+//! transaction recorded on a ticket (a web update changing several
+//! fields), when the batch's last event is handled, on the first of its
+//! transactions their condition holds for.
+//!
 //! A scrip that fails (a template that does not render, a change the
 //! lifecycle refuses...) is rolled back alone, logged as failed and
 //! recorded on the ticket as a `SystemError` transaction; the change that
@@ -71,7 +76,8 @@ pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
     Ok(report)
 }
 
-/// Runs the TransactionCreate scrips of one event.
+/// Runs the scrips of one event: its TransactionCreate scrips, and, when
+/// it ends its batch, the batch's TransactionBatch scrips.
 fn run_event(tx: &mut Tx<'_>, event: &Event) -> Result<(usize, usize)> {
     let txn = match tx.ticket_transaction(event.transaction) {
         Ok(txn) => txn,
@@ -94,42 +100,78 @@ fn run_event(tx: &mut Tx<'_>, event: &Event) -> Result<(usize, usize)> {
         return Ok((0, 1));
     }
     tx.set_event_depth(event.depth + 1)?;
-    let (mut done, mut failed) = (0, 0);
-    // The ticket as the scrips so far left it: reloaded after an action.
-    let mut current = ticket.clone();
     let attachments = tx.transaction_attachments(txn.id)?;
-    for scrip in tx.scrips_for(ticket.queue, "TransactionCreate")? {
-        // The condition only reads; the action runs in a savepoint so that
-        // a failure undoes its own writes and nothing else.
-        let subject = Subject { ticket: &current, txn: &txn, attachments: &attachments };
-        let outcome = match applies(tx, &scrip, &subject) {
-            Ok(false) => Ok(None),
-            Ok(true) => {
-                let ran = tx.savepoint(|tx| match registry::action(&scrip.action) {
-                    Some(custom) => custom.run(tx, &scrip.template, &current, &txn),
-                    None => actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, &subject),
-                });
-                current = tx.ticket(ticket.id)?;
-                ran
+    let mut counts = (0, 0);
+    let single = [(txn, attachments)];
+    let scrips = tx.scrips_for(ticket.queue, "TransactionCreate")?;
+    run_stage(tx, &scrips, ticket.id, &single, &mut counts)?;
+    // TransactionBatch scrips run once per batch, after its last event.
+    let batch_scrips = tx.scrips_for(ticket.queue, "TransactionBatch")?;
+    if !batch_scrips.is_empty()
+        && let Some(batch) = tx.event_batch(event)?
+    {
+        let mut txns = Vec::with_capacity(batch.len());
+        for id in batch {
+            txns.push((tx.ticket_transaction(id)?, tx.transaction_attachments(id)?));
+        }
+        run_stage(tx, &batch_scrips, ticket.id, &txns, &mut counts)?;
+    }
+    Ok(counts)
+}
+
+/// Runs `scrips` in order. For each, the first of `txns` its condition
+/// holds for (there is one but in the batch stage) is what its action
+/// runs on, in a savepoint; what it did is logged and a failure recorded
+/// on the ticket. Adds to `(done, failed)`.
+fn run_stage(
+    tx: &mut Tx<'_>,
+    scrips: &[rt_core::Scrip],
+    ticket: rt_core::TicketId,
+    txns: &[(rt_core::Transaction, Vec<rt_core::Attachment>)],
+    (done, failed): &mut (usize, usize),
+) -> Result<()> {
+    // The ticket as the scrips so far left it: reloaded after an action.
+    let mut current = tx.ticket(ticket)?;
+    for scrip in scrips {
+        let mut outcome = Ok(None);
+        let mut on = None;
+        for (txn, attachments) in txns {
+            // The condition only reads; the action runs in a savepoint so
+            // that a failure undoes its own writes and nothing else.
+            let subject = Subject { ticket: &current, txn, attachments };
+            match applies(tx, scrip, &subject) {
+                Ok(false) => continue,
+                Ok(true) => {
+                    outcome = tx.savepoint(|tx| match registry::action(&scrip.action) {
+                        Some(custom) => custom.run(tx, &scrip.template, &current, txn),
+                        None => {
+                            actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, &subject)
+                        }
+                    });
+                    current = tx.ticket(ticket)?;
+                }
+                Err(e) => outcome = Err(e),
             }
-            Err(e) => Err(e),
-        };
+            on = Some(txn.id);
+            break;
+        }
+        let Some(txn) = on else { continue };
         match outcome {
             Ok(None) => {}
             Ok(Some(what)) => {
-                tx.record_scrip_run(txn.id, scrip.id, "done", &what)?;
-                done += 1;
+                tx.record_scrip_run(txn, scrip.id, "done", &what)?;
+                *done += 1;
             }
             Err(e) => {
                 let message = format!("Scrip {} ({}) failed: {e}", scrip.id, scrip.description);
-                tracing::warn!(ticket = %ticket.id, transaction = %txn.id, "{message}");
-                tx.record_scrip_run(txn.id, scrip.id, "failed", &e.to_string())?;
-                system_error(tx, ticket.id, &message)?;
-                failed += 1;
+                tracing::warn!(%ticket, transaction = %txn, "{message}");
+                tx.record_scrip_run(txn, scrip.id, "failed", &e.to_string())?;
+                system_error(tx, ticket, &message)?;
+                *failed += 1;
             }
         }
     }
-    Ok((done, failed))
+    Ok(())
 }
 
 /// Whether a scrip's condition holds for the ticket as it stands.

@@ -27,7 +27,7 @@
 //! - [`webhook`]: the Webhook action (the transaction as JSON, POSTed
 //!   durably through the outbox's `webhook` channel) and its delivery.
 //!
-//! Not yet: the TransactionBatch stage, Create Tickets and Send Forward.
+//! Not yet: the Create Tickets and Send Forward actions.
 
 pub mod actions;
 pub mod conditions;

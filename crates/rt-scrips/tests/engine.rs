@@ -419,3 +419,42 @@ fn a_template_previews_against_a_real_ticket() {
     assert_eq!(shown.header("Subject"), Some("About Toner"));
     assert!(shown.body.contains("ana@example.net wrote: Empty."), "{}", shown.body);
 }
+
+#[test]
+fn batch_scrips_run_once_per_update_of_several_changes() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        let once = NewScrip {
+            stage: "TransactionBatch".into(),
+            action_rule: Some("1".into()),
+            ..NewScrip::new("once per update", "On Status Change", "AddPriority", "Blank")
+        };
+        let each = NewScrip {
+            action_rule: Some("100".into()),
+            ..NewScrip::new("once per change", "On Status Change", "AddPriority", "Blank")
+        };
+        let id = root
+            .write(|tx| {
+                tx.create_scrip(&once)?;
+                tx.create_scrip(&each)?;
+                let q = tx.queue_by_name("General")?.queue_id();
+                tx.create_ticket(rt_core::NewTicket { queue: Some(q), subject: "batch".into(), ..Default::default() })
+            })
+            .unwrap();
+        run(&db);
+        assert_eq!(root.read(|tx| tx.ticket(id)).unwrap().priority, 0, "no status change yet");
+        // One update that changes the subject and the status twice.
+        root.write(|tx| {
+            let update = TicketUpdate { subject: Some("batch, renamed".into()), ..Default::default() };
+            tx.update_ticket(id, &update)?;
+            tx.set_status(id, "open")?;
+            tx.set_status(id, "stalled")
+        })
+        .unwrap();
+        let report = run(&db);
+        assert_eq!(report.failed, 0, "{report:?}");
+        let priority = root.read(|tx| tx.ticket(id)).unwrap().priority;
+        assert_eq!(priority, 1 + 2 * 100, "the batch scrip once, the other once per status change");
+    }
+}

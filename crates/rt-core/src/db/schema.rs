@@ -206,6 +206,7 @@ diesel::table! {
         attempts -> BigInt,
         done_at -> Nullable<Timestamp>,
         depth -> BigInt,
+        batch_id -> BigInt,
     }
 }
 

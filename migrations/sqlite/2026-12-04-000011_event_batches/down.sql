@@ -1,0 +1,2 @@
+DROP INDEX events_batch;
+ALTER TABLE events DROP COLUMN batch_id;
