@@ -82,9 +82,12 @@ pub fn templates() -> Result<Vec<(String, String, &'static str)>> {
 
 /// Installs the default templates and scrips unless the site has global
 /// templates already (first start). Returns whether it installed them.
+/// Nodes starting together on a fresh database race: the one whose
+/// templates collide with another's (on PostgreSQL) leaves the install to
+/// it.
 pub fn install(rt: &Rt) -> Result<bool> {
     let templates = templates()?;
-    rt.system_session(Interface::Api).write(|tx| {
+    let installed = rt.system_session(Interface::Api).write(|tx| {
         if !tx.templates(None)?.is_empty() {
             return Ok(false);
         }
@@ -102,5 +105,9 @@ pub fn install(rt: &Rt) -> Result<bool> {
             tx.create_scrip(&new)?;
         }
         Ok(true)
-    })
+    });
+    match installed {
+        Err(rt_core::Error::Conflict(_)) => Ok(false),
+        other => other,
+    }
 }

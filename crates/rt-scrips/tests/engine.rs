@@ -458,3 +458,17 @@ fn batch_scrips_run_once_per_update_of_several_changes() {
         assert_eq!(priority, 1 + 2 * 100, "the batch scrip once, the other once per status change");
     }
 }
+
+#[test]
+fn nodes_starting_together_install_the_defaults_once() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let installed: Vec<bool> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..3).map(|_| s.spawn(|| rt_scrips::defaults::install(db.rt()).unwrap())).collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        assert_eq!(installed.iter().filter(|i| **i).count(), 1, "{installed:?}");
+        let scrips = db.root().read(|tx| tx.all_scrips()).unwrap();
+        assert_eq!(scrips.len(), rt_scrips::defaults::SCRIPS.len());
+    }
+}
