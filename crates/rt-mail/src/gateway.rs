@@ -40,7 +40,7 @@ use rt_core::transaction::NewTransaction;
 use rt_core::{Error, Interface, Message, MimeEntity, NewTicket, Rt, TicketId, UserProfile};
 
 use crate::compose::{ErrorMail, send_error_mail};
-use crate::parse::parse_message;
+use crate::parse::{mailboxes, parse_message};
 
 /// Headers RT uses internally; stripped from incoming mail.
 const INTERNAL_HEADERS: &[&str] =
@@ -293,15 +293,7 @@ fn ticket_from_subject(tx: &mut rt_core::Tx<'_>, subject: &str, rtname: &str) ->
 
 /// The address and display name of the first mailbox in a header value.
 fn mailbox(value: &str) -> Option<(String, String)> {
-    // Parsed as a header so that RFC 2047 words in the name are decoded.
-    let line = format!("From: {value}");
-    let (header, _) = mailparse::parse_header(line.as_bytes()).ok()?;
-    let parsed = mailparse::addrparse_header(&header).ok()?;
-    let info = parsed.iter().find_map(|a| match a {
-        mailparse::MailAddr::Single(info) => Some(info.clone()),
-        mailparse::MailAddr::Group(g) => g.addrs.first().cloned(),
-    })?;
-    info.addr.contains('@').then(|| (info.addr.clone(), info.display_name.unwrap_or_default()))
+    mailboxes(value).into_iter().next().filter(|(address, _)| address.contains('@'))
 }
 
 /// RT's test for automatic mail: null return path, mailer-daemon or

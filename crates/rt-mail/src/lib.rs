@@ -30,5 +30,5 @@ pub use gateway::{GatewayOutcome, GatewayRequest, deliver};
 pub use outbound::{
     Mailer, SendError, SmtpSettings, TlsMode, Transport, deliver_pending, run_worker, transport_from_config,
 };
-pub use parse::{InboundMessage, parse_message};
+pub use parse::{InboundMessage, mailboxes, parse_message};
 pub use rt_core::outbox::DeliveryReport;

@@ -63,6 +63,24 @@ pub fn parse_message(raw: &[u8]) -> InboundMessage {
     }
 }
 
+/// The mailboxes of an address-list header value (`a@x.org, "Doe, Jo"
+/// <jo@y.org>`), groups flattened, in order, as (address, display name),
+/// RFC 2047 words in names decoded. Unparseable values give none.
+pub fn mailboxes(value: &str) -> Vec<(String, String)> {
+    // Parsed as a header so that encoded words are decoded.
+    let line = format!("To: {value}");
+    let Ok((header, _)) = mailparse::parse_header(line.as_bytes()) else { return Vec::new() };
+    let Ok(parsed) = mailparse::addrparse_header(&header) else { return Vec::new() };
+    parsed
+        .iter()
+        .flat_map(|a| match a {
+            mailparse::MailAddr::Single(info) => vec![info.clone()],
+            mailparse::MailAddr::Group(g) => g.addrs.clone(),
+        })
+        .map(|info| (info.addr, info.display_name.unwrap_or_default()))
+        .collect()
+}
+
 fn has_real_header(mail: &ParsedMail<'_>) -> bool {
     mail.headers.iter().any(|h| {
         let key = h.get_key_ref();
@@ -182,6 +200,14 @@ mod tests {
         assert_eq!(file.filename.as_deref(), Some("résumé.bin"));
         assert_eq!(file.body, [0, 1, 2, 255]);
         assert!(file.headers.contains("Content-Disposition: attachment"));
+    }
+
+    #[test]
+    fn address_lists_keep_quoted_commas_and_decode_names() {
+        let list = mailboxes("\"Doe, Jo\" <jo@y.org>, a@x.org, =?UTF-8?Q?Andr=C3=A9?= <andre@z.org>");
+        let want = [("jo@y.org", "Doe, Jo"), ("a@x.org", ""), ("andre@z.org", "André")];
+        assert_eq!(list, want.map(|(a, n)| (a.to_string(), n.to_string())));
+        assert!(mailboxes("").is_empty());
     }
 
     #[test]

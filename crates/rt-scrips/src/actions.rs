@@ -327,17 +327,10 @@ fn record_message(tx: &mut Tx<'_>, template_name: &str, s: &Subject<'_>, comment
     Ok(Some(if comment { "comment recorded" } else { "reply recorded" }.into()))
 }
 
-/// The addresses of a header value like `a@x, Bo <b@y>`.
+/// The addresses of an address-list header value, if any.
 fn addresses(value: Option<String>) -> Vec<String> {
     let Some(value) = value else { return Vec::new() };
-    value
-        .split(',')
-        .map(|part| match (part.find('<'), part.rfind('>')) {
-            (Some(open), Some(close)) if open < close => part[open + 1..close].trim().to_string(),
-            _ => part.trim().to_string(),
-        })
-        .filter(|a| a.contains('@'))
-        .collect()
+    rt_mail::mailboxes(&value).into_iter().map(|(address, _)| address).filter(|a| a.contains('@')).collect()
 }
 
 /// Who a notification reaches: `(to, cc, bcc)`, RT's rules applied (see

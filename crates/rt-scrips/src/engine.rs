@@ -175,7 +175,7 @@ fn run_stage(
 }
 
 /// Whether a scrip's condition holds for the ticket as it stands.
-fn applies(tx: &mut Tx<'_>, scrip: &rt_core::Scrip, subject: &Subject<'_>) -> Result<bool> {
+pub(crate) fn applies(tx: &mut Tx<'_>, scrip: &rt_core::Scrip, subject: &Subject<'_>) -> Result<bool> {
     match registry::condition(&scrip.condition) {
         Some(custom) => custom.holds(tx, subject),
         None => conditions::holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), subject),

@@ -12,8 +12,8 @@
 use chrono::Utc;
 use rt_core::{Attachment, AttachmentId, Interface, Result, Rt, ScripId, TicketId, Transaction, TransactionId, UserId};
 
-use crate::conditions::{self, Subject};
-use crate::{actions, registry};
+use crate::conditions::Subject;
+use crate::{actions, engine};
 
 /// The update to preview.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,11 +95,7 @@ pub fn recipients(rt: &Rt, user: UserId, ticket: TicketId, update: &Update) -> R
             let Some(plan) = actions::notification(tx, &scrip.action, scrip.action_rule.as_deref(), &ticket)? else {
                 continue;
             };
-            let holds = match registry::condition(&scrip.condition) {
-                Some(custom) => custom.holds(tx, &subject)?,
-                None => conditions::holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), &subject)?,
-            };
-            if !holds {
+            if !engine::applies(tx, &scrip, &subject)? {
                 continue;
             }
             let (to, cc, bcc) = actions::recipients(tx, &subject, &plan)?;
