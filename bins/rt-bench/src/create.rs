@@ -1,5 +1,7 @@
 //! `rt-bench create`: ticket creation throughput through the library.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -37,6 +39,30 @@ pub struct Args {
     /// Scrip workers running beside the writers (with `--scrips`).
     #[arg(long, default_value_t = 1)]
     scrip_workers: usize,
+    /// With `--scrips`: start the scrip workers only once every ticket is
+    /// written, to see what the engine does alone.
+    #[arg(long, requires = "scrips")]
+    scrips_after: bool,
+}
+
+/// A scrip worker as `rt-server` runs one: whatever is pending, then a
+/// pause of `POLL` whenever it has caught up; it stops once the writers
+/// are done and nothing is left. Returns the events it handled.
+fn scrip_worker(rt: Rt, writing: Arc<AtomicBool>) -> std::thread::JoinHandle<rt_core::Result<usize>> {
+    std::thread::spawn(move || {
+        let mut events = 0;
+        loop {
+            let still_writing = writing.load(Ordering::Acquire);
+            let report = rt_scrips::run_pending(&rt, 100)?;
+            events += report.events;
+            if report.events == 0 && !still_writing {
+                return Ok(events);
+            }
+            if report.events < 100 {
+                std::thread::sleep(rt_scrips::POLL);
+            }
+        }
+    })
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -51,27 +77,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.scrips {
         rt_scrips::defaults::install(&rt)?;
     }
-    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writing = Arc::new(AtomicBool::new(true));
     let started = Instant::now();
-    let workers: Vec<_> = (0..if args.scrips { args.scrip_workers.max(1) } else { 0 })
-        .map(|_| {
-            let (rt, writing) = (rt.clone(), writing.clone());
-            std::thread::spawn(move || -> rt_core::Result<usize> {
-                let mut events = 0;
-                loop {
-                    let still_writing = writing.load(std::sync::atomic::Ordering::Acquire);
-                    let report = rt_scrips::run_pending(&rt, 100)?;
-                    events += report.events;
-                    if report.events == 0 {
-                        if !still_writing {
-                            return Ok(events);
-                        }
-                        std::thread::sleep(Duration::from_millis(2));
-                    }
-                }
-            })
-        })
-        .collect();
+    let scrip_workers = if args.scrips { args.scrip_workers.max(1) } else { 0 };
+    let spawn_workers =
+        || -> Vec<_> { (0..scrip_workers).map(|_| scrip_worker(rt.clone(), writing.clone())).collect() };
+    let mut workers = if args.scrips_after { Vec::new() } else { spawn_workers() };
     let handles: Vec<_> = (0..args.clients.max(1))
         .map(|c| {
             let (root, body) = (root.clone(), body.clone());
@@ -107,14 +118,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     for h in handles {
         all.extend(h.join().map_err(|_| anyhow::anyhow!("writer panicked"))??);
     }
-    writing.store(false, std::sync::atomic::Ordering::Release);
+    writing.store(false, Ordering::Release);
+    let written = started.elapsed().as_secs_f64();
+    if args.scrips_after {
+        workers = spawn_workers();
+    }
     let mut events = 0;
     for w in workers {
         events += w.join().map_err(|_| anyhow::anyhow!("scrips worker panicked"))??;
     }
     let elapsed = started.elapsed().as_secs_f64();
     if args.scrips {
-        println!("scrips: {events} events handled");
+        println!("scrips: {events} events handled; the writers were done after {written:.2} s");
     }
     let created = all.len();
     let lat = Latencies::new(all);

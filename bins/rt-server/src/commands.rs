@@ -125,7 +125,7 @@ impl Worker {
 /// leftovers included), then new events within a fifth of a second.
 fn start_scrips_worker(rt: &Rt) -> anyhow::Result<Worker> {
     let rt = rt.clone();
-    Worker::spawn("scrips", move |stop| rt_scrips::run_worker(&rt, std::time::Duration::from_millis(200), stop))
+    Worker::spawn("scrips", move |stop| rt_scrips::run_worker(&rt, rt_scrips::POLL, stop))
 }
 
 /// Starts delivering the outbox, at once and then every `mail_poll_secs`,

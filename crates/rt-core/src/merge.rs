@@ -45,6 +45,7 @@ impl Tx<'_> {
         diesel::update(tickets::table.filter(tickets::id.eq(s.id.0).or(tickets::effective_id.eq(s.id.0))))
             .set((tickets::effective_id.eq(t.id.0), tickets::is_merged.eq(true)))
             .execute(self.conn)?;
+        self.forget_tickets();
         self.move_links(s.id.0, t.id.0, &t_uri)?;
         for role in [Role::Requestor, Role::Cc, Role::AdminCc] {
             let (from, to) = (self.ticket_role_group(s.id, role)?, self.ticket_role_group(t.id, role)?);
@@ -67,6 +68,7 @@ impl Tx<'_> {
                 tickets::time_left.eq(tickets::time_left + s.time_left),
             ))
             .execute(self.conn)?;
+        self.forget_tickets();
         diesel::insert_into(links::table)
             .values((
                 links::base.eq(&s_uri),

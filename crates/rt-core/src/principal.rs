@@ -848,6 +848,22 @@ fn adjust_closure(
 }
 
 /// Looks up a group's id by domain, instance and name.
+impl Tx<'_> {
+    /// The role group of `role` on a ticket, queue or the system
+    /// (`domain`, `instance`), remembered for the rest of the transaction.
+    pub(crate) fn role_group(&mut self, domain: &'static str, instance: i64, role: Role) -> Result<Option<GroupId>> {
+        let key = (domain, instance, role.as_str());
+        if let Some(group) = self.cache.role_groups.get(&key) {
+            return Ok(Some(*group));
+        }
+        let found = find_group(self.conn, domain, instance, role.as_str())?;
+        if let Some(group) = found {
+            self.cache.role_groups.insert(key, group);
+        }
+        Ok(found)
+    }
+}
+
 pub(crate) fn find_group(conn: &mut DbConnection, domain: &str, instance: i64, name: &str) -> Result<Option<GroupId>> {
     Ok(groups::table
         .filter(groups::domain.eq(domain))

@@ -291,7 +291,7 @@ impl Tx<'_> {
                 return Err(Error::denied(rights::MODIFY_QUEUE_WATCHERS, object.describe()));
             }
         }
-        crate::principal::find_group(self.conn, QUEUE_ROLE, id.0, role.as_str())?
+        self.role_group(QUEUE_ROLE, id.0, role)?
             .ok_or_else(|| Error::not_found("role group", format!("{} of queue {id}", role.as_str())))
     }
 

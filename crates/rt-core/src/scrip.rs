@@ -277,7 +277,7 @@ impl Tx<'_> {
     pub fn template_for(&mut self, queue: QueueId, name: &str) -> Result<Option<Template>> {
         let rows: Vec<TemplateRow> = templates::table
             .filter(templates::name_folded.eq(fold(name.trim())))
-            .filter(templates::queue_id.eq_any([0, queue.0]))
+            .filter(templates::queue_id.eq(0).or(templates::queue_id.eq(queue.0)))
             .order(templates::queue_id.desc())
             .select(TEMPLATE_COLUMNS)
             .load(self.conn)?;
@@ -446,12 +446,50 @@ impl Tx<'_> {
     pub fn next_event(&mut self) -> Result<Option<Event>> {
         self.require_system_engine()?;
         let Some(id) = crate::db::dialect::lock_next_event(self.conn)? else { return Ok(None) };
+        self.take_event(id).map(Some)
+    }
+
+    /// Up to `limit` of the oldest pending events, without locking them:
+    /// for preparing their scrips in a read transaction before
+    /// [`Tx::claim_event`] takes each in a write one. Only `RT_System`.
+    pub fn peek_events(&mut self, limit: usize) -> Result<Vec<Event>> {
+        self.require_system_engine()?;
+        let rows: Vec<(i64, i64, i64, i64, i64)> = events::table
+            .filter(events::done_at.is_null())
+            .order(events::id)
+            .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+            .select((events::id, events::transaction_id, events::depth, events::batch_id, events::object_id))
+            .load(self.conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, transaction, depth, batch, object_id)| Event {
+                id,
+                transaction: TransactionId(transaction),
+                depth,
+                batch,
+                object_id,
+            })
+            .collect())
+    }
+
+    /// Takes event `id` for this DB transaction if it is still pending
+    /// (and, on PostgreSQL, no other worker holds it), as
+    /// [`Tx::next_event`] takes the oldest. Only `RT_System`.
+    pub fn claim_event(&mut self, id: i64) -> Result<Option<Event>> {
+        self.require_system_engine()?;
+        if !crate::db::dialect::lock_event(self.conn, id)? {
+            return Ok(None);
+        }
+        self.take_event(id).map(Some)
+    }
+
+    fn take_event(&mut self, id: i64) -> Result<Event> {
         let (transaction, depth, batch, object_id): (i64, i64, i64, i64) = events::table
             .find(id)
             .select((events::transaction_id, events::depth, events::batch_id, events::object_id))
             .get_result(self.conn)?;
         diesel::update(events::table.find(id)).set(events::attempts.eq(events::attempts + 1i64)).execute(self.conn)?;
-        Ok(Some(Event { id, transaction: TransactionId(transaction), depth, batch, object_id }))
+        Ok(Event { id, transaction: TransactionId(transaction), depth, batch, object_id })
     }
 
     /// When `event` is the last of its batch for its object, the batch's

@@ -84,6 +84,47 @@ pub(crate) struct Inner {
     /// were read at (see `customfield::Tx::ticket_field_defaults`).
     pub(crate) cf_defaults: std::sync::Mutex<Option<(i64, crate::customfield::DefaultsByQueue)>>,
     pub(crate) system: SystemPrincipals,
+    /// On SQLite, the turn of each write transaction of this process:
+    /// writers queue here and each starts the moment the one before
+    /// commits, instead of polling SQLite's lock with the busy handler's
+    /// sleeps of up to 100 ms. Other processes still meet the busy timeout.
+    pub(crate) sqlite_writers: WriterQueue,
+}
+
+/// A first-come, first-served queue of writers: a thread that writes in a
+/// loop cannot take the turn back from one that has been waiting (as it
+/// can with a plain mutex), so the scrip engine and the request handlers
+/// share the database fairly.
+#[derive(Debug, Default)]
+pub(crate) struct WriterQueue {
+    /// The next ticket to hand out and the ticket being served.
+    tickets: std::sync::Mutex<(u64, u64)>,
+    turn: std::sync::Condvar,
+}
+
+impl WriterQueue {
+    /// Waits for this thread's turn, which lasts as long as the guard.
+    fn enter(&self) -> WriterTurn<'_> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = tickets.0;
+        tickets.0 += 1;
+        while tickets.1 != mine {
+            tickets = self.turn.wait(tickets).unwrap_or_else(|e| e.into_inner());
+        }
+        WriterTurn(self)
+    }
+}
+
+/// A writer's turn; the next one's begins when it is dropped (also when
+/// the writer panics: its transaction rolled back with its connection).
+struct WriterTurn<'a>(&'a WriterQueue);
+
+impl Drop for WriterTurn<'_> {
+    fn drop(&mut self) {
+        let mut tickets = self.0.tickets.lock().unwrap_or_else(|e| e.into_inner());
+        tickets.1 += 1;
+        self.0.turn.notify_all();
+    }
 }
 
 /// An open RT database with the site's configuration. Cheap to clone; share
@@ -118,7 +159,16 @@ impl Rt {
         let mut rights = Registry::default();
         lifecycles.register_rights(&mut rights);
         let cf_defaults = std::sync::Mutex::new(None);
-        let inner = Inner { pool, config, lifecycles, rights, acl_cache: AclCache::default(), cf_defaults, system };
+        let inner = Inner {
+            pool,
+            config,
+            lifecycles,
+            rights,
+            acl_cache: AclCache::default(),
+            cf_defaults,
+            system,
+            sqlite_writers: WriterQueue::default(),
+        };
         Ok(Rt { inner: Arc::new(inner) })
     }
 
@@ -245,6 +295,10 @@ impl Session {
     /// together when it returns `Ok`, and nothing when it returns `Err`.
     pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.rt.inner.pool.get()?;
+        let _turn = match *conn {
+            DbConnection::Sqlite(_) => Some(self.rt.inner.sqlite_writers.enter()),
+            DbConnection::Pg(_) => None,
+        };
         dialect::write_transaction(&mut conn, |conn| {
             let mut tx = Tx::new(conn, &self.rt.inner, &self.user);
             f(&mut tx)
@@ -278,11 +332,42 @@ pub struct Tx<'a> {
     /// The first transaction this DB transaction recorded: the batch of
     /// the events it records.
     pub(crate) batch_id: Option<i64>,
+    /// Rows this DB transaction read and has not changed since.
+    pub(crate) cache: TxCache,
+}
+
+/// What a [`Tx`] remembers of the rows it read, so that the rights checks
+/// and lookups of one request (or of one batch of scrips) do not read the
+/// same ticket again and again. It lives only as long as its DB
+/// transaction, so it never sees other transactions' changes later than
+/// the database would let it; this transaction's own writes update or
+/// drop what they touch, and a rolled-back savepoint drops everything.
+#[derive(Debug, Default)]
+pub(crate) struct TxCache {
+    /// Ticket rows by id (the row itself, merges not followed).
+    pub(crate) tickets: std::collections::HashMap<i64, crate::ticket::Ticket>,
+    /// Role groups by (domain, instance, role name): a role group is made
+    /// with its ticket or queue and never changes.
+    pub(crate) role_groups: std::collections::HashMap<(&'static str, i64, &'static str), GroupId>,
+    /// Transactions by id, and the attachments of each: history is never
+    /// changed once written.
+    pub(crate) transactions: std::collections::HashMap<i64, crate::transaction::Transaction>,
+    pub(crate) attachments: std::collections::HashMap<i64, Vec<crate::transaction::Attachment>>,
 }
 
 impl<'a> Tx<'a> {
     fn new(conn: &'a mut DbConnection, rt: &'a Inner, user: &'a CurrentUser) -> Tx<'a> {
-        Tx { conn, rt, user, now: now(), acl_version: None, acl_dirty: false, event_depth: 0, batch_id: None }
+        Tx {
+            conn,
+            rt,
+            user,
+            now: now(),
+            acl_version: None,
+            acl_dirty: false,
+            event_depth: 0,
+            batch_id: None,
+            cache: TxCache::default(),
+        }
     }
 
     /// Runs `f` in a savepoint: when it fails, what it wrote is undone and
@@ -292,13 +377,23 @@ impl<'a> Tx<'a> {
         let (rt, user, now, acl_version, event_depth) =
             (self.rt, self.user, self.now, self.acl_version, self.event_depth);
         let (mut dirty, mut batch_id) = (self.acl_dirty, self.batch_id);
+        let mut cache = Some(std::mem::take(&mut self.cache));
         let result = self.conn.transaction(|conn| {
-            let mut inner = Tx { conn, rt, user, now, acl_version, acl_dirty: dirty, event_depth, batch_id };
+            let cache_in = cache.take().unwrap_or_default();
+            let mut inner =
+                Tx { conn, rt, user, now, acl_version, acl_dirty: dirty, event_depth, batch_id, cache: cache_in };
             let out = f(&mut inner);
             dirty = inner.acl_dirty;
             batch_id = inner.batch_id;
+            cache = Some(inner.cache);
             out
         });
+        // What was read inside a rolled-back savepoint may describe rows
+        // that no longer exist.
+        self.cache = match result {
+            Ok(_) => cache.unwrap_or_default(),
+            Err(_) => TxCache::default(),
+        };
         // A batch begun in a rolled-back savepoint has no events left; its
         // id still names this DB transaction's batch, which is harmless.
         self.batch_id = batch_id;

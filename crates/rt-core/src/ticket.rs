@@ -18,7 +18,6 @@ use crate::db::schema::tickets;
 use crate::error::{Error, Result};
 use crate::ids::{AttachmentId, CustomFieldId, GroupId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
 use crate::lifecycles::StatusClass;
-use crate::principal::find_group;
 use crate::principal::{add_member, insert_ticket_role_groups, remove_member};
 use crate::queue::load_queue;
 use crate::rights;
@@ -344,6 +343,7 @@ impl Tx<'_> {
             remove_member(self.conn, owner_group, nobody.into())?;
             add_member(self.conn, owner_group, owner.into(), self.user.id, self.now)?;
             diesel::update(tickets::table.find(id)).set(tickets::owner.eq(owner.0)).execute(self.conn)?;
+            self.forget_tickets();
         }
         self.initial_cf_values(ticket, queue_id, &new.custom_fields)?;
         let create = self.record(
@@ -386,6 +386,7 @@ impl Tx<'_> {
             let subject = clean_subject(subject);
             if subject != t.subject {
                 diesel::update(tickets::table.find(t.id.0)).set(tickets::subject.eq(&subject)).execute(self.conn)?;
+                self.forget_tickets();
                 done.push(self.record_set(&t, "Subject", t.subject.clone(), subject, 0)?);
             }
         }
@@ -415,6 +416,7 @@ impl Tx<'_> {
                 "TimeWorked" => diesel::update(target).set(tickets::time_worked.eq(new)).execute(self.conn)?,
                 _ => diesel::update(target).set(tickets::time_left.eq(new)).execute(self.conn)?,
             };
+            self.forget_tickets();
             let taken = if field == "TimeWorked" { new - old } else { 0 };
             done.push(self.record_set(&t, field, old.to_string(), new.to_string(), taken)?);
         }
@@ -434,6 +436,7 @@ impl Tx<'_> {
                 "Due" => diesel::update(target).set(tickets::due.eq(new)).execute(self.conn)?,
                 _ => diesel::update(target).set(tickets::told.eq(new)).execute(self.conn)?,
             };
+            self.forget_tickets();
             let kind = if field == "Told" { "Told" } else { "Set" };
             done.push(self.record_ticket(
                 &t,
@@ -449,6 +452,7 @@ impl Tx<'_> {
         }
         if let Some(sla) = update.sla.as_ref().filter(|sla| **sla != t.sla) {
             diesel::update(tickets::table.find(t.id.0)).set(tickets::sla.eq(sla)).execute(self.conn)?;
+            self.forget_tickets();
             let (old, new) = (t.sla.clone().unwrap_or_default(), sla.clone().unwrap_or_default());
             done.push(self.record_set(&t, "SLA", old, new, 0)?);
         }
@@ -597,6 +601,7 @@ impl Tx<'_> {
             )
         })?;
         diesel::update(tickets::table.find(t.id.0)).set(tickets::queue.eq(queue.0)).execute(self.conn)?;
+        self.forget_tickets();
         let txn = self.record_set(&t, "Queue", t.queue.to_string(), queue.to_string(), 0)?;
         let moved = Ticket { queue, ..t };
         let system = self.rt.system.rt_system;
@@ -637,6 +642,28 @@ impl Tx<'_> {
         Ok(all.into_iter().filter(|txn| visible_kind(&txn.kind, comments, outgoing)).collect())
     }
 
+    /// The Message-ID of the ticket's first message (its Create
+    /// transaction's, as stored: brackets may be missing), which every
+    /// later mail about the ticket refers to. Needs `ShowTicket`.
+    pub fn first_message_id(&mut self, id: TicketId) -> Result<Option<String>> {
+        use crate::db::schema::{attachments, transactions};
+        let t = self.ticket(id)?;
+        let merged = tickets::table.filter(tickets::effective_id.eq(t.id.0)).select(tickets::id);
+        let first: Option<i64> = transactions::table
+            .filter(transactions::object_type.eq(TICKET))
+            .filter(transactions::object_id.eq_any(merged))
+            .select(diesel::dsl::min(transactions::id))
+            .get_result(self.conn)?;
+        let Some(first) = first else { return Ok(None) };
+        Ok(attachments::table
+            .filter(attachments::transaction_id.eq(first))
+            .order(attachments::id)
+            .select(attachments::message_id)
+            .first::<Option<String>>(self.conn)
+            .optional()?
+            .flatten())
+    }
+
     /// One transaction of a ticket, with the same rights as [`Tx::history`].
     pub fn ticket_transaction(&mut self, id: TransactionId) -> Result<Transaction> {
         let txn = self.load_transaction(id)?;
@@ -655,7 +682,7 @@ impl Tx<'_> {
     /// The attachments (MIME entities) of a transaction, in tree order.
     pub fn transaction_attachments(&mut self, id: TransactionId) -> Result<Vec<Attachment>> {
         self.ticket_transaction(id)?;
-        self.load_attachments(&[id.0])
+        self.load_transaction_attachments(id)
     }
 
     /// Every attachment of a ticket's visible transactions.
@@ -753,7 +780,7 @@ impl Tx<'_> {
     }
 
     pub(crate) fn ticket_role_group(&mut self, id: TicketId, role: Role) -> Result<GroupId> {
-        find_group(self.conn, TICKET_ROLE, id.0, role.as_str())?
+        self.role_group(TICKET_ROLE, id.0, role)?
             .ok_or_else(|| Error::not_found("role group", format!("{} of ticket {id}", role.as_str())))
     }
 
@@ -772,6 +799,7 @@ impl Tx<'_> {
         if let Some(at) = resolved {
             diesel::update(target).set(tickets::resolved.eq(at)).execute(self.conn)?;
         }
+        self.forget_tickets();
         let txn = NewTransaction {
             kind: "Status",
             field: Some("Status"),
@@ -787,6 +815,7 @@ impl Tx<'_> {
         remove_member(self.conn, group, t.owner.into())?;
         add_member(self.conn, group, new_owner.into(), actor, self.now)?;
         diesel::update(tickets::table.find(t.id.0)).set(tickets::owner.eq(new_owner.0)).execute(self.conn)?;
+        self.forget_tickets();
         let (old, new) = (t.owner.to_string(), new_owner.to_string());
         let set = NewTransaction {
             kind: "Set",
@@ -887,6 +916,14 @@ impl Tx<'_> {
         } else {
             dialect::with_inner!(&mut *self.conn, c => diesel::update(tickets::table.find(id)).set(stamped).execute(c))?;
         }
+        if let Some(cached) = self.cache.tickets.get_mut(&id) {
+            cached.last_updated = now.and_utc();
+            cached.last_updated_by = stamp.actor;
+            cached.time_worked += taken;
+            if stamp.told {
+                cached.told = Some(now.and_utc());
+            }
+        }
         self.record_as(txn, content, stamp.actor, self.user.interface)
     }
 
@@ -900,6 +937,23 @@ impl Tx<'_> {
     }
 
     fn ticket_row(&mut self, ticket_id: i64) -> Result<Option<Ticket>> {
+        if let Some(t) = self.cache.tickets.get(&ticket_id) {
+            return Ok(Some(t.clone()));
+        }
+        let row = self.ticket_row_uncached(ticket_id)?;
+        if let Some(t) = &row {
+            self.cache.tickets.insert(ticket_id, t.clone());
+        }
+        Ok(row)
+    }
+
+    /// Forgets the ticket rows this transaction read: called after every
+    /// write to `tickets`.
+    pub(crate) fn forget_tickets(&mut self) {
+        self.cache.tickets.clear();
+    }
+
+    fn ticket_row_uncached(&mut self, ticket_id: i64) -> Result<Option<Ticket>> {
         use tickets::*;
         let row: Option<TicketRow> = dialect::with_inner!(&mut *self.conn, c => tickets::table
             .find(ticket_id)

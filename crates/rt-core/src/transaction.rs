@@ -392,13 +392,29 @@ impl Tx<'_> {
     }
 
     pub(crate) fn load_transaction(&mut self, id: TransactionId) -> Result<Transaction> {
+        if let Some(txn) = self.cache.transactions.get(&id.0) {
+            return Ok(txn.clone());
+        }
         let row: TransactionRow = transactions::table
             .find(id.0)
             .select(transaction_columns())
             .get_result(self.conn)
             .optional()?
             .ok_or_else(|| Error::not_found("transaction", id))?;
-        Ok(row.into())
+        let txn = Transaction::from(row);
+        self.cache.transactions.insert(id.0, txn.clone());
+        Ok(txn)
+    }
+
+    /// The attachments of one transaction, remembered for the rest of the
+    /// DB transaction.
+    pub(crate) fn load_transaction_attachments(&mut self, id: TransactionId) -> Result<Vec<Attachment>> {
+        if let Some(found) = self.cache.attachments.get(&id.0) {
+            return Ok(found.clone());
+        }
+        let found = self.load_attachments(&[id.0])?;
+        self.cache.attachments.insert(id.0, found.clone());
+        Ok(found)
     }
 
     pub(crate) fn load_attachments(&mut self, txns: &[i64]) -> Result<Vec<Attachment>> {
@@ -412,28 +428,37 @@ impl Tx<'_> {
             String,
             String,
             String,
-            Option<i64>,
+            Option<i32>,
             NaiveDateTime,
         );
-        let rows: Vec<Row> = attachments::table
-            .filter(attachments::transaction_id.eq_any(txns))
-            .order(attachments::id)
-            .select((
-                attachments::id,
-                attachments::transaction_id,
-                attachments::parent,
-                attachments::message_id,
-                attachments::subject,
-                attachments::filename,
-                attachments::content_type,
-                attachments::content_encoding,
-                attachments::headers,
-                diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
-                    "CAST(LENGTH(content) AS BIGINT)",
-                ),
-                attachments::created,
-            ))
-            .load(self.conn)?;
+        // Statements without an `IN` list or literal SQL are prepared once
+        // per connection: one transaction's attachments (the common case)
+        // are read so.
+        macro_rules! rows {
+            ($filter:expr) => {
+                attachments::table
+                    .filter($filter)
+                    .order(attachments::id)
+                    .select((
+                        attachments::id,
+                        attachments::transaction_id,
+                        attachments::parent,
+                        attachments::message_id,
+                        attachments::subject,
+                        attachments::filename,
+                        attachments::content_type,
+                        attachments::content_encoding,
+                        attachments::headers,
+                        length(attachments::content),
+                        attachments::created,
+                    ))
+                    .load::<Row>(self.conn)?
+            };
+        }
+        let rows = match txns {
+            [one] => rows!(attachments::transaction_id.eq(*one)),
+            many => rows!(attachments::transaction_id.eq_any(many)),
+        };
         Ok(rows
             .into_iter()
             .map(|r| Attachment {
@@ -446,7 +471,7 @@ impl Tx<'_> {
                 content_type: r.6,
                 content_encoding: r.7,
                 headers: r.8,
-                size: r.9.unwrap_or(0),
+                size: r.9.map_or(0, i64::from),
                 created: r.10.and_utc(),
             })
             .collect())
@@ -533,4 +558,11 @@ mod tests {
         assert_eq!(e.header("X-Other").as_deref(), Some("1"));
         assert_eq!(e.headers.matches("RT-Send-Cc").count(), 1);
     }
+}
+
+diesel::define_sql_function! {
+    /// The size in bytes of a stored body (`length` of a BLOB on SQLite,
+    /// of a `bytea` on PostgreSQL; both fit an `INTEGER` for any body the
+    /// attachment limits let in).
+    fn length(content: diesel::sql_types::Nullable<diesel::sql_types::Binary>) -> diesel::sql_types::Nullable<diesel::sql_types::Integer>;
 }

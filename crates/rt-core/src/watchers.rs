@@ -25,15 +25,28 @@ impl Tx<'_> {
     /// users and users without an address are left out. Sorted, each once.
     /// Needs `ShowTicket`.
     pub fn role_addresses(&mut self, ticket: TicketId, role: Role) -> Result<Vec<String>> {
-        use crate::acl::QUEUE_ROLE;
+        use crate::acl::{QUEUE_ROLE, TICKET_ROLE};
+        use crate::db::schema::{cached_group_members as cgm, groups, principals, users};
+        use diesel::prelude::*;
         let t = self.ticket(ticket)?;
-        let mut groups = vec![self.ticket_role_group(t.id, role)?];
-        if matches!(role, Role::Cc | Role::AdminCc)
-            && let Some(g) = crate::principal::find_group(self.conn, QUEUE_ROLE, t.queue.0, role.as_str())?
-        {
-            groups.push(g);
-        }
-        self.member_addresses(&groups)
+        // No queue role group has instance 0: Owner and Requestor are the
+        // ticket's alone.
+        let queue = if matches!(role, Role::Cc | Role::AdminCc) { t.queue.0 } else { 0 };
+        // One statement for both role groups, members expanded.
+        let found: Vec<String> = groups::table
+            .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
+            .inner_join(users::table.on(users::id.eq(cgm::member_id)))
+            .inner_join(principals::table.on(principals::id.eq(cgm::member_id)))
+            .filter(groups::name_folded.eq(role.as_str().to_lowercase()))
+            .filter(
+                (groups::domain.eq(TICKET_ROLE).and(groups::instance.eq(t.id.0)))
+                    .or(groups::domain.eq(QUEUE_ROLE).and(groups::instance.eq(queue))),
+            )
+            .filter(principals::disabled.eq(false))
+            .filter(users::email_address.is_not_null())
+            .select(users::email_address.assume_not_null())
+            .load(self.conn)?;
+        Ok(tidy_addresses(found))
     }
 
     /// The email addresses of a group's members, nested groups expanded,
@@ -47,21 +60,20 @@ impl Tx<'_> {
     fn member_addresses(&mut self, groups: &[crate::ids::GroupId]) -> Result<Vec<String>> {
         use crate::db::schema::{cached_group_members, principals, users};
         use diesel::prelude::*;
-        let groups: Vec<i64> = groups.iter().map(|g| g.0).collect();
-        let members = cached_group_members::table
-            .filter(cached_group_members::group_id.eq_any(&groups))
-            .select(cached_group_members::member_id);
-        let mut addresses: Vec<String> = users::table
-            .inner_join(principals::table)
-            .filter(users::id.eq_any(members))
-            .filter(principals::disabled.eq(false))
-            .filter(users::email_address.is_not_null())
-            .select(users::email_address.assume_not_null())
-            .load(self.conn)?;
-        addresses.retain(|a| !a.trim().is_empty());
-        addresses.sort_by_key(|a| a.to_lowercase());
-        addresses.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        Ok(addresses)
+        let mut addresses: Vec<String> = Vec::new();
+        // A group at a time: a statement the connection prepares once.
+        for group in groups {
+            let found: Vec<String> = cached_group_members::table
+                .inner_join(users::table.on(users::id.eq(cached_group_members::member_id)))
+                .inner_join(principals::table.on(principals::id.eq(cached_group_members::member_id)))
+                .filter(cached_group_members::group_id.eq(group.0))
+                .filter(principals::disabled.eq(false))
+                .filter(users::email_address.is_not_null())
+                .select(users::email_address.assume_not_null())
+                .load(self.conn)?;
+            addresses.extend(found);
+        }
+        Ok(tidy_addresses(addresses))
     }
 
     /// Adds a watcher to a ticket role (Requestor, Cc or AdminCc).
@@ -130,4 +142,12 @@ impl Tx<'_> {
         let right = if who == self.user.id.into() { own_right } else { rights::MODIFY_TICKET };
         Err(Error::denied(right, object.describe()))
     }
+}
+
+/// Addresses sorted, each once (any case), blanks left out.
+fn tidy_addresses(mut addresses: Vec<String>) -> Vec<String> {
+    addresses.retain(|a| !a.trim().is_empty());
+    addresses.sort_by_key(|a| a.to_lowercase());
+    addresses.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    addresses
 }

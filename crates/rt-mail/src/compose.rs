@@ -3,7 +3,9 @@
 //! about, and recorded on their ticket.
 //!
 //! [`send_ticket_mail`] is what scrips (notifications, autoreplies) and the
-//! UI's one-time Cc/Bcc use. For a ticket it sets, as RT 5 does:
+//! UI's one-time Cc/Bcc use; [`compose_ticket_mail`] and
+//! [`record_ticket_mail`] are its two halves, for the scrip engine, which
+//! builds messages before it takes the write lock. For a ticket it sets, as RT 5 does:
 //!
 //! - `From` and `Reply-To`: the queue's correspond address (comment address
 //!   for comments), else the site's; From carries the actor's name as
@@ -121,6 +123,37 @@ impl TicketMail {
 /// this mail (reply, comment, a scrip's notification) is for the caller to
 /// have checked with the operation that causes it.
 pub fn send_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<(OutboxId, TransactionId)>> {
+    match compose_ticket_mail(tx, mail)? {
+        Some(composed) => record_ticket_mail(tx, composed).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A ticket's message built and ready to record and queue: what
+/// [`compose_ticket_mail`] makes and [`record_ticket_mail`] stores.
+#[derive(Debug, Clone)]
+pub struct ComposedMail {
+    ticket: TicketId,
+    class: MailClass,
+    message_id: String,
+    envelope_from: String,
+    recipients: Vec<String>,
+    content: Vec<u8>,
+    recorded: rt_core::MimeEntity,
+}
+
+impl ComposedMail {
+    /// Everyone it goes to (To, Cc and Bcc), as the envelope lists them.
+    pub fn recipients(&self) -> &[String] {
+        &self.recipients
+    }
+}
+
+/// Builds a ticket's message (the first half of [`send_ticket_mail`]); it
+/// only reads, so it may run outside the DB transaction that records the
+/// message. `None` when no recipient is left once RT's own addresses are
+/// dropped.
+pub fn compose_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<ComposedMail>> {
     let ticket = tx.ticket(mail.ticket)?;
     let queue = tx.queue(ticket.queue)?;
     let class = mail.class;
@@ -162,12 +195,17 @@ pub fn send_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<(Ou
     let message_id = new_message_id(&config.organization, ticket.id);
     let mut references = Vec::new();
     let mut in_reply_to = None;
+    let mut answers_first = false;
     if let Some(txn) = mail.in_reply_to {
         in_reply_to = top_message_id(tx, txn)?;
         references.extend(in_reply_to.clone());
+        // Answering the ticket's creation: that message is its first
+        // (tickets merged into it later are not looked for).
+        let answered = tx.ticket_transaction(txn)?;
+        answers_first = answered.kind == "Create" && answered.object_id == ticket.id.0;
     }
-    if let Some(first) = tx.history(ticket.id)?.first() {
-        references.extend(top_message_id(tx, first.id)?);
+    if !answers_first {
+        references.extend(tx.first_message_id(ticket.id)?.map(|id| bracketed(&id)));
     }
     references.push(format!("<RT-Ticket-{}@{}>", ticket.id, config.organization));
     references.dedup();
@@ -204,28 +242,42 @@ pub fn send_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<(Ou
     headers.extend(mail.headers.iter().cloned());
     let message = with_body(with_headers(builder, &headers)?, &mail.text, mail.html.as_deref(), &mail.files)?;
     let content = message.formatted();
-
     let recorded = parse_message(&content).entity;
-    let record = NewTransaction {
-        object_type: "RT::Ticket",
-        object_id: ticket.id.0,
-        kind: match class {
-            MailClass::Correspond => "EmailRecord",
-            MailClass::Comment => "CommentEmailRecord",
-        },
-        data: Some(message_id.clone()),
-        ..NewTransaction::default()
-    };
-    let txn = tx.record(record, Some(&recorded))?;
-    let outbox = tx.enqueue_mail(OutgoingMail {
-        ticket: Some(ticket.id),
-        transaction: Some(txn),
+    Ok(Some(ComposedMail {
+        ticket: ticket.id,
+        class,
         message_id,
         envelope_from: from_address,
         recipients: to.into_iter().chain(cc).chain(bcc).collect(),
         content,
+        recorded,
+    }))
+}
+
+/// Records a composed message on its ticket (`EmailRecord` or
+/// `CommentEmailRecord`) and puts it in the outbox: the second half of
+/// [`send_ticket_mail`], in the DB transaction that must commit it.
+pub fn record_ticket_mail(tx: &mut Tx<'_>, mail: ComposedMail) -> Result<(OutboxId, TransactionId)> {
+    let record = NewTransaction {
+        object_type: "RT::Ticket",
+        object_id: mail.ticket.0,
+        kind: match mail.class {
+            MailClass::Correspond => "EmailRecord",
+            MailClass::Comment => "CommentEmailRecord",
+        },
+        data: Some(mail.message_id.clone()),
+        ..NewTransaction::default()
+    };
+    let txn = tx.record(record, Some(&mail.recorded))?;
+    let outbox = tx.enqueue_mail(OutgoingMail {
+        ticket: Some(mail.ticket),
+        transaction: Some(txn),
+        message_id: mail.message_id,
+        envelope_from: mail.envelope_from,
+        recipients: mail.recipients,
+        content: mail.content,
     })?;
-    Ok(Some((outbox, txn)))
+    Ok((outbox, txn))
 }
 
 /// An error answer of the mail gateway to the sender of a refused message.
@@ -313,10 +365,12 @@ fn own_addresses(tx: &mut Tx<'_>) -> Result<Vec<String>> {
 /// The Message-ID (with angle brackets) of a transaction's message.
 fn top_message_id(tx: &mut Tx<'_>, txn: TransactionId) -> Result<Option<String>> {
     let attachments = tx.transaction_attachments(txn)?;
-    Ok(attachments.first().and_then(|a| a.message_id.clone()).map(|id| {
-        let id = id.trim().trim_start_matches('<').trim_end_matches('>');
-        format!("<{id}>")
-    }))
+    Ok(attachments.first().and_then(|a| a.message_id.as_deref()).map(bracketed))
+}
+
+/// A Message-ID as stored, in angle brackets.
+fn bracketed(id: &str) -> String {
+    format!("<{}>", id.trim().trim_start_matches('<').trim_end_matches('>'))
 }
 
 fn new_message_id(organization: &str, ticket: TicketId) -> String {

@@ -25,7 +25,10 @@ pub mod gateway;
 pub mod outbound;
 pub mod parse;
 
-pub use compose::{ErrorMail, MailClass, MailFile, TicketMail, send_error_mail, send_ticket_mail};
+pub use compose::{
+    ComposedMail, ErrorMail, MailClass, MailFile, TicketMail, compose_ticket_mail, record_ticket_mail, send_error_mail,
+    send_ticket_mail,
+};
 pub use gateway::{GatewayOutcome, GatewayRequest, deliver};
 pub use outbound::{
     Mailer, SendError, SmtpSettings, TlsMode, Transport, deliver_pending, run_worker, transport_from_config,

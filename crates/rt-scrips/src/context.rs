@@ -15,12 +15,15 @@ fn date(value: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
 }
 
 fn person(tx: &mut Tx<'_>, id: UserId) -> Result<Value> {
-    let user = tx.user(id)?;
-    Ok(json!({
+    Ok(user_value(tx.user(id)?))
+}
+
+fn user_value(user: rt_core::User) -> Value {
+    json!({
         "name": user.name,
         "email": user.email_address.unwrap_or_default(),
         "real_name": user.real_name,
-    }))
+    })
 }
 
 fn people(tx: &mut Tx<'_>, ticket: &Ticket, role: Role) -> Result<Vec<Value>> {
@@ -28,7 +31,7 @@ fn people(tx: &mut Tx<'_>, ticket: &Ticket, role: Role) -> Result<Vec<Value>> {
     for principal in tx.ticket_role_members(ticket.id, role)? {
         // Groups in a role show as their name, without an address.
         match tx.user(UserId(principal.0)) {
-            Ok(_) => out.push(person(tx, UserId(principal.0))?),
+            Ok(user) => out.push(user_value(user)),
             Err(_) => {
                 let group = tx.group(rt_core::GroupId(principal.0))?;
                 out.push(json!({"name": group.name, "email": "", "real_name": group.name}));
@@ -38,8 +41,13 @@ fn people(tx: &mut Tx<'_>, ticket: &Ticket, role: Role) -> Result<Vec<Value>> {
     Ok(out)
 }
 
-/// The text and HTML of a transaction's message, and its files.
-fn message(tx: &mut Tx<'_>, attachments: &[rt_core::Attachment]) -> Result<(String, String, Vec<Value>, String)> {
+/// The text and HTML of a transaction's message (left empty unless
+/// `content`), its files and its subject.
+fn message(
+    tx: &mut Tx<'_>,
+    attachments: &[rt_core::Attachment],
+    content: bool,
+) -> Result<(String, String, Vec<Value>, String)> {
     let (mut text, mut html, mut files, mut subject) = (String::new(), String::new(), Vec::new(), String::new());
     for att in attachments {
         if att.parent.is_none()
@@ -53,7 +61,7 @@ fn message(tx: &mut Tx<'_>, attachments: &[rt_core::Attachment]) -> Result<(Stri
         }
         let is_text = att.content_type == "text/plain";
         let is_html = att.content_type == "text/html";
-        if (is_text && text.is_empty()) || (is_html && html.is_empty()) {
+        if content && ((is_text && text.is_empty()) || (is_html && html.is_empty())) {
             let (_, body) = tx.attachment(att.id)?;
             let body = String::from_utf8_lossy(&body).into_owned();
             if is_text { text = body } else { html = ammonia::clean(&body) }
@@ -97,29 +105,66 @@ pub fn describe(tx: &mut Tx<'_>, txn: &Transaction) -> Result<String> {
     })
 }
 
-/// The whole context for one transaction of one ticket.
-pub fn build(tx: &mut Tx<'_>, s: &crate::conditions::Subject<'_>) -> Result<tera::Context> {
+/// Which of the costlier parts of the context a template can use: those
+/// whose names appear in its text. Anything that reads the context whole
+/// (`json_encode`, `__tera_context`) gets everything.
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    owner: bool,
+    requestors: bool,
+    cc: bool,
+    admin_cc: bool,
+    custom_fields: bool,
+    content: bool,
+    description: bool,
+    actor: bool,
+}
+
+impl Needs {
+    fn of(source: &str) -> Needs {
+        let all = source.contains("json_encode") || source.contains("__tera_context");
+        let names = |words: &[&str]| all || words.iter().any(|w| source.contains(w));
+        Needs {
+            owner: names(&["owner"]),
+            requestors: names(&["requestor"]),
+            cc: names(&["cc"]),
+            admin_cc: names(&["admin_cc"]),
+            custom_fields: names(&["custom_fields"]),
+            content: names(&["content_"]),
+            description: names(&["description"]),
+            actor: names(&["actor", "creator"]),
+        }
+    }
+}
+
+/// The context for one transaction of one ticket, as a template whose text
+/// is `source` uses it: the parts it never names (the people in each role,
+/// custom fields, the message body...) are left empty rather than read.
+pub fn build(tx: &mut Tx<'_>, s: &crate::conditions::Subject<'_>, source: &str) -> Result<tera::Context> {
+    let needs = Needs::of(source);
     let (ticket, txn) = (s.ticket, s.txn);
     let config = tx.config().clone();
     let tz: chrono_tz::Tz = config.timezone.parse().unwrap_or(chrono_tz::UTC);
     let queue = tx.queue(ticket.queue)?;
-    let owner = person(tx, ticket.owner)?;
-    let requestors = people(tx, ticket, Role::Requestor)?;
+    let owner = if needs.owner { person(tx, ticket.owner)? } else { json!({}) };
+    let requestors = if needs.requestors { people(tx, ticket, Role::Requestor)? } else { Vec::new() };
     let requestor_addresses =
         requestors.iter().filter_map(|p| p["email"].as_str().filter(|e| !e.is_empty())).collect::<Vec<_>>().join(", ");
-    let cc = people(tx, ticket, Role::Cc)?;
-    let admin_cc = people(tx, ticket, Role::AdminCc)?;
+    let cc = if needs.cc { people(tx, ticket, Role::Cc)? } else { Vec::new() };
+    let admin_cc = if needs.admin_cc { people(tx, ticket, Role::AdminCc)? } else { Vec::new() };
     let mut custom_fields = serde_json::Map::new();
     let object = CfObject::Ticket(ticket.id);
-    for cf in tx.custom_fields_for(object)? {
-        let values: Vec<String> = tx.cf_values(object, cf.id)?.into_iter().map(|v| v.content).collect();
-        custom_fields.insert(cf.name.clone(), json!(values));
+    if needs.custom_fields {
+        for cf in tx.custom_fields_for(object)? {
+            let values: Vec<String> = tx.cf_values(object, cf.id)?.into_iter().map(|v| v.content).collect();
+            custom_fields.insert(cf.name.clone(), json!(values));
+        }
     }
     let web_url = format!("{}/", config.effective_web_base_url().trim_end_matches('/'));
     let tag_name = if queue.subject_tag.is_empty() { config.rtname.clone() } else { queue.subject_tag.clone() };
-    let (content_text, content_html, attachments, subject) = message(tx, s.attachments)?;
-    let creator = person(tx, txn.creator)?;
-    let description = describe(tx, txn)?;
+    let (content_text, content_html, attachments, subject) = message(tx, s.attachments, needs.content)?;
+    let creator = if needs.actor { person(tx, txn.creator)? } else { json!({}) };
+    let description = if needs.description { describe(tx, txn)? } else { String::new() };
     let context = json!({
         "ticket": {
             "id": ticket.id.0,

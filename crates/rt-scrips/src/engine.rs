@@ -22,9 +22,16 @@
 //! scrips in turn, one level deeper; at [`MAX_DEPTH`] the engine stops and
 //! records why on the ticket.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use rt_core::db::Backend;
 use rt_core::scrip::Event;
 use rt_core::transaction::NewTransaction;
-use rt_core::{Error, Interface, Result, Rt, Tx};
+use rt_core::{
+    Attachment, Error, Interface, QueueId, Result, Rt, Scrip, ScripId, Ticket, TicketId, Transaction, TransactionId, Tx,
+};
+use rt_mail::ComposedMail;
 
 use crate::conditions::{self, Subject};
 use crate::{actions, registry};
@@ -42,140 +49,275 @@ pub struct RunReport {
     pub done: usize,
     /// Scrips that failed (recorded on their tickets).
     pub failed: usize,
+    /// Scrips that changed their ticket (not only mailed), whose changes
+    /// are new events.
+    pub changed: usize,
 }
+
+/// How often [`run_worker`] looks for new events once it has handled all
+/// there were (`rt-server` runs it so).
+pub const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Events handled per DB transaction: one commit (one fsync on SQLite)
 /// for a batch instead of one per event.
-pub const BATCH: usize = 10;
+pub const BATCH: usize = 25;
 
 /// Handles up to `max` pending events, in DB transactions of up to
-/// [`BATCH`] events each.
+/// [`BATCH`] events each. Returns once it has caught up (a batch found
+/// fewer than [`BATCH`] events and its scrips changed nothing that would
+/// fire more), so that a worker called again after a pause gets full
+/// batches rather than one event at a time.
+///
+/// Each batch is prepared, then committed, as RT runs scrips: every
+/// condition is checked and every action prepared (recipients found,
+/// templates rendered, messages built) against the ticket as the events
+/// left it; then the actions commit in order. On SQLite the preparing runs
+/// in a read transaction, beside other writers, and only the commit takes
+/// the database's one write lock (each event is claimed again there, so an
+/// event another worker finished meanwhile is skipped). On PostgreSQL both
+/// run in one write transaction holding the events' row locks.
 pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
     let system = rt.system_session(Interface::Api);
     let mut report = RunReport::default();
     while report.events < max {
-        let batch = system.write(|tx| {
-            let mut batch = RunReport::default();
-            while batch.events < BATCH.min(max - report.events) {
-                let Some(event) = tx.next_event()? else { break };
-                let (done, failed) = run_event(tx, &event)?;
-                tx.finish_event(&event)?;
-                batch.events += 1;
-                batch.done += done;
-                batch.failed += failed;
+        let limit = BATCH.min(max - report.events);
+        let batch = match rt.backend() {
+            Backend::Sqlite => {
+                let plans: Vec<Plan> = system.read(|tx| {
+                    let mut lists = ScripLists::default();
+                    tx.peek_events(limit)?.into_iter().map(|event| prepare(tx, event, &mut lists)).collect()
+                })?;
+                if plans.is_empty() {
+                    break;
+                }
+                system.write(|tx| {
+                    let mut batch = RunReport::default();
+                    for plan in plans {
+                        if tx.claim_event(plan.event.id)?.is_some() {
+                            commit(tx, plan, &mut batch)?;
+                        }
+                    }
+                    Ok(batch)
+                })?
             }
-            Ok(batch)
-        })?;
+            Backend::Postgres => system.write(|tx| {
+                let (mut batch, mut lists) = (RunReport::default(), ScripLists::default());
+                while batch.events < limit {
+                    let Some(event) = tx.next_event()? else { break };
+                    let plan = prepare(tx, event, &mut lists)?;
+                    commit(tx, plan, &mut batch)?;
+                }
+                Ok(batch)
+            })?,
+        };
         report.events += batch.events;
         report.done += batch.done;
         report.failed += batch.failed;
-        if batch.events == 0 {
+        report.changed += batch.changed;
+        // Caught up: what arrives from now on waits for the next call,
+        // and comes in full batches; the events the scrips' own changes
+        // made are handled now.
+        if batch.events < limit && batch.changed == 0 {
             break;
         }
     }
     Ok(report)
 }
 
-/// Runs the scrips of one event: its TransactionCreate scrips, and, when
-/// it ends its batch, the batch's TransactionBatch scrips.
-fn run_event(tx: &mut Tx<'_>, event: &Event) -> Result<(usize, usize)> {
-    let txn = match tx.ticket_transaction(event.transaction) {
+/// The scrips of each queue and stage, read once per batch.
+#[derive(Default)]
+struct ScripLists(HashMap<(QueueId, &'static str), Vec<Scrip>>);
+
+impl ScripLists {
+    fn get(&mut self, tx: &mut Tx<'_>, queue: QueueId, stage: &'static str) -> Result<Vec<Scrip>> {
+        Ok(match self.0.entry((queue, stage)) {
+            Entry::Occupied(e) => e.get().clone(),
+            Entry::Vacant(e) => e.insert(tx.scrips_for(queue, stage)?).clone(),
+        })
+    }
+}
+
+/// A transaction and its message.
+type Recorded = (Transaction, Vec<Attachment>);
+
+/// What one event's scrips will do, worked out before anything is written.
+struct Plan {
+    event: Event,
+    /// The event's ticket, when it is a ticket's.
+    ticket: Option<TicketId>,
+    steps: Vec<Step>,
+}
+
+/// One scrip's part of a [`Plan`], in scrip order.
+enum Step {
+    /// A message built and ready to record and queue.
+    Mail { scrip: ScripId, txn: TransactionId, mail: Box<ComposedMail>, summary: String },
+    /// An action that changes things: it runs when the plan commits, on
+    /// the transaction its condition held for.
+    Act { scrip: Box<Scrip>, txn: TransactionId },
+    /// The condition or the preparing failed.
+    Failed { scrip: ScripId, txn: TransactionId, message: String, error: String },
+    /// The chain of scrips is too deep: nothing runs, the ticket says why.
+    TooDeep(String),
+}
+
+/// Works out what the scrips of one event will do: its TransactionCreate
+/// scrips, and, when it ends its batch, the batch's TransactionBatch
+/// scrips. It only reads.
+fn prepare(tx: &mut Tx<'_>, event: Event, lists: &mut ScripLists) -> Result<Plan> {
+    let mut plan = Plan { event, ticket: None, steps: Vec::new() };
+    let txn = match tx.ticket_transaction(plan.event.transaction) {
         Ok(txn) => txn,
         // Not a ticket's (a queue's or a user's history): no scrips.
-        Err(Error::NotFound { .. } | Error::Validation { .. }) => return Ok((0, 0)),
+        Err(Error::NotFound { .. } | Error::Validation { .. }) => return Ok(plan),
         Err(e) => return Err(e),
     };
     if txn.object_type != "RT::Ticket" {
-        return Ok((0, 0));
+        return Ok(plan);
     }
-    let ticket = tx.ticket(rt_core::TicketId(txn.object_id))?;
-    if event.depth >= MAX_DEPTH {
-        let message = format!(
+    let ticket = tx.ticket(TicketId(txn.object_id))?;
+    plan.ticket = Some(ticket.id);
+    if plan.event.depth >= MAX_DEPTH {
+        plan.steps.push(Step::TooDeep(format!(
             "Scrips not run for transaction {}: {MAX_DEPTH} levels of scrips causing changes that fire scrips \
              (a loop between scrips?)",
             txn.id
-        );
-        tracing::warn!(ticket = %ticket.id, transaction = %txn.id, "{message}");
-        system_error(tx, ticket.id, &message)?;
-        return Ok((0, 1));
+        )));
+        return Ok(plan);
     }
-    tx.set_event_depth(event.depth + 1)?;
     let attachments = tx.transaction_attachments(txn.id)?;
-    let mut counts = (0, 0);
-    let single = [(txn, attachments)];
-    let scrips = tx.scrips_for(ticket.queue, "TransactionCreate")?;
-    run_stage(tx, &scrips, ticket.id, &single, &mut counts)?;
+    let single = vec![(txn, attachments)];
+    let scrips = lists.get(tx, ticket.queue, "TransactionCreate")?;
+    prepare_stage(tx, scrips, &ticket, &single, &mut plan.steps)?;
     // TransactionBatch scrips run once per batch, after its last event.
-    let batch_scrips = tx.scrips_for(ticket.queue, "TransactionBatch")?;
+    let batch_scrips = lists.get(tx, ticket.queue, "TransactionBatch")?;
     if !batch_scrips.is_empty()
-        && let Some(batch) = tx.event_batch(event)?
+        && let Some(batch) = tx.event_batch(&plan.event)?
     {
         let mut txns = Vec::with_capacity(batch.len());
         for id in batch {
             txns.push((tx.ticket_transaction(id)?, tx.transaction_attachments(id)?));
         }
-        run_stage(tx, &batch_scrips, ticket.id, &txns, &mut counts)?;
+        prepare_stage(tx, batch_scrips, &ticket, &txns, &mut plan.steps)?;
     }
-    Ok(counts)
+    Ok(plan)
 }
 
-/// Runs `scrips` in order. For each, the first of `txns` its condition
-/// holds for (there is one but in the batch stage) is what its action
-/// runs on, in a savepoint; what it did is logged and a failure recorded
-/// on the ticket. Adds to `(done, failed)`.
-fn run_stage(
+/// Prepares `scrips` in order. Each acts on the first of `txns` its
+/// condition holds for (there is one but in the batch stage).
+fn prepare_stage(
     tx: &mut Tx<'_>,
-    scrips: &[rt_core::Scrip],
-    ticket: rt_core::TicketId,
-    txns: &[(rt_core::Transaction, Vec<rt_core::Attachment>)],
-    (done, failed): &mut (usize, usize),
+    scrips: Vec<Scrip>,
+    ticket: &Ticket,
+    txns: &[Recorded],
+    steps: &mut Vec<Step>,
 ) -> Result<()> {
-    // The ticket as the scrips so far left it: reloaded after an action.
-    let mut current = tx.ticket(ticket)?;
     for scrip in scrips {
-        let mut outcome = Ok(None);
-        let mut on = None;
         for (txn, attachments) in txns {
-            // The condition only reads; the action runs in a savepoint so
-            // that a failure undoes its own writes and nothing else.
-            let subject = Subject { ticket: &current, txn, attachments };
-            match applies(tx, scrip, &subject) {
-                Ok(false) => continue,
-                Ok(true) => {
-                    outcome = tx.savepoint(|tx| match registry::action(&scrip.action) {
-                        Some(custom) => custom.run(tx, &scrip.template, &current, txn),
-                        None => {
-                            actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, &subject)
-                        }
-                    });
-                    current = tx.ticket(ticket)?;
-                }
-                Err(e) => outcome = Err(e),
-            }
-            on = Some(txn.id);
+            let subject = Subject { ticket, txn, attachments };
+            let step = match applies(tx, &scrip, &subject).and_then(|holds| match holds {
+                true => prepare_action(tx, &scrip, &subject).map(Some),
+                false => Ok(None),
+            }) {
+                Ok(None) => continue,
+                Ok(Some(step)) => step,
+                Err(e) => failed(&scrip, txn.id, &e),
+            };
+            steps.extend(step);
             break;
-        }
-        let Some(txn) = on else { continue };
-        match outcome {
-            Ok(None) => {}
-            Ok(Some(what)) => {
-                tx.record_scrip_run(txn, scrip.id, "done", &what)?;
-                *done += 1;
-            }
-            Err(e) => {
-                let message = format!("Scrip {} ({}) failed: {e}", scrip.id, scrip.description);
-                tracing::warn!(%ticket, transaction = %txn, "{message}");
-                tx.record_scrip_run(txn, scrip.id, "failed", &e.to_string())?;
-                system_error(tx, ticket, &message)?;
-                *failed += 1;
-            }
         }
     }
     Ok(())
 }
 
+/// Prepares the action of a scrip whose condition holds. A notification
+/// works out its recipients and builds its message now (`None` when there
+/// is nobody to tell); other actions run at commit.
+fn prepare_action(tx: &mut Tx<'_>, scrip: &Scrip, subject: &Subject<'_>) -> Result<Option<Step>> {
+    let plan = match registry::action(&scrip.action) {
+        Some(_) => None,
+        None => actions::notification(tx, &scrip.action, scrip.action_rule.as_deref(), subject.ticket)?,
+    };
+    let Some(plan) = plan else {
+        return Ok(Some(Step::Act { scrip: Box::new(scrip.clone()), txn: subject.txn.id }));
+    };
+    let recipients = actions::recipients(tx, subject, &plan)?;
+    Ok(actions::compose(tx, &scrip.template, subject, &plan, recipients)?.map(|(mail, summary)| Step::Mail {
+        scrip: scrip.id,
+        txn: subject.txn.id,
+        mail: Box::new(mail),
+        summary,
+    }))
+}
+
+fn failed(scrip: &Scrip, txn: TransactionId, e: &Error) -> Option<Step> {
+    let message = format!("Scrip {} ({}) failed: {e}", scrip.id, scrip.description);
+    Some(Step::Failed { scrip: scrip.id, txn, message, error: e.to_string() })
+}
+
+/// Carries out a plan in the write transaction that claimed its event:
+/// messages recorded and queued, other actions run each in a savepoint (a
+/// failure undoes its own writes and nothing else), every outcome logged,
+/// failures recorded on the ticket, the event marked done.
+fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport) -> Result<()> {
+    let Plan { event, ticket, steps } = plan;
+    report.events += 1;
+    if let Some(ticket) = ticket {
+        tx.set_event_depth(event.depth + 1)?;
+        for step in steps {
+            let failure = match step {
+                Step::Mail { scrip, txn, mail, summary } => {
+                    rt_mail::record_ticket_mail(tx, *mail)?;
+                    tx.record_scrip_run(txn, scrip, "done", &summary)?;
+                    report.done += 1;
+                    None
+                }
+                Step::Act { scrip, txn } => {
+                    let (txn, attachments) = (tx.ticket_transaction(txn)?, tx.transaction_attachments(txn)?);
+                    let current = tx.ticket(ticket)?;
+                    let subject = Subject { ticket: &current, txn: &txn, attachments: &attachments };
+                    match tx.savepoint(|tx| run_action(tx, &scrip, &subject)) {
+                        Ok(None) => None,
+                        Ok(Some(what)) => {
+                            tx.record_scrip_run(txn.id, scrip.id, "done", &what)?;
+                            report.done += 1;
+                            report.changed += 1;
+                            None
+                        }
+                        Err(e) => failed(&scrip, txn.id, &e),
+                    }
+                }
+                step @ (Step::Failed { .. } | Step::TooDeep(_)) => Some(step),
+            };
+            match failure {
+                Some(Step::Failed { scrip, txn, message, error }) => {
+                    tracing::warn!(%ticket, transaction = %txn, "{message}");
+                    tx.record_scrip_run(txn, scrip, "failed", &error)?;
+                    system_error(tx, ticket, &message)?;
+                    report.failed += 1;
+                }
+                Some(Step::TooDeep(message)) => {
+                    tracing::warn!(%ticket, transaction = %event.transaction, "{message}");
+                    system_error(tx, ticket, &message)?;
+                    report.failed += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    tx.finish_event(&event)
+}
+
+/// Runs a scrip's (non-mail) action.
+fn run_action(tx: &mut Tx<'_>, scrip: &Scrip, subject: &Subject<'_>) -> Result<Option<String>> {
+    match registry::action(&scrip.action) {
+        Some(custom) => custom.run(tx, &scrip.template, subject.ticket, subject.txn),
+        None => actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, subject),
+    }
+}
+
 /// Whether a scrip's condition holds for the ticket as it stands.
-pub(crate) fn applies(tx: &mut Tx<'_>, scrip: &rt_core::Scrip, subject: &Subject<'_>) -> Result<bool> {
+pub(crate) fn applies(tx: &mut Tx<'_>, scrip: &Scrip, subject: &Subject<'_>) -> Result<bool> {
     match registry::condition(&scrip.condition) {
         Some(custom) => custom.holds(tx, subject),
         None => conditions::holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), subject),

@@ -40,4 +40,4 @@ pub mod sla;
 pub mod template;
 pub mod webhook;
 
-pub use engine::{MAX_DEPTH, RunReport, run_pending, run_worker};
+pub use engine::{MAX_DEPTH, POLL, RunReport, run_pending, run_worker};

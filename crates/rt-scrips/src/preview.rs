@@ -98,8 +98,9 @@ pub fn recipients(rt: &Rt, user: UserId, ticket: TicketId, update: &Update) -> R
             if !engine::applies(tx, &scrip, &subject)? {
                 continue;
             }
-            let (to, cc, bcc) = actions::recipients(tx, &subject, &plan)?;
-            if !(to.is_empty() && cc.is_empty() && bcc.is_empty()) {
+            let found = actions::recipients(tx, &subject, &plan)?;
+            if !found.is_empty() {
+                let actions::Addresses { to, cc, bcc } = found;
                 out.push(Recipients { scrip: scrip.id, description: scrip.description, to, cc, bcc });
             }
         }

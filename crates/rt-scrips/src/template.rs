@@ -11,6 +11,9 @@
 //! the line and what was wrong, before anything is stored. [`save`] and
 //! [`update`] check, then store through rt-core.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use rt_core::{NewTemplate, TemplateId, Tx};
 use tera::{Context, Tera};
 
@@ -158,14 +161,16 @@ pub fn preview(
     };
     let attachments = tx.transaction_attachments(txn.id)?;
     let subject = crate::conditions::Subject { ticket: &ticket, txn: &txn, attachments: &attachments };
-    let context = crate::context::build(tx, &subject)?;
+    let context = crate::context::build(tx, &subject, text)?;
     render("preview", text, &context).map_err(|e| rt_core::Error::invalid("template", e.to_string()))
 }
 
 /// Renders a template; `None` when it renders to nothing (RT's `Blank`).
 pub fn render(name: &str, text: &str, context: &Context) -> Result<Option<Rendered>, TemplateError> {
     let source = split(text);
-    let render = |code: &str, escape: bool| Tera::one_off(code, context, escape).map_err(|e| tera_error(name, &e));
+    let render = |code: &str, escape: bool| {
+        compiled(code, escape).and_then(|tera| tera.render(PART, context)).map_err(|e| tera_error(name, &e))
+    };
     let body = render(source.body, source.html)?;
     let header_text = render(source.headers, false)?;
     if body.trim().is_empty() {
@@ -184,6 +189,34 @@ pub fn render(name: &str, text: &str, context: &Context) -> Result<Option<Render
         }
     }
     Ok(Some(Rendered { headers, body, html: source.html }))
+}
+
+/// The name of the one template in a [`compiled`] Tera instance.
+const PART: &str = "part";
+
+/// `code` compiled (escaping HTML or not), from a process-wide cache:
+/// templates are few and change seldom, and compiling one costs more than
+/// rendering it. The cache starts over when it gets large.
+fn compiled(code: &str, escape: bool) -> Result<Arc<Tera>, tera::Error> {
+    const MAX: usize = 512;
+    type Compiled = HashMap<(String, bool), Arc<Tera>>;
+    static CACHE: OnceLock<Mutex<Compiled>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let key = (code.to_string(), escape);
+    if let Some(tera) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(tera);
+    }
+    let mut tera = Tera::default();
+    tera.add_raw_template(PART, code)?;
+    tera.autoescape_on(if escape { vec![PART] } else { Vec::new() });
+    let tera = Arc::new(tera);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= MAX {
+            c.clear();
+        }
+        c.insert(key, Arc::clone(&tera));
+    }
+    Ok(tera)
 }
 
 /// Checks a new template, then stores it.

@@ -161,6 +161,18 @@ pub(crate) fn lock_due_outbox(
     })
 }
 
+/// Locks event `id` for the caller's DB transaction if it is still
+/// pending; on PostgreSQL, false when another worker holds it.
+pub(crate) fn lock_event(conn: &mut DbConnection, id: i64) -> Result<bool> {
+    use super::schema::events;
+    let pending = events::table.find(id).filter(events::done_at.is_null()).select(events::id);
+    let found: Option<i64> = match conn {
+        DbConnection::Sqlite(c) => pending.first(c).optional()?,
+        DbConnection::Pg(c) => pending.for_update().skip_locked().first(c).optional()?,
+    };
+    Ok(found.is_some())
+}
+
 /// Locks the oldest pending event for the caller's DB transaction; on
 /// PostgreSQL, rows other workers hold are skipped.
 pub(crate) fn lock_next_event(conn: &mut DbConnection) -> Result<Option<i64>> {
