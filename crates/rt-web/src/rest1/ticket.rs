@@ -337,9 +337,29 @@ fn posted_files(request: &Request, form: &Parsed) -> Vec<MimeEntity> {
                 .or_else(|| named.get(i).map(|n| n.rsplit('/').next().unwrap_or(n).to_string()))
                 .unwrap_or_else(|| u.name.clone());
             let content_type = u.content_type.clone().unwrap_or_else(|| "application/octet-stream".into());
-            MimeEntity::attachment(&filename, &content_type, u.body.clone())
+            upload_entity(&u.name, &filename, &content_type, u.body.clone())
         })
         .collect()
+}
+
+/// A posted file as RT records it: the part's own headers (a text file's
+/// charset, `form-data` disposition), its transfer encoding, the charset
+/// it arrived in and its length.
+fn upload_entity(field: &str, filename: &str, content_type: &str, body: Vec<u8>) -> MimeEntity {
+    let mut entity = MimeEntity::attachment(filename, content_type, body);
+    let quoted = filename.replace('\\', "\\\\").replace('"', "\\\"");
+    let (essence, text) = (entity.content_type.clone(), entity.content_type.starts_with("text/"));
+    let charset = if text { "; charset=\"utf-8\"" } else { "" };
+    let original = if entity.body.is_ascii() { "ascii" } else { "utf-8" };
+    entity.headers = format!(
+        "Content-Type: {essence}{charset}; name=\"{quoted}\"\nContent-Transfer-Encoding: binary\n\
+         Content-Disposition: form-data; filename=\"{quoted}\"; name=\"{field}\"\n"
+    );
+    if text {
+        entity.headers.push_str(&format!("X-RT-Original-Encoding: {original}\n"));
+    }
+    entity.headers.push_str(&format!("Content-Length: {}\n", entity.body.len()));
+    entity
 }
 
 fn create(session: &Session, form: &Parsed, request: &Request) -> Reply {
@@ -647,8 +667,20 @@ fn apply(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<()> {
                 .into_iter()
                 .find(|f| f.name.eq_ignore_ascii_case(name))
                 .ok_or_else(|| Error::invalid(format!("CF.{{{name}}}"), "no such custom field for this ticket"))?;
-            let values: Vec<&str> = values.iter().map(String::as_str).collect();
-            tx.set_cf_values(object, cf.id, &values)?;
+            match values.as_slice() {
+                // One value for a single-value field: replaced in one
+                // transaction ("high changed to critical"), as RT records it.
+                [one] if cf.max_values == 1 => {
+                    let current = tx.cf_values(object, cf.id)?;
+                    if current.len() != 1 || current[0].content != *one {
+                        tx.add_cf_value(object, cf.id, one.as_str())?;
+                    }
+                }
+                _ => {
+                    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                    tx.set_cf_values(object, cf.id, &values)?;
+                }
+            }
         }
     }
     Ok(())
