@@ -100,7 +100,12 @@ fn exchanges(text: &str) -> Vec<Exchange> {
         } else if let Some(rest) = line.strip_prefix("**Request:** ") {
             let request = backticked(rest)[0];
             let (method, path) = request.split_once(' ').unwrap();
-            out.push(Exchange { title: title.clone(), method: method.into(), path: path.into(), ..Exchange::default() });
+            out.push(Exchange {
+                title: title.clone(),
+                method: method.into(),
+                path: path.into(),
+                ..Exchange::default()
+            });
         } else if let Some(current) = out.last_mut().filter(|e| e.status == 0) {
             if line.starts_with('`') && line.contains(": ") && !line.starts_with("```") {
                 let header = backticked(line)[0];
@@ -163,7 +168,9 @@ fn form_urlencoded_serializer() -> form_urlencoded::Serializer<'static, String> 
 fn multipart(fields: &[Field], boundary: &str) -> Vec<u8> {
     let mut body = Vec::new();
     for f in fields {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"", f.name).as_bytes());
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"", f.name).as_bytes(),
+        );
         if let Some((filename, content_type)) = &f.file {
             if let Some(filename) = filename {
                 body.extend_from_slice(format!("; filename=\"{filename}\"").as_bytes());
@@ -392,10 +399,17 @@ async fn rest1_replays_rt_transcripts() {
                 (true, None) => passed += 1,
                 (true, Some(_)) => failures.push(format!("{}: now matches; take it off KNOWN_DIFFERENCES", ex.title)),
                 (false, Some(_)) => {}
-                (false, None) => failures.push(format!("{} ({} {}): {}", ex.title, ex.method, path, problems.join("; "))),
+                (false, None) => {
+                    failures.push(format!("{} ({} {}): {}", ex.title, ex.method, path, problems.join("; ")))
+                }
             }
         }
-        assert!(failures.is_empty(), "{backend:?}: {passed} matched, {} failed:\n\n{}", failures.len(), failures.join("\n\n"));
+        assert!(
+            failures.is_empty(),
+            "{backend:?}: {passed} matched, {} failed:\n\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        );
     }
 }
 
@@ -432,7 +446,8 @@ async fn rights_are_rt_cores() {
         let db = transcript_site(backend);
         let app = app!(db);
         let root = [("user", "root"), ("pass", "password")];
-        let (_, body) = post!(app, "/REST/1.0/ticket/new", &[root[0], root[1], ("content", "Queue: General\nSubject: s\n")]);
+        let (_, body) =
+            post!(app, "/REST/1.0/ticket/new", &[root[0], root[1], ("content", "Queue: General\nSubject: s\n")]);
         assert!(body.ends_with("# Ticket 1 created.\n\n"), "{body}");
         // Unprivileged users are sent to self-service whatever they ask.
         for path in ["/REST/1.0/ticket/1/show", "/REST/1.0/search/ticket", "/REST/1.0/ticket/new"] {
@@ -460,14 +475,27 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     let db = transcript_site(Backend::Sqlite);
     let app = app!(db);
     let auth = [("user", "root"), ("pass", "password")];
-    let (_, body) = post!(app, "/REST/1.0/ticket/new", &[auth[0], auth[1], ("content", "Queue: General\nSubject: keep\n")]);
+    let (_, body) =
+        post!(app, "/REST/1.0/ticket/new", &[auth[0], auth[1], ("content", "Queue: General\nSubject: keep\n")]);
     assert!(body.contains("# Ticket 1 created."), "{body}");
     let cases: [(&str, &str, &str); 7] = [
         ("/REST/1.0/ticket/1/edit", "Subject: x\nthis line is no field\n", "409 Syntax Error"),
-        ("/REST/1.0/ticket/1/edit", "Subject: changed\nPriority: high\n", "409 Syntax Error\n\n# Priority: 'high' is not a number."),
-        ("/REST/1.0/ticket/1/edit", "Subject: changed\nStatus: bogus\n", "# Status: Status 'bogus' isn't a valid status"),
+        (
+            "/REST/1.0/ticket/1/edit",
+            "Subject: changed\nPriority: high\n",
+            "409 Syntax Error\n\n# Priority: 'high' is not a number.",
+        ),
+        (
+            "/REST/1.0/ticket/1/edit",
+            "Subject: changed\nStatus: bogus\n",
+            "# Status: Status 'bogus' isn't a valid status",
+        ),
         ("/REST/1.0/ticket/1/edit", "Subject: changed\nDue: someday\n", "# Due: 'someday' is not a date."),
-        ("/REST/1.0/ticket/new", "Queue: General\nSubject: y\nPriority: 1e99\n", "# Could not create ticket.\n# Priority: '1e99'"),
+        (
+            "/REST/1.0/ticket/new",
+            "Queue: General\nSubject: y\nPriority: 1e99\n",
+            "# Could not create ticket.\n# Priority: '1e99'",
+        ),
         ("/REST/1.0/ticket/99999999999999999999/edit", "Subject: x\n", "# Ticket 99999999999999999999 does not exist."),
         ("/REST/1.0/ticket/-1/comment", "Action: comment\nText: x\n", "# Ticket -1 does not exist."),
     ];
@@ -478,7 +506,11 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     }
     // A huge value is taken whole, or refused whole.
     let huge = "x".repeat(300_000);
-    let (_, body) = post!(app, "/REST/1.0/ticket/1/comment", &[auth[0], auth[1], ("content", &format!("Action: comment\nText: {huge}\n"))]);
+    let (_, body) = post!(
+        app,
+        "/REST/1.0/ticket/1/comment",
+        &[auth[0], auth[1], ("content", &format!("Action: comment\nText: {huge}\n"))]
+    );
     assert!(body.contains("# Comments added"), "{}", &body[..body.len().min(200)]);
     let t = db.root().read(|tx| tx.ticket(TicketId(1))).unwrap();
     assert_eq!(t.subject, "keep");
@@ -494,9 +526,7 @@ async fn sessions_live_in_the_database_and_end_at_logout() {
     for backend in backends() {
         let db = transcript_site(backend);
         let app = app!(db);
-        let login = test::TestRequest::post()
-            .uri("/REST/1.0/ticket/new?user=root&pass=password")
-            .to_request();
+        let login = test::TestRequest::post().uri("/REST/1.0/ticket/new?user=root&pass=password").to_request();
         let res = test::call_service(&app, login).await;
         let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
         let pair = cookie.split(';').next().unwrap().to_string();
@@ -505,13 +535,17 @@ async fn sessions_live_in_the_database_and_end_at_logout() {
         // The database holds only a hash of it.
         assert_eq!(rt_core::web_session::lookup(db.rt(), &sid).unwrap(), Some(db.root().user().id));
         let show = |pair: &str| {
-            test::TestRequest::get().uri("/REST/1.0/ticket/new").insert_header(("cookie", pair.to_string())).to_request()
+            test::TestRequest::get()
+                .uri("/REST/1.0/ticket/new")
+                .insert_header(("cookie", pair.to_string()))
+                .to_request()
         };
         let res = test::call_service(&app, show(&pair)).await;
         assert_eq!(res.headers().get("set-cookie").unwrap().to_str().unwrap(), cookie);
         let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
         assert!(body.contains(" 200 Ok\n\n# Required: id, Queue"), "{body}");
-        let logout = test::TestRequest::post().uri("/REST/1.0/logout").insert_header(("cookie", pair.clone())).to_request();
+        let logout =
+            test::TestRequest::post().uri("/REST/1.0/logout").insert_header(("cookie", pair.clone())).to_request();
         let body = test::read_body(test::call_service(&app, logout).await).await;
         assert!(body.ends_with(b" 200 Ok\n"), "{body:?}");
         let res = test::call_service(&app, show(&pair)).await;

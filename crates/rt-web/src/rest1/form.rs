@@ -211,11 +211,8 @@ fn continues_after(rest: &[&str]) -> bool {
 /// RT's field names: a letter then letters, digits, `_`, `-`, `.`, or a
 /// custom field written `CF.{Name}` / `CF-Name`.
 fn field_line(line: &str) -> Option<(&str, &str)> {
-    let key_end = if line.len() > 4 && line[..4].eq_ignore_ascii_case("cf.{") {
-        line.find('}')? + 1
-    } else {
-        line.find(':')?
-    };
+    let key_end =
+        if line.len() > 4 && line[..4].eq_ignore_ascii_case("cf.{") { line.find('}')? + 1 } else { line.find(':')? };
     let key = &line[..key_end];
     let rest = line[key_end..].strip_prefix(':')?;
     let valid = key.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -258,7 +255,10 @@ mod tests {
             .text("Creator", "root")
             .list("Cc", vec![])
             .text("Subject", "");
-        assert_eq!(form.render(), "id: 41\n\nContent: line 1\n         \n         line 3\n\nCreator: root\nCc:\nSubject: \n");
+        assert_eq!(
+            form.render(),
+            "id: 41\n\nContent: line 1\n         \n         line 3\n\nCreator: root\nCc:\nSubject: \n"
+        );
         let long: Vec<String> = (1..4).map(|i| format!("{i}: (Unnamed) (text/plain / 52b)")).collect();
         let form = Form::new().text("id", "ticket/1/attachments").list("Attachments", long);
         assert_eq!(

@@ -175,7 +175,11 @@ pub fn description(tx: &mut Tx<'_>, txn: &Transaction) -> rt_core::Result<String
         "CommentEmailRecord" => "Outgoing email about a comment recorded".into(),
         "Status" => format!("Status changed from '{}' to '{}'", old.unwrap_or(""), new.unwrap_or("")),
         "Set" if field.ends_with("Priority") => {
-            format!("{field} changed from '{}' to '{}'", priority_label(old.unwrap_or("")), priority_label(new.unwrap_or("")))
+            format!(
+                "{field} changed from '{}' to '{}'",
+                priority_label(old.unwrap_or("")),
+                priority_label(new.unwrap_or(""))
+            )
         }
         "Set" | "Take" | "Untake" | "Steal" | "Give" | "Force" if field == "Owner" => {
             let (from, to) = (user_name(tx, old)?, user_name(tx, new)?);
@@ -226,7 +230,9 @@ pub fn description(tx: &mut Tx<'_>, txn: &Transaction) -> rt_core::Result<String
                 "HasMember" | "Members" => format!("Member {target}"),
                 "RefersTo" => format!("Reference to {target}"),
                 "ReferredToBy" => format!("Reference by {target}"),
-                "MergedInto" => return Ok(format!("Merged into {target} by {}", user_name(tx, Some(&txn.creator.to_string()))?)),
+                "MergedInto" => {
+                    return Ok(format!("Merged into {target} by {}", user_name(tx, Some(&txn.creator.to_string()))?));
+                }
                 other => format!("Link {other} {target}"),
             };
             format!("{what} {}", if added { "added" } else { "deleted" })
@@ -261,11 +267,7 @@ pub fn attachments(session: &Session, id: &str) -> Reply {
 }
 
 /// An attachment of the ticket, with its content.
-fn load(
-    tx: &mut Tx<'_>,
-    number: TicketId,
-    aid: i64,
-) -> rt_core::Result<(rt_core::Attachment, Vec<u8>, Transaction)> {
+fn load(tx: &mut Tx<'_>, number: TicketId, aid: i64) -> rt_core::Result<(rt_core::Attachment, Vec<u8>, Transaction)> {
     let (meta, content) = tx.attachment(AttachmentId(aid))?;
     let txn = tx.ticket_transaction(meta.transaction)?;
     if tx.resolve_ticket_id(TicketId(txn.object_id))? != tx.resolve_ticket_id(number)? {

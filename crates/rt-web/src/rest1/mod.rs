@@ -15,11 +15,11 @@
 //!   `show` and `edit` with an `id` field.
 //! - [`history`]: `ticket/<id>/history[/id/<n>]`, `ticket/<id>/attachments
 //!   [/<aid>[/content]]`.
-//! - [`search`]: `search/ticket`.
+//! - [`search`] answers `search/ticket`.
 //! - [`object`]: `user/<id|name>`, `queue/<id|name>`, `group/<id|name>`.
 //!
 //! Handlers hold no rules: each call goes through an rt-core
-//! [`Session`](rt_core::Session) acting as the logged-in user through
+//! [`Session`] acting as the logged-in user through
 //! [`Interface::Rest`], and rt-core's refusals become RT's answers here.
 //! Passwords and session ids are never logged.
 
@@ -261,7 +261,15 @@ fn dispatch(rt: &Rt, request: &Request) -> (Reply, String) {
     let (user, sid) = match login {
         Some((name, pass)) => match rt.authenticate(name, pass) {
             Ok(user) => {
-                let sid = held.unwrap_or_else(fresh);
+                // The session the client holds goes on when it is this
+                // user's; any other id (unknown, someone else's, planted)
+                // is replaced by a fresh one at login.
+                let same = match held.as_deref().map(|s| web_session::lookup(rt, s)) {
+                    Some(Ok(found)) => found == Some(user),
+                    Some(Err(e)) => return (internal(&e), fresh()),
+                    None => false,
+                };
+                let sid = if same { held.unwrap_or_else(fresh) } else { fresh() };
                 if let Err(e) = web_session::create(rt, &sid, user) {
                     return (internal(&e), sid);
                 }

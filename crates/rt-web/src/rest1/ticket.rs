@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rt_core::{
-    CfObject, Error, LinkEnd, LinkType, Message, MimeEntity, NewTicket, PrincipalId, Role, Session, Ticket,
-    TicketId, TicketUpdate, Tx, UserId,
+    CfObject, Error, LinkEnd, LinkType, Message, MimeEntity, NewTicket, PrincipalId, Role, Session, Ticket, TicketId,
+    TicketUpdate, Tx, UserId,
 };
 
 use super::form::{Form, Parsed, Value, parse};
@@ -325,7 +325,8 @@ fn posted_files(request: &Request, form: &Parsed) -> Vec<MimeEntity> {
         .flat_map(|(_, v)| v.split('\n').map(|s| s.trim().to_string()).collect::<Vec<_>>())
         .filter(|s| !s.is_empty())
         .collect();
-    let mut uploads: Vec<&super::Upload> = request.uploads.iter().filter(|u| u.name.starts_with("attachment_")).collect();
+    let mut uploads: Vec<&super::Upload> =
+        request.uploads.iter().filter(|u| u.name.starts_with("attachment_")).collect();
     uploads.sort_by_key(|u| u.name.trim_start_matches("attachment_").parse::<u32>().unwrap_or(u32::MAX));
     uploads
         .into_iter()
@@ -363,9 +364,8 @@ fn upload_entity(field: &str, filename: &str, content_type: &str, body: Vec<u8>)
 }
 
 fn create(session: &Session, form: &Parsed, request: &Request) -> Reply {
-    let failed = |reason: &str| {
-        Reply::ok(Form::new().comment("Could not create ticket.").comment(reason.to_string()).render())
-    };
+    let failed =
+        |reason: &str| Reply::ok(Form::new().comment("Could not create ticket.").comment(reason.to_string()).render());
     let queue_text = form.get("queue").unwrap_or("").trim().to_string();
     let files = posted_files(request, form);
     let result = session.write(|tx| {
@@ -706,11 +706,7 @@ fn comment(session: &Session, request: &Request, id: &str) -> Reply {
         Ok(n) => n,
         Err(msg) => return Reply::status(400, "Bad Request", comment_payload(&msg)),
     };
-    let entity = message_entity(
-        form.get("text").unwrap_or(""),
-        form.get("content-type"),
-        posted_files(request, &form),
-    );
+    let entity = message_entity(form.get("text").unwrap_or(""), form.get("content-type"), posted_files(request, &form));
     let Some(entity) = entity else {
         return Reply::status(400, "Bad Request", comment_payload("No text or attachment given."));
     };
@@ -721,9 +717,8 @@ fn comment(session: &Session, request: &Request, id: &str) -> Reply {
         time_taken,
         raw: None,
     };
-    let result = session.write(|tx| {
-        if action == "comment" { tx.comment(number, message) } else { tx.correspond(number, message) }
-    });
+    let result = session
+        .write(|tx| if action == "comment" { tx.comment(number, message) } else { tx.correspond(number, message) });
     match result {
         Ok(_) if action == "comment" => Reply::ok(Form::new().comment("Comments added").render()),
         Ok(_) => Reply::ok(Form::new().comment("Correspondence added").render()),
@@ -749,9 +744,11 @@ const LINK_FIELDS: [(&str, LinkType); 6] = [
 ];
 
 fn link_type(key: &str) -> Option<LinkType> {
-    LINK_FIELDS.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, t)| *t).or_else(|| {
-        LinkType::from_name(key).filter(|t| *t != LinkType::MergedInto)
-    })
+    LINK_FIELDS
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, t)| *t)
+        .or_else(|| LinkType::from_name(key).filter(|t| *t != LinkType::MergedInto))
 }
 
 /// The other end as written: a ticket number, this site's ticket URI, or
