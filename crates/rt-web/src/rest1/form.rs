@@ -211,8 +211,11 @@ fn continues_after(rest: &[&str]) -> bool {
 /// RT's field names: a letter then letters, digits, `_`, `-`, `.`, or a
 /// custom field written `CF.{Name}` / `CF-Name`.
 fn field_line(line: &str) -> Option<(&str, &str)> {
-    let key_end =
-        if line.len() > 4 && line[..4].eq_ignore_ascii_case("cf.{") { line.find('}')? + 1 } else { line.find(':')? };
+    let key_end = if line.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("cf.{")) {
+        line.find('}')? + 1
+    } else {
+        line.find(':')?
+    };
     let key = &line[..key_end];
     let rest = line[key_end..].strip_prefix(':')?;
     let valid = key.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -245,6 +248,16 @@ mod tests {
         assert_eq!(forms[1].get("subject"), Some("x"));
         assert_eq!(parse("id: 1\nthis is not a field\n").map_err(|e| e.line), Err(2));
         assert_eq!(parse("CF.{A: b}: v").expect("cf")[0].fields, [("CF.{A: b}".to_string(), "v".to_string())]);
+    }
+
+    #[test]
+    fn any_text_is_read_or_refused_without_panic() {
+        for text in
+            ["é", "éé: x", "Ω:", "CF.{é}: v", "\u{feff}id: 1", " x", "--\n--", "a:\n\t\u{3000}b", "Text: x\n\n\n"]
+        {
+            let _ = parse(text);
+        }
+        assert_eq!(parse("Text: a\n\n\n").expect("ok")[0].get("text"), Some("a"));
     }
 
     #[test]

@@ -227,7 +227,7 @@ async fn read_body(
                 }
                 body.extend_from_slice(&chunk);
             }
-            if name.starts_with("attachment_") || filename.is_some() {
+            if name.starts_with("attachment_") {
                 request.uploads.push(Upload { name, filename, content_type: part_type, body });
             } else {
                 request.fields.push((name, String::from_utf8_lossy(&body).into_owned()));
