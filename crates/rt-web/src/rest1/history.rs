@@ -9,16 +9,8 @@
 use rt_core::{AttachmentId, Error, Session, TicketId, Transaction, TransactionId, Tx, UserId};
 
 use super::form::{Form, join};
-use super::ticket::local;
+use super::ticket::{does_not_exist, local, ticket_id};
 use super::{Reply, comment_payload, form_payload, internal};
-
-fn ticket_id(text: &str) -> Option<TicketId> {
-    text.trim().parse::<i64>().ok().filter(|n| *n > 0).map(TicketId)
-}
-
-fn does_not_exist(id: &str) -> Reply {
-    Reply::ok(comment_payload(&format!("Ticket {id} does not exist.")))
-}
 
 /// `ticket/<id>/history`, short or `format=l`.
 pub fn history(session: &Session, id: &str, format: Option<&str>) -> Reply {

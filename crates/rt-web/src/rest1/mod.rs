@@ -10,9 +10,10 @@
 //! `/SelfService/` with a 302, as RT does.
 //!
 //! - [`form`]: the `Key: value` form codec.
-//! - [`ticket`]: `ticket/new`, `ticket/<id>[/show|/edit|/comment|/links|
-//!   /take|/untake|/steal|/merge/<id>]`, `ticket/link`, and the CLI's
-//!   `show` and `edit` with an `id` field.
+//! - [`ticket`]: `ticket/new`, `ticket/<id>[/show|/edit|/comment|/take|
+//!   /untake|/steal|/merge/<id>]`, and the CLI's `show` and `edit` with an
+//!   `id` field.
+//! - [`links`]: `ticket/<id>/links[/show]`, `ticket/link`.
 //! - [`history`]: `ticket/<id>/history[/id/<n>]`, `ticket/<id>/attachments
 //!   [/<aid>[/content]]`.
 //! - [`search`] answers `search/ticket`.
@@ -25,6 +26,7 @@
 
 pub mod form;
 pub mod history;
+pub mod links;
 pub mod object;
 pub mod search;
 pub mod ticket;
@@ -325,7 +327,7 @@ fn route(session: &Session, request: &Request, sid: &str) -> Reply {
         ["show"] => ticket::show_by_field(session, request),
         ["edit"] => ticket::edit_by_content(session, request),
         ["ticket", "new"] => ticket::new(session, request),
-        ["ticket", "link"] => ticket::link(session, request),
+        ["ticket", "link"] => links::link(session, request),
         ["ticket", id, rest @ ..] => ticket::dispatch(session, request, id, rest),
         ["search", "ticket"] => search::tickets(session, request),
         ["search", _] => Reply::status(400, "Bad Request", "Invalid operator specification: \n\n"),

@@ -1,14 +1,14 @@
 //! Tickets over REST 1.0: the new-ticket form, create, show, edit,
-//! comment/correspond, links, owner changes and merge.
+//! comment/correspond, owner changes and merge.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rt_core::{
-    CfObject, Error, LinkEnd, LinkType, Message, MimeEntity, NewTicket, PrincipalId, Role, Session, Ticket, TicketId,
-    TicketUpdate, Tx, UserId,
+    CfObject, Error, Message, MimeEntity, NewTicket, PrincipalId, Role, Session, Ticket, TicketId, TicketUpdate, Tx,
+    UserId,
 };
 
 use super::form::{Form, Parsed, Value, parse};
-use super::{Reply, Request, comment_payload, form_payload, history, internal};
+use super::{Reply, Request, comment_payload, form_payload, history, internal, links};
 
 /// `ticket/<id>/...`.
 pub fn dispatch(session: &Session, request: &Request, id: &str, rest: &[&str]) -> Reply {
@@ -21,8 +21,8 @@ pub fn dispatch(session: &Session, request: &Request, id: &str, rest: &[&str]) -
         ["attachments"] => history::attachments(session, id),
         ["attachments", aid] => history::attachment(session, id, aid),
         ["attachments", aid, "content"] => history::attachment_content(session, id, aid),
-        ["links"] => edit_links(session, request, id),
-        ["links", "show"] => show_links(session, id),
+        ["links"] => links::edit_links(session, request, id),
+        ["links", "show"] => links::show_links(session, id),
         ["take"] | ["untake"] | ["steal"] => owner(session, id, rest[0]),
         ["merge", into] => merge(session, id, into),
         // RT has no other ticket action: anything else (`correspond`, say)
@@ -80,7 +80,7 @@ pub fn new(session: &Session, request: &Request) -> Reply {
     }
 }
 
-fn syntax_error(e: super::form::SyntaxError) -> Reply {
+pub(super) fn syntax_error(e: super::form::SyntaxError) -> Reply {
     Reply::status(
         409,
         "Syntax Error",
@@ -120,11 +120,11 @@ fn new_form(session: &Session) -> Reply {
 
 /// Why a ticket number cannot be used: it is not a number, or no ticket
 /// has it.
-fn ticket_id(text: &str) -> Option<TicketId> {
+pub(super) fn ticket_id(text: &str) -> Option<TicketId> {
     text.trim().parse::<i64>().ok().filter(|n| *n > 0).map(TicketId)
 }
 
-fn does_not_exist(id: &str) -> Reply {
+pub(super) fn does_not_exist(id: &str) -> Reply {
     Reply::ok(comment_payload(&format!("Ticket {id} does not exist.")))
 }
 
@@ -268,7 +268,7 @@ fn parse_date(tx: &Tx<'_>, text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Splits a list of addresses or names (commas and/or whitespace).
-fn addresses(text: &str) -> Vec<String> {
+pub(super) fn addresses(text: &str) -> Vec<String> {
     text.split([',', ' ', '\t', '\n']).map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
 }
 
@@ -731,165 +731,6 @@ fn comment(session: &Session, request: &Request, id: &str) -> Reply {
 
 fn number_field(form: &Parsed, key: &str) -> Result<i64, String> {
     Ok(parse_number(key, form.get(key).unwrap_or(""))?.unwrap_or(0))
-}
-
-/// Link fields in RT's REST order.
-const LINK_FIELDS: [(&str, LinkType); 6] = [
-    ("DependsOn", LinkType::DependsOn),
-    ("DependedOnBy", LinkType::DependedOnBy),
-    ("MemberOf", LinkType::MemberOf),
-    ("Members", LinkType::HasMember),
-    ("RefersTo", LinkType::RefersTo),
-    ("ReferredToBy", LinkType::ReferredToBy),
-];
-
-fn link_type(key: &str) -> Option<LinkType> {
-    LINK_FIELDS
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(key))
-        .map(|(_, t)| *t)
-        .or_else(|| LinkType::from_name(key).filter(|t| *t != LinkType::MergedInto))
-}
-
-/// The other end as written: a ticket number, this site's ticket URI, or
-/// any URI.
-fn link_end(tx: &Tx<'_>, text: &str) -> LinkEnd {
-    let prefix = tx.ticket_uri(TicketId(0));
-    let prefix = prefix.trim_end_matches('0');
-    let number = text.strip_prefix(prefix).unwrap_or(text);
-    match number.parse::<i64>() {
-        Ok(n) if n > 0 => LinkEnd::Ticket(TicketId(n)),
-        _ => LinkEnd::Uri(text.to_string()),
-    }
-}
-
-fn show_links(session: &Session, id: &str) -> Reply {
-    let Some(number) = ticket_id(id) else { return does_not_exist(id) };
-    let result = session.read(|tx| {
-        let links = tx.links(number)?;
-        let mut form = Form::new().text("id", format!("ticket/{number}/links"));
-        for (name, kind) in LINK_FIELDS {
-            let ends: Vec<String> = links
-                .iter()
-                .filter_map(|l| l.seen_from(number))
-                .filter(|(k, _)| *k == kind)
-                .map(|(_, end)| match end {
-                    LinkEnd::Ticket(t) => tx.ticket_uri(t),
-                    LinkEnd::Uri(u) => u,
-                })
-                .collect();
-            if !ends.is_empty() {
-                form = form.list(name, ends);
-            }
-        }
-        Ok(form)
-    });
-    match result {
-        Ok(form) => Reply::ok(form_payload(&form)),
-        Err(Error::NotFound { .. }) => does_not_exist(id),
-        Err(Error::PermissionDenied { .. }) => {
-            Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
-        }
-        Err(e) => internal(&e),
-    }
-}
-
-/// `ticket/<id>/links` with `content`: each link field given is set to
-/// exactly the listed ends.
-fn edit_links(session: &Session, request: &Request, id: &str) -> Reply {
-    let Some(number) = ticket_id(id) else { return does_not_exist(id) };
-    let Some(content) = request.field("content") else { return show_links(session, id) };
-    let form = match parse(content) {
-        Ok(forms) => forms.into_iter().next().unwrap_or_default(),
-        Err(e) => return syntax_error(e),
-    };
-    let mut unknown = Vec::new();
-    let mut wanted: Vec<(LinkType, Vec<String>)> = Vec::new();
-    for (key, value) in &form.fields {
-        if key.eq_ignore_ascii_case("id") {
-            continue;
-        }
-        match link_type(key) {
-            Some(kind) => wanted.push((kind, addresses(value))),
-            None => unknown.push(key.to_ascii_lowercase()),
-        }
-    }
-    if !unknown.is_empty() {
-        let mut answer = Form::new();
-        for k in unknown {
-            answer = answer.comment(format!("{k}: Unknown field."));
-        }
-        return Reply::status(409, "Syntax Error", form_payload(&answer));
-    }
-    let result = session.write(|tx| {
-        let current = tx.links(number)?;
-        for (kind, ends) in &wanted {
-            let ends: Vec<LinkEnd> = ends.iter().map(|e| link_end(tx, e)).collect();
-            let have: Vec<LinkEnd> =
-                current.iter().filter_map(|l| l.seen_from(number)).filter(|(k, _)| k == kind).map(|(_, e)| e).collect();
-            for end in &ends {
-                if !have.contains(end) {
-                    tx.add_link(number, *kind, end.clone())?;
-                }
-            }
-            for end in have {
-                if !ends.contains(&end) {
-                    tx.delete_link(number, *kind, end)?;
-                }
-            }
-        }
-        Ok(())
-    });
-    match result {
-        Ok(()) => Reply::ok(Form::new().comment(format!("Links for ticket {number} updated.")).render()),
-        Err(Error::NotFound { .. }) => does_not_exist(id),
-        Err(Error::PermissionDenied { .. }) => Reply::status(
-            400,
-            "Bad Request",
-            comment_payload(&format!("You are not allowed to modify links of ticket {number}.")),
-        ),
-        Err(e @ Error::Validation { .. }) => Reply::status(400, "Bad Request", comment_payload(&e.to_string())),
-        Err(e) => internal(&e),
-    }
-}
-
-/// `ticket/link` (the CLI's `rt link`): fields `id`, `rel`, `to`, `del`.
-pub fn link(session: &Session, request: &Request) -> Reply {
-    let (Some(from), Some(rel), Some(to)) = (request.field("id"), request.field("rel"), request.field("to")) else {
-        return Reply::status(400, "Bad Request", comment_payload("id, rel and to are required."));
-    };
-    let Some(number) = ticket_id(from) else { return does_not_exist(from) };
-    let Some(kind) = link_type(rel) else {
-        return Reply::status(400, "Bad Request", comment_payload(&format!("Invalid link type: {rel}")));
-    };
-    let delete = request.field("del").is_some_and(|d| d.trim() == "1");
-    let result = session.write(|tx| {
-        let end = link_end(tx, to.trim());
-        if delete { tx.delete_link(number, kind, end).map(|_| ()) } else { tx.add_link(number, kind, end) }
-    });
-    let to = to.trim();
-    match result {
-        Ok(()) if delete => Reply::ok(format!("Link deleted. Deleted link {number} {rel} {to}\n")),
-        Ok(()) => Reply::ok(format!("{}. Created link {number} {rel} {to}\n", link_sentence(kind, number, to))),
-        Err(Error::NotFound { .. }) => does_not_exist(from),
-        Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", "Permission Denied\n"),
-        Err(e @ Error::Validation { .. }) => Reply::status(400, "Bad Request", format!("{e}\n")),
-        Err(e) => internal(&e),
-    }
-}
-
-/// RT's sentence for a new link between two tickets.
-fn link_sentence(kind: LinkType, from: TicketId, to: &str) -> String {
-    let other = if to.parse::<i64>().is_ok() { format!("Ticket {to}") } else { to.to_string() };
-    let this = format!("Ticket {from}");
-    match kind {
-        LinkType::DependsOn => format!("{this} depends on {other}"),
-        LinkType::DependedOnBy => format!("{other} depends on {this}"),
-        LinkType::MemberOf => format!("{this} member of {other}"),
-        LinkType::HasMember => format!("{other} member of {this}"),
-        LinkType::RefersTo => format!("{this} refers to {other}"),
-        LinkType::ReferredToBy | LinkType::MergedInto => format!("{other} refers to {this}"),
-    }
 }
 
 /// `ticket/<id>/take|untake|steal`.
