@@ -515,6 +515,10 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
     let t = db.root().read(|tx| tx.ticket(TicketId(1))).unwrap();
     assert_eq!(t.subject, "keep");
     assert_eq!(db.root().read(|tx| tx.count_tickets("id > 0", None)).unwrap(), rt_core::Total::Exact(1));
+    // The CLI's edit with two forms: each is answered.
+    let two = "id: ticket/1\nPriority: 3\n--\nid: ticket/new\nQueue: General\nSubject: second\n";
+    let (_, body) = post!(app, "/REST/1.0/edit", &[auth[0], auth[1], ("content", two)]);
+    assert!(body.ends_with(" 200 Ok\n\n# Ticket 1 updated.\n\n# Ticket 2 created.\n\n"), "{body}");
     let (_, body) = post!(app, "/REST/1.0/ticket/1/history/id/abc", &[auth[0], auth[1]]);
     assert!(body.contains("# Transaction abc does not exist."), "{body}");
     let (_, body) = post!(app, "/REST/1.0/ticket/1/attachments/999999", &[auth[0], auth[1]]);
@@ -554,5 +558,80 @@ async fn sessions_live_in_the_database_and_end_at_logout() {
         let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
         assert!(body.ends_with(" 401 Credentials required\n"), "{body}");
         assert_eq!(rt_core::web_session::lookup(db.rt(), &sid).unwrap(), None);
+    }
+}
+
+#[actix_web::test]
+async fn owners_links_and_files() {
+    for backend in backends() {
+        let db = transcript_site(backend);
+        let app = app!(db);
+        let auth = [("user", "root"), ("pass", "password")];
+        for subject in ["one", "two"] {
+            let content = format!("id: ticket/new\nQueue: General\nSubject: {subject}\nText: hi\n");
+            let (_, body) = post!(app, "/REST/1.0/ticket/new", &[auth[0], auth[1], ("content", content.as_str())]);
+            assert!(body.contains(" created."), "{body}");
+        }
+        let (_, body) = post!(app, "/REST/1.0/ticket/1/take", &[auth[0], auth[1]]);
+        assert!(body.ends_with(" 200 Ok\n\n# Owner changed from Nobody to root\n\n"), "{body}");
+        let (_, body) = post!(app, "/REST/1.0/ticket/1/steal", &[auth[0], auth[1]]);
+        assert!(body.contains(" 400 Bad Request\n\n# You already own this ticket"), "{body}");
+        let (_, body) = post!(app, "/REST/1.0/ticket/1/untake", &[auth[0], auth[1]]);
+        assert!(body.ends_with("# Owner changed from root to Nobody\n\n"), "{body}");
+
+        // Links given are set exactly: an empty list removes them.
+        let (_, body) = post!(
+            app,
+            "/REST/1.0/ticket/1/links",
+            &[auth[0], auth[1], ("content", "RefersTo: 2, https://x.example/\n")]
+        );
+        assert!(body.ends_with("# Links for ticket 1 updated.\n\n"), "{body}");
+        let (_, body) = post!(app, "/REST/1.0/ticket/1/links/show", &[auth[0], auth[1]]);
+        assert!(
+            body.ends_with(
+                "\n\nid: ticket/1/links\nRefersTo: fsck.com-rt://example.com/ticket/2,https://x.example/\n\n"
+            ),
+            "{body}"
+        );
+        let (_, body) = post!(app, "/REST/1.0/ticket/1/links", &[auth[0], auth[1], ("content", "RefersTo:\n")]);
+        assert!(body.ends_with("# Links for ticket 1 updated.\n\n"), "{body}");
+        let (_, body) = post!(app, "/REST/1.0/ticket/1/links/show", &[auth[0], auth[1]]);
+        assert!(body.ends_with("\n\nid: ticket/1/links\n\n"), "{body}");
+        let (_, body) = post!(app, "/REST/1.0/ticket/1/links", &[auth[0], auth[1], ("content", "Frob: 2\n")]);
+        assert!(body.contains(" 409 Syntax Error\n\n# frob: Unknown field."), "{body}");
+
+        // A file posted with a new ticket is kept byte for byte.
+        let bytes: &[u8] = b"\x00\x01binary\xff";
+        let fields = [
+            Field { name: "user".into(), value: b"root".to_vec(), file: None },
+            Field { name: "pass".into(), value: b"password".to_vec(), file: None },
+            Field {
+                name: "content".into(),
+                value: b"id: ticket/new\nQueue: General\nSubject: file\nText: see file\nAttachment: blob.bin\n"
+                    .to_vec(),
+                file: None,
+            },
+            Field {
+                name: "attachment_1".into(),
+                value: bytes.to_vec(),
+                file: Some((None, "application/octet-stream".into())),
+            },
+        ];
+        let req = test::TestRequest::post()
+            .uri("/REST/1.0/ticket/new")
+            .insert_header(("content-type", "multipart/form-data; boundary=b0undary"))
+            .set_payload(multipart(&fields, "b0undary"))
+            .to_request();
+        let body = test::read_body(test::call_service(&app, req).await).await;
+        assert!(body.ends_with(b"# Ticket 3 created.\n\n"), "{body:?}");
+        let (_, body) = post!(app, "/REST/1.0/ticket/3/attachments", &[auth[0], auth[1]]);
+        let line = body.lines().find(|l| l.contains("blob.bin")).expect("listed").to_string();
+        assert!(line.ends_with("blob.bin (application/octet-stream / 9b)"), "{line}");
+        let aid = line.trim_start_matches("Attachments: ").trim().split(':').next().unwrap().to_string();
+        let req = test::TestRequest::post()
+            .uri(&format!("/REST/1.0/ticket/3/attachments/{aid}/content?user=root&pass=password"))
+            .to_request();
+        let body = test::read_body(test::call_service(&app, req).await).await;
+        assert!(body.ends_with(bytes), "{body:?}");
     }
 }

@@ -51,21 +51,35 @@ pub fn show_by_field(session: &Session, request: &Request) -> Reply {
     }
 }
 
-/// The CLI's `edit`: each form of `content` names its object in `id`.
+/// The CLI's `edit`: each form of `content` names its object in `id`
+/// (`ticket/new` creates). Several forms get their answers one after the
+/// other, under the first status that is not `200 Ok`.
 pub fn edit_by_content(session: &Session, request: &Request) -> Reply {
     let forms = match parse(request.field("content").unwrap_or("")) {
         Ok(forms) => forms,
         Err(e) => return syntax_error(e),
     };
-    let Some(form) = forms.into_iter().next() else {
+    if forms.is_empty() {
         return Reply::status(400, "Bad Request", comment_payload("No objects specified."));
-    };
-    let id = form.get("id").unwrap_or("").trim().to_string();
-    match id.split('/').collect::<Vec<_>>().as_slice() {
-        ["ticket", "new"] => create(session, &form, request),
-        ["ticket", n] => apply_edit(session, n, &form),
-        _ => Reply::status(400, "Bad Request", comment_payload(&format!("Unknown object type: {id}"))),
     }
+    let mut replies = forms.iter().map(|form| {
+        let id = form.get("id").unwrap_or("").trim().to_string();
+        match id.split('/').collect::<Vec<_>>().as_slice() {
+            ["ticket", "new"] => create(session, form, request),
+            ["ticket", n] => apply_edit(session, n, form),
+            _ => Reply::status(400, "Bad Request", comment_payload(&format!("Unknown object type: {id}"))),
+        }
+    });
+    let Some(first) = replies.next() else { return Reply::ok("") };
+    replies.fold(first, |acc, next| match (acc, next) {
+        (Reply::Rt { code, text, payload }, Reply::Rt { code: c2, text: t2, payload: p2 }) => {
+            let (code, text) = if code == 200 { (c2, t2) } else { (code, text) };
+            let mut joined = payload.unwrap_or_default();
+            joined.extend(p2.unwrap_or_default());
+            Reply::Rt { code, text, payload: Some(joined) }
+        }
+        (acc, _) => acc,
+    })
 }
 
 /// `ticket/new`: the form to fill in, or creates a ticket from `content`.
