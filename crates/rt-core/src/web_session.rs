@@ -14,6 +14,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::db::schema::principals;
 use crate::session::now;
 use crate::{Error, Result, Rt, UserId};
 
@@ -80,7 +81,8 @@ pub fn create(rt: &Rt, id: &str, user: UserId) -> Result<()> {
 }
 
 /// The user a live session belongs to, or `None` for an unknown, malformed
-/// or expired id. Using a session moves its expiry forward.
+/// or expired id, or a user disabled since (whose sessions end). Using a
+/// session moves its expiry forward.
 pub fn lookup(rt: &Rt, id: &str) -> Result<Option<UserId>> {
     if !is_well_formed(id) {
         return Ok(None);
@@ -94,7 +96,8 @@ pub fn lookup(rt: &Rt, id: &str) -> Result<Option<UserId>> {
         .get_result(&mut *conn)
         .optional()?;
     let Some((user, last_used, expires)) = row else { return Ok(None) };
-    if expires < now {
+    let disabled: bool = principals::table.find(user).select(principals::disabled).get_result(&mut *conn)?;
+    if expires < now || disabled {
         diesel::delete(web_sessions::table.find(&key)).execute(&mut *conn)?;
         return Ok(None);
     }

@@ -33,6 +33,10 @@ fn sessions_are_stored_hashed_found_and_ended() {
         web_session::delete(rt, &sid).unwrap();
         assert_eq!(web_session::lookup(rt, &sid).unwrap(), None);
         web_session::delete(rt, &sid).unwrap();
+        // Disabling a user ends their sessions.
+        web_session::create(rt, &sid, ivy).unwrap();
+        db.root().write(|tx| tx.set_user_disabled(ivy, true)).unwrap();
+        assert_eq!(web_session::lookup(rt, &sid).unwrap(), None);
         // Malformed ids are refused or simply not found.
         assert!(web_session::create(rt, "nothex", root).is_err());
         for bad in ["", "nothex", "'; DROP TABLE web_sessions; --", &"a".repeat(33)] {
