@@ -404,6 +404,11 @@ async fn rest1_replays_rt_transcripts() {
                 }
             }
         }
+        eprintln!(
+            "{backend:?}: {passed} of {} exchanges byte-identical after normalising, {} known differences",
+            exchanges.len(),
+            KNOWN_DIFFERENCES.len()
+        );
         assert!(
             failures.is_empty(),
             "{backend:?}: {passed} matched, {} failed:\n\n{}",
@@ -634,4 +639,42 @@ async fn owners_links_and_files() {
         let body = test::read_body(test::call_service(&app, req).await).await;
         assert!(body.ends_with(bytes), "{body:?}");
     }
+}
+
+#[actix_web::test]
+async fn over_tcp_the_cookie_names_the_port_served() {
+    use std::io::{Read, Write};
+    let db = transcript_site(Backend::Sqlite);
+    let listener = rt_web::Listener::bind(db.rt().clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = actix_web::rt::spawn(listener.run_until(async {
+        let _ = stopped.await;
+    }));
+    let answer = actix_web::rt::task::spawn_blocking(move || {
+        let mut socket = std::net::TcpStream::connect(addr).unwrap();
+        let body = "user=root&pass=password";
+        write!(
+            socket,
+            "POST /REST/1.0/ticket/new HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        socket.read_to_string(&mut answer).unwrap();
+        answer
+    })
+    .await
+    .unwrap();
+    let cookie = Regex::new(&format!(
+        r"(?mi)^set-cookie: RT_SID_example\.com\.{}=[0-9a-f]{{32}}; path=/; HttpOnly\r$",
+        addr.port()
+    ))
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(cookie.is_match(&answer), "{answer}");
+    assert!(answer.contains("\r\n\r\nRT/5.0.3 200 Ok\n\n# Required: id, Queue\n"), "{answer}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
 }
