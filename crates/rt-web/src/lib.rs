@@ -2,8 +2,9 @@
 //!
 //! rt-web owns everything HTTP: the actix-web application, its routes, the
 //! server loop with graceful shutdown, and the one place where rt-core's
-//! [`rt_core::Error`] becomes an HTTP status ([`error`]). It serves RT's
-//! REST 1.0 with DB-backed login sessions, and will grow the HTML UI
+//! [`rt_core::Error`] becomes an HTTP status ([`error`]); REST 1.0 answers
+//! HTTP 200 and states RT's own status in the body ([`rest1`]). It serves
+//! RT's REST 1.0 with DB-backed login sessions, and will grow the HTML UI
 //! (Tera) and REST 2.0.
 //!
 //! It is the only crate of the workspace that depends on actix-web. It
