@@ -180,7 +180,7 @@ pub fn select(all: Vec<(String, Value)>, fields: Option<&str>) -> Form {
 
 /// Every field of a ticket as `show` prints it.
 pub fn ticket_fields(tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<Vec<(String, Value)>> {
-    let queue = tx.resolve_queue(&t.queue.0.to_string()).and_then(|q| queue_name(tx, q))?;
+    let queue = queue_name(tx, t.queue)?;
     let owner = tx.user(t.owner)?.name;
     let creator = tx.user(t.creator)?.name;
     let mut roles = Vec::new();
