@@ -422,6 +422,17 @@ impl Tx<'_> {
     /// The fields that apply to an object, in sort order.
     pub fn custom_fields_for(&mut self, object: CfObject) -> Result<Vec<CustomField>> {
         let (lookup, queue) = self.cf_scope(object)?;
+        self.fields_in_scope(lookup, queue)
+    }
+
+    /// The ticket fields that apply to tickets of a queue (globally or to
+    /// that queue), in sort order: what a new ticket there may be given.
+    pub fn ticket_custom_fields_in_queue(&mut self, queue: QueueId) -> Result<Vec<CustomField>> {
+        crate::queue::load_queue(self.conn, queue)?;
+        self.fields_in_scope(LookupType::Ticket, Some(queue.0))
+    }
+
+    fn fields_in_scope(&mut self, lookup: LookupType, queue: Option<i64>) -> Result<Vec<CustomField>> {
         // One query: the fields with their settings, not one lookup each.
         let rows: Vec<FieldRow> = object_custom_fields::table
             .inner_join(custom_fields::table)

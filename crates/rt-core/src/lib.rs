@@ -76,6 +76,7 @@ pub mod sla;
 pub mod ticket;
 pub mod transaction;
 pub mod watchers;
+pub mod web_session;
 pub mod worker;
 
 pub use acl::{Ace, AclObject, Grantee, Role};

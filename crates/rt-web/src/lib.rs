@@ -2,8 +2,10 @@
 //!
 //! rt-web owns everything HTTP: the actix-web application, its routes, the
 //! server loop with graceful shutdown, and the one place where rt-core's
-//! [`rt_core::Error`] becomes an HTTP status ([`error`]). It will grow the
-//! HTML UI (Tera), REST 1.0, REST 2.0, sessions and authentication.
+//! [`rt_core::Error`] becomes an HTTP status ([`error`]); REST 1.0 answers
+//! HTTP 200 and states RT's own status in the body ([`rest1`]). It serves
+//! RT's REST 1.0 with DB-backed login sessions, and will grow the HTML UI
+//! (Tera) and REST 2.0.
 //!
 //! It is the only crate of the workspace that depends on actix-web. It
 //! depends on the library crates below it (rt-core and, as they are wired
@@ -34,10 +36,17 @@
 //! - `GET /healthz`: `200 ok` when the database answers, `503` otherwise.
 //! - `POST /REST/1.0/NoAuth/mail-gateway`: mail from `rt-mailgate`
 //!   ([`gateway`]).
+//! - `/REST/1.0/...` (any method): RT's REST 1.0 API ([`rest1`]): login
+//!   with `user`/`pass` and the `RT_SID_...` session cookie, tickets
+//!   (`ticket/new`, `ticket/<id>[/show|/edit|/comment|/history|
+//!   /attachments|/links|/take|/untake|/steal|/merge/<id>]`,
+//!   `ticket/link`, the CLI's `show` and `edit`), `search/ticket`,
+//!   `user/`, `queue/`, `group/`, `logout`.
 
 pub mod error;
 pub mod gateway;
 mod pages;
+pub mod rest1;
 
 use std::net::{SocketAddr, TcpListener};
 use std::pin::Pin;
@@ -57,6 +66,7 @@ pub use error::{Error, Result};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::index))
         .route("/REST/1.0/NoAuth/mail-gateway", web::post().to(gateway::mail_gateway))
+        .configure(rest1::configure)
         .service(web::resource("/healthz").route(web::get().to(pages::healthz)).route(web::head().to(pages::healthz)))
         .default_service(web::to(pages::not_found));
 }

@@ -20,6 +20,7 @@ mod search_equivalence;
 mod search_props;
 mod tickets;
 mod watchers;
+mod web_sessions;
 
 use diesel::prelude::*;
 use rt_core::db::schema as s;
