@@ -483,8 +483,12 @@ mod tests {
     fn the_example_sla_block_parses_once_uncommented() {
         let text = include_str!("../../../rt-server.example.toml");
         let block = text.split("# SLAs").nth(1).expect("the SLA block");
-        let uncommented: String =
-            block.lines().skip(2).filter_map(|l| l.strip_prefix("# ")).map(|l| format!("{l}\n")).collect();
+        let uncommented: String = block
+            .lines()
+            .skip_while(|l| !l.starts_with("# [service_agreements]"))
+            .filter_map(|l| l.strip_prefix("# "))
+            .map(|l| format!("{l}\n"))
+            .collect();
         let c = Config::from_toml(&uncommented).expect("valid SLA example");
         let hours = c.service_agreements.business_hours_named(None).expect("schedule");
         let monday_10 = chrono::DateTime::parse_from_rfc3339("2026-12-07T10:00:00Z").expect("date").to_utc();

@@ -83,7 +83,11 @@ pub fn seed(conn: &mut DbConnection, config: &Config) -> Result<SystemPrincipals
                 email: Some("root@localhost".into()),
                 password: Some(ROOT_PASSWORD.into()),
                 privileged: true,
-                profile: profile("Enoch Root"),
+                profile: UserProfile {
+                    gecos: Some("root".into()),
+                    comments: Some("SuperUser".into()),
+                    ..profile("Enoch Root")
+                },
             },
             system,
         )?;
@@ -93,6 +97,8 @@ pub fn seed(conn: &mut DbConnection, config: &Config) -> Result<SystemPrincipals
                 queues::name_folded.eq("general"),
                 queues::description.eq("The default queue"),
                 queues::lifecycle.eq("default"),
+                // As RT 5 ships it: an administrator turns SLAs on per queue.
+                queues::sla_disabled.eq(true),
                 queues::creator.eq(rt_system.0),
                 queues::created.eq(t),
                 queues::last_updated_by.eq(rt_system.0),

@@ -163,8 +163,8 @@ pub fn run(
         return notify(tx, template_name, s, &plan, recipients);
     }
     match name.trim().to_ascii_lowercase().as_str() {
-        "open tickets" => open(tx, ticket, false),
-        "open inactive tickets" => open(tx, ticket, true),
+        "open tickets" => open(tx, s, true),
+        "open inactive tickets" => open(tx, s, false),
         "extract subject tag" => extract_subject_tag(tx, ticket, s.message_subject()),
         "set starts date according to sla" => crate::sla::set_starts(tx, ticket),
         "set due date according to sla" => crate::sla::set_due(tx, ticket),
@@ -185,7 +185,7 @@ pub fn run(
         "linearescalate" => linear_escalate(tx, ticket),
         "openonstarted" => {
             let initial = tx.queue_lifecycle(ticket.queue)?.class_of(&ticket.status) == Some(StatusClass::Initial);
-            if ticket.started.is_some() && initial { open(tx, ticket, false) } else { Ok(None) }
+            if ticket.started.is_some() && initial { open(tx, s, false) } else { Ok(None) }
         }
         "updateparenttimeworked" => update_parent_time_worked(tx, s),
         "setstatus" => {
@@ -501,24 +501,36 @@ fn html_to_text(html: &str) -> String {
 
 /// RT's AutoOpen (`Open Tickets`): a ticket that is not active becomes so;
 /// with `inactive_only` (`Open Inactive Tickets`), only a closed one does.
-fn open(tx: &mut Tx<'_>, ticket: &Ticket, inactive_only: bool) -> Result<Option<String>> {
+/// RT's AutoOpen and AutoOpenInactive: a ticket that is not in an active
+/// status (new, or resolved...) moves to the first active status its
+/// lifecycle allows from there, unless the message carries
+/// `RT-Control: no-autoopen`. With `requestors_keep_new` (AutoOpen), a
+/// requestor's own message leaves a ticket in its initial status.
+fn open(tx: &mut Tx<'_>, s: &Subject<'_>, requestors_keep_new: bool) -> Result<Option<String>> {
+    let ticket = s.ticket;
+    let class = tx.queue_lifecycle(ticket.queue)?.class_of(&ticket.status);
+    if class == Some(StatusClass::Active)
+        || header_value(s.headers(), "RT-Control").is_some_and(|v| v.to_ascii_lowercase().contains("no-autoopen"))
+    {
+        return Ok(None);
+    }
+    if requestors_keep_new && class == Some(StatusClass::Initial) {
+        let actor = rt_core::PrincipalId::from(s.txn.creator);
+        if tx.ticket_role_members(ticket.id, Role::Requestor)?.contains(&actor) {
+            return Ok(None);
+        }
+    }
     let lifecycle = tx.queue_lifecycle(ticket.queue)?;
-    let class = lifecycle.class_of(&ticket.status);
-    let wanted = match class {
-        Some(StatusClass::Inactive) => true,
-        Some(StatusClass::Initial) => !inactive_only,
-        _ => false,
-    };
     let target = lifecycle
         .statuses()
-        .find(|s| lifecycle.class_of(s) == Some(StatusClass::Active) && lifecycle.is_transition(&ticket.status, s))
+        .find(|st| lifecycle.class_of(st) == Some(StatusClass::Active) && lifecycle.is_transition(&ticket.status, st))
         .map(str::to_string);
     match target {
-        Some(status) if wanted => {
+        Some(status) => {
             tx.set_status(ticket.id, &status)?;
             Ok(Some(format!("status set to {status}")))
         }
-        _ => Ok(None),
+        None => Ok(None),
     }
 }
 

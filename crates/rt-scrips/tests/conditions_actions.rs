@@ -303,3 +303,62 @@ fn group_notification_parent_time_started_and_linear_escalation() {
         assert_eq!(root.read(|tx| tx.ticket(child)).unwrap().status, "open");
     }
 }
+
+#[test]
+fn auto_open_actions_follow_rt() {
+    use rt_core::acl::{AclObject, Grantee};
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        let queue = root
+            .write(|tx| {
+                let q = tx.queue_by_name("General")?.queue_id();
+                tx.grant(Grantee::Group(tx.system().everyone), "ReplyToTicket", AclObject::Queue(q))?;
+                Ok(q)
+            })
+            .unwrap();
+        let new_ticket = |subject: &str| {
+            root.write(|tx| {
+                tx.create_ticket(NewTicket {
+                    queue: Some(queue),
+                    subject: subject.into(),
+                    requestors: vec!["ana@example.net".into()],
+                    ..NewTicket::default()
+                })
+            })
+            .unwrap()
+        };
+        let status = |id| root.read(|tx| tx.ticket(id)).unwrap().status;
+        let reply = |who: &rt_core::Session, id, headers: &str| {
+            let mut entity = rt_core::MimeEntity::text("more");
+            entity.headers.push_str(headers);
+            who.write(|tx| tx.correspond(id, rt_core::Message { entity: Some(entity), ..Default::default() })).unwrap();
+            rt_scrips::run_pending(db.rt(), 100).unwrap();
+        };
+
+        // RT's default: Open Inactive Tickets opens any ticket not active,
+        // a new one included, whoever replies.
+        let scrip = root
+            .write(|tx| tx.create_scrip(&NewScrip::new("open", "On Correspond", "Open Inactive Tickets", "Blank")))
+            .unwrap();
+        let (a, b, c) = (new_ticket("staff reply"), new_ticket("her reply"), new_ticket("no-autoopen"));
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        let ana = db.rt().session_for("ana@example.net", Interface::Email).unwrap();
+        reply(&root, a, "");
+        reply(&ana, b, "");
+        reply(&root, c, "RT-Control: no-autoopen\n");
+        assert_eq!((status(a), status(b), status(c)), ("open".into(), "open".into(), "new".into()));
+        root.write(|tx| tx.set_status(a, "resolved")).unwrap();
+        reply(&ana, a, "");
+        assert_eq!(status(a), "open", "a resolved ticket reopens");
+
+        // Open Tickets (AutoOpen): a requestor's own reply leaves it new.
+        root.write(|tx| tx.set_scrip_disabled(scrip, true)).unwrap();
+        root.write(|tx| tx.create_scrip(&NewScrip::new("open all", "On Correspond", "Open Tickets", "Blank"))).unwrap();
+        let (d, e) = (new_ticket("hers"), new_ticket("ours"));
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        reply(&ana, d, "");
+        reply(&root, e, "");
+        assert_eq!((status(d), status(e)), ("new".into(), "open".into()));
+    }
+}

@@ -310,6 +310,13 @@ fn sla_site(backend: rt_core::db::Backend) -> TestDb {
     let config = rt_core::Config { service_agreements: agreements, ..rt_core::Config::default() };
     let db = TestDb::with_config(backend, config);
     rt_scrips::defaults::install(db.rt()).unwrap();
+    // General ships with SLAs off, as in RT.
+    db.root()
+        .write(|tx| {
+            let general = tx.queue_by_name("General")?.queue_id();
+            tx.update_queue(general, &rt_core::QueueUpdate { sla_disabled: Some(false), ..Default::default() })
+        })
+        .unwrap();
     db
 }
 
