@@ -151,13 +151,24 @@ impl Tx<'_> {
         for role in Role::ALL {
             insert_group(self.conn, role.as_str(), "", QUEUE_ROLE, id, self.user.id, self.now)?;
         }
+        self.forget_queues();
         Ok(QueueId(id))
     }
 
     /// A queue by id. Needs `SeeQueue` on it.
     pub fn queue(&mut self, id: QueueId) -> Result<Queue> {
-        let queue = load_queue(self.conn, id)?;
+        let queue = self.cached_queue(id)?;
         self.require(rights::SEE_QUEUE, AclObject::Queue(id))?;
+        Ok(queue)
+    }
+
+    /// A queue without a rights check, remembered until a queue changes.
+    fn cached_queue(&mut self, id: QueueId) -> Result<Queue> {
+        if let Some(queue) = self.cache.queues.get(&id.0) {
+            return Ok(queue.clone());
+        }
+        let queue = load_queue(self.conn, id)?;
+        self.cache.queues.insert(id.0, queue.clone());
         Ok(queue)
     }
 
@@ -189,9 +200,14 @@ impl Tx<'_> {
     /// that mail is never sent to RT itself. No rights are needed: the
     /// addresses appear in every mail the queues send.
     pub fn queue_addresses(&mut self) -> Result<Vec<String>> {
+        if let Some(found) = &self.cache.queue_addresses {
+            return Ok(found.clone());
+        }
         let pairs: Vec<(String, String)> =
             queues::table.select((queues::correspond_address, queues::comment_address)).load(self.conn)?;
-        Ok(pairs.into_iter().flat_map(|(a, b)| [a, b]).filter(|a| !a.is_empty()).collect())
+        let found: Vec<String> = pairs.into_iter().flat_map(|(a, b)| [a, b]).filter(|a| !a.is_empty()).collect();
+        self.cache.queue_addresses = Some(found.clone());
+        Ok(found)
     }
 
     /// Every enabled queue the current user may see, by sort order and name.
@@ -317,7 +333,7 @@ impl Tx<'_> {
 
     /// The lifecycle of a queue.
     pub fn queue_lifecycle(&mut self, id: QueueId) -> Result<&Lifecycle> {
-        let name = load_queue(self.conn, id)?.lifecycle;
+        let name = self.cached_queue(id)?.lifecycle;
         self.lifecycle_named(&name)
     }
 
@@ -359,11 +375,19 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Stamps a queue changed; every change of a queue ends here, so this
+    /// is also where the transaction forgets the queues it read.
     fn touch_queue(&mut self, id: QueueId) -> Result<()> {
         diesel::update(queues::table.find(id.0))
             .set((queues::last_updated.eq(self.now), queues::last_updated_by.eq(self.user.id.0)))
             .execute(self.conn)?;
+        self.forget_queues();
         Ok(())
+    }
+
+    fn forget_queues(&mut self) {
+        self.cache.queues.clear();
+        self.cache.queue_addresses = None;
     }
 }
 

@@ -5,11 +5,12 @@
 //! `ModifyTemplate`, `ShowScrips` / `ModifyScrips`, per queue or global);
 //! `rt-scrips` knows what conditions, actions and templates mean: it checks
 //! a template's syntax before saving it through here, and its engine takes
-//! events with [`Tx::next_event`] and records what it did with
-//! [`Tx::record_scrip_run`] and [`Tx::finish_event`] in the same DB
-//! transaction as the mail and changes the scrips produced. A crash before
-//! that commit leaves the event pending: its scrips run again after restart
-//! and their mail goes out once.
+//! events ([`Tx::take_next_event`], or [`Tx::peek_events`] to prepare in a
+//! read transaction and [`Tx::claim_event`] to commit), each marked done
+//! in the same DB transaction as what it did ([`Tx::record_scrip_run`]),
+//! the mail and the changes the scrips produced. A crash before that
+//! commit leaves the event pending: its scrips run again after restart and
+//! their mail goes out once.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -242,6 +243,7 @@ impl Tx<'_> {
             ))
             .returning(templates::id)
             .get_result(c))?;
+        self.cache.templates.clear();
         Ok(TemplateId(id))
     }
 
@@ -256,6 +258,7 @@ impl Tx<'_> {
                 templates::last_updated.eq(self.now),
             ))
             .execute(self.conn)?;
+        self.cache.templates.clear();
         Ok(())
     }
 
@@ -275,13 +278,22 @@ impl Tx<'_> {
     /// The template a scrip of `queue` uses under `name`: the queue's own,
     /// else the global one (names in any case). Needs `ShowTemplate`.
     pub fn template_for(&mut self, queue: QueueId, name: &str) -> Result<Option<Template>> {
-        let rows: Vec<TemplateRow> = templates::table
-            .filter(templates::name_folded.eq(fold(name.trim())))
-            .filter(templates::queue_id.eq(0).or(templates::queue_id.eq(queue.0)))
-            .order(templates::queue_id.desc())
-            .select(TEMPLATE_COLUMNS)
-            .load(self.conn)?;
-        let Some(template) = rows.into_iter().next().map(template_from) else { return Ok(None) };
+        let key = (queue.0, fold(name.trim()));
+        let found = match self.cache.templates.get(&key) {
+            Some(found) => found.clone(),
+            None => {
+                let rows: Vec<TemplateRow> = templates::table
+                    .filter(templates::name_folded.eq(&key.1))
+                    .filter(templates::queue_id.eq(0).or(templates::queue_id.eq(queue.0)))
+                    .order(templates::queue_id.desc())
+                    .select(TEMPLATE_COLUMNS)
+                    .load(self.conn)?;
+                let found = rows.into_iter().next().map(template_from);
+                self.cache.templates.insert(key, found.clone());
+                found
+            }
+        };
+        let Some(template) = found else { return Ok(None) };
         self.require("ShowTemplate", object_of(template.queue))?;
         Ok(Some(template))
     }
@@ -441,12 +453,17 @@ impl Tx<'_> {
     }
 
     /// Takes the oldest pending event, locked for this DB transaction (on
-    /// PostgreSQL other workers skip it). Only `RT_System`. Run its scrips,
-    /// then [`Tx::finish_event`], in the same DB transaction.
-    pub fn next_event(&mut self) -> Result<Option<Event>> {
+    /// PostgreSQL other workers skip it) and marked done there: run its
+    /// scrips in the same DB transaction. Only `RT_System`.
+    pub fn take_next_event(&mut self) -> Result<Option<Event>> {
         self.require_system_engine()?;
-        let Some(id) = crate::db::dialect::lock_next_event(self.conn)? else { return Ok(None) };
-        self.take_event(id).map(Some)
+        Ok(crate::db::dialect::take_next_event(self.conn, self.now)?.map(|e| Event {
+            id: e.id,
+            transaction: TransactionId(e.transaction_id),
+            depth: e.depth,
+            batch: e.batch_id,
+            object_id: e.object_id,
+        }))
     }
 
     /// Up to `limit` of the oldest pending events, without locking them:
@@ -472,24 +489,16 @@ impl Tx<'_> {
             .collect())
     }
 
-    /// Takes event `id` for this DB transaction if it is still pending
-    /// (and, on PostgreSQL, no other worker holds it), as
-    /// [`Tx::next_event`] takes the oldest. Only `RT_System`.
-    pub fn claim_event(&mut self, id: i64) -> Result<Option<Event>> {
+    /// Takes event `id`, seen by [`Tx::peek_events`], if it is still
+    /// pending, and marks it done in this DB transaction: its scrips'
+    /// work must commit with it. `false` when another worker has done it.
+    /// Only `RT_System`.
+    pub fn claim_event(&mut self, id: i64) -> Result<bool> {
         self.require_system_engine()?;
-        if !crate::db::dialect::lock_event(self.conn, id)? {
-            return Ok(None);
-        }
-        self.take_event(id).map(Some)
-    }
-
-    fn take_event(&mut self, id: i64) -> Result<Event> {
-        let (transaction, depth, batch, object_id): (i64, i64, i64, i64) = events::table
-            .find(id)
-            .select((events::transaction_id, events::depth, events::batch_id, events::object_id))
-            .get_result(self.conn)?;
-        diesel::update(events::table.find(id)).set(events::attempts.eq(events::attempts + 1i64)).execute(self.conn)?;
-        Ok(Event { id, transaction: TransactionId(transaction), depth, batch, object_id })
+        let taken = diesel::update(events::table.find(id).filter(events::done_at.is_null()))
+            .set((events::done_at.eq(Some(self.now)), events::attempts.eq(events::attempts + 1i64)))
+            .execute(self.conn)?;
+        Ok(taken == 1)
     }
 
     /// When `event` is the last of its batch for its object, the batch's
@@ -512,13 +521,6 @@ impl Tx<'_> {
             return Ok(None);
         }
         Ok(Some(rows.into_iter().map(|(_, t)| TransactionId(t)).collect()))
-    }
-
-    /// Marks an event done. Only `RT_System`.
-    pub fn finish_event(&mut self, event: &Event) -> Result<()> {
-        self.require_system_engine()?;
-        diesel::update(events::table.find(event.id)).set(events::done_at.eq(Some(self.now))).execute(self.conn)?;
-        Ok(())
     }
 
     /// Events not yet done.

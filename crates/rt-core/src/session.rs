@@ -353,6 +353,12 @@ pub(crate) struct TxCache {
     /// changed once written.
     pub(crate) transactions: std::collections::HashMap<i64, crate::transaction::Transaction>,
     pub(crate) attachments: std::collections::HashMap<i64, Vec<crate::transaction::Attachment>>,
+    /// Queues by id, and every queue's addresses, until a queue changes.
+    pub(crate) queues: std::collections::HashMap<i64, crate::queue::Queue>,
+    pub(crate) queue_addresses: Option<Vec<String>>,
+    /// The template a queue uses by (queue, folded name), until a
+    /// template changes.
+    pub(crate) templates: std::collections::HashMap<(i64, String), Option<crate::scrip::Template>>,
 }
 
 impl<'a> Tx<'a> {

@@ -9,6 +9,8 @@
 //! `DelWatcher` transaction whose field is the role and whose value is the
 //! principal id.
 
+use std::collections::HashMap;
+
 use crate::acl::Role;
 use crate::error::{Error, Result};
 use crate::ids::{PrincipalId, TicketId};
@@ -25,28 +27,37 @@ impl Tx<'_> {
     /// users and users without an address are left out. Sorted, each once.
     /// Needs `ShowTicket`.
     pub fn role_addresses(&mut self, ticket: TicketId, role: Role) -> Result<Vec<String>> {
+        Ok(self.all_role_addresses(ticket)?.remove(&role).unwrap_or_default())
+    }
+
+    /// [`Tx::role_addresses`] of every role of a ticket at once, in one
+    /// statement. Needs `ShowTicket`.
+    pub fn all_role_addresses(&mut self, ticket: TicketId) -> Result<HashMap<Role, Vec<String>>> {
         use crate::acl::{QUEUE_ROLE, TICKET_ROLE};
         use crate::db::schema::{cached_group_members as cgm, groups, principals, users};
         use diesel::prelude::*;
         let t = self.ticket(ticket)?;
-        // No queue role group has instance 0: Owner and Requestor are the
-        // ticket's alone.
-        let queue = if matches!(role, Role::Cc | Role::AdminCc) { t.queue.0 } else { 0 };
-        // One statement for both role groups, members expanded.
-        let found: Vec<String> = groups::table
+        // The queue's Cc and AdminCc groups count for its tickets; its
+        // Owner and Requestor groups (made with every queue) never have
+        // members.
+        let found: Vec<(String, String)> = groups::table
             .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
             .inner_join(users::table.on(users::id.eq(cgm::member_id)))
             .inner_join(principals::table.on(principals::id.eq(cgm::member_id)))
-            .filter(groups::name_folded.eq(role.as_str().to_lowercase()))
             .filter(
                 (groups::domain.eq(TICKET_ROLE).and(groups::instance.eq(t.id.0)))
-                    .or(groups::domain.eq(QUEUE_ROLE).and(groups::instance.eq(queue))),
+                    .or(groups::domain.eq(QUEUE_ROLE).and(groups::instance.eq(t.queue.0))),
             )
             .filter(principals::disabled.eq(false))
             .filter(users::email_address.is_not_null())
-            .select(users::email_address.assume_not_null())
+            .select((groups::name, users::email_address.assume_not_null()))
             .load(self.conn)?;
-        Ok(tidy_addresses(found))
+        let mut by_role: HashMap<Role, Vec<String>> = HashMap::new();
+        for (name, address) in found {
+            let Some(role) = Role::from_name(&name) else { continue };
+            by_role.entry(role).or_default().push(address);
+        }
+        Ok(by_role.into_iter().map(|(role, found)| (role, tidy_addresses(found))).collect())
     }
 
     /// The email addresses of a group's members, nested groups expanded,

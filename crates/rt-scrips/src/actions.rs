@@ -10,6 +10,8 @@
 //! by rt-mail (RT's headers, threading, the tag) and put in the outbox in
 //! the engine's DB transaction.
 
+use std::collections::HashMap;
+
 use regex::Regex;
 use rt_core::acl::Role;
 use rt_core::lifecycles::StatusClass;
@@ -209,6 +211,28 @@ pub fn run(
     }
 }
 
+/// Whether action `name` can do anything for this transaction: a cheap
+/// check the engine makes while preparing, so that actions sure to find
+/// nothing to do (no SLA level, no other system's tag in the subject, an
+/// already active ticket) do not take a turn of the write lock. `true`
+/// for any action it knows nothing about.
+pub fn may_act(tx: &mut Tx<'_>, name: &str, s: &Subject<'_>) -> Result<bool> {
+    Ok(match name.trim().to_ascii_lowercase().as_str() {
+        "set starts date according to sla" | "set due date according to sla" => s.ticket.sla.is_some(),
+        "extract subject tag" => s.message_subject().is_some_and(|subject| subject_tag_pattern().is_match(subject)),
+        "open tickets" | "open inactive tickets" => {
+            tx.queue_lifecycle(s.ticket.queue)?.class_of(&s.ticket.status) != Some(StatusClass::Active)
+        }
+        _ => true,
+    })
+}
+
+/// `[<tag> #<number>]`, the subject tag of any RT.
+fn subject_tag_pattern() -> &'static Regex {
+    static TAG: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| Regex::new(r"\[[^\]]+? #\d+\]").expect("a valid pattern"))
+}
+
 /// An action's argument (its rule, as plain text), required.
 fn argument(rule: Option<&str>) -> Result<&str> {
     rule.map(str::trim)
@@ -352,9 +376,23 @@ impl Addresses {
     }
 }
 
+/// The addresses in each role of a ticket ([`Tx::all_role_addresses`]).
+pub type RoleAddresses = HashMap<Role, Vec<String>>;
+
 /// Who a notification reaches, RT's rules applied (see the module doc);
 /// empty when nobody is left. It only reads.
 pub fn recipients(tx: &mut Tx<'_>, s: &Subject<'_>, plan: &Notification) -> Result<Addresses> {
+    let roles = if plan.roles.is_empty() { RoleAddresses::new() } else { tx.all_role_addresses(s.ticket.id)? };
+    recipients_among(tx, s, plan, &roles)
+}
+
+/// [`recipients`], the ticket's role members read already (`roles`).
+pub fn recipients_among(
+    tx: &mut Tx<'_>,
+    s: &Subject<'_>,
+    plan: &Notification,
+    roles: &RoleAddresses,
+) -> Result<Addresses> {
     let headers = s.headers();
     let (mut to, mut cc, mut bcc) = (Vec::new(), Vec::new(), Vec::new());
     // Automatic mail (bounces, vacation replies) is never answered.
@@ -362,7 +400,7 @@ pub fn recipients(tx: &mut Tx<'_>, s: &Subject<'_>, plan: &Notification) -> Resu
         return Ok(Addresses::default());
     }
     for role in &plan.roles {
-        let found = tx.role_addresses(s.ticket.id, *role)?;
+        let found = roles.get(role).cloned().unwrap_or_default();
         match role {
             Role::Requestor => to.extend(found),
             Role::Cc => cc.extend(found),
@@ -541,7 +579,7 @@ fn extract_subject_tag(tx: &mut Tx<'_>, ticket: &Ticket, subject: Option<&str>) 
     let Some(subject) = subject else {
         return Ok(None);
     };
-    let tag = Regex::new(r"\[[^\]]+? #\d+\]").map_err(|e| Error::invalid("subject tag", e.to_string()))?;
+    let tag = subject_tag_pattern();
     let mut own: Vec<String> = tx.subject_tags()?;
     own.push(tx.config().rtname.clone());
     let is_own = |t: &str| {

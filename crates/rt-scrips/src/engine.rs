@@ -1,14 +1,16 @@
 //! The engine: runs the scrips of each pending event (one ticket
 //! transaction) from rt-core's durable queue.
 //!
-//! Events are handled as `RT_System` in DB transactions of up to
-//! [`BATCH`] events: each event is taken (locked; on PostgreSQL other nodes
-//! skip it), each enabled scrip
-//! of the ticket's queue and the global ones runs in order inside its own
-//! savepoint, what each did is logged (`scrip_runs`), the event is marked
-//! done and everything commits together with the mail and changes the
-//! scrips made. A crash before that commit leaves the events pending: they
-//! run again after restart and their mail is queued once.
+//! Events are handled as `RT_System` in batches of up to [`BATCH`], the
+//! way RT runs scrips: for every event, each enabled scrip of the ticket's
+//! queue and the global ones is checked and its action prepared (a
+//! notification's recipients found, its template rendered, its message
+//! built) against the ticket as the event left it; then the batch commits
+//! in scrip order: messages recorded and queued, other actions run each in
+//! its own savepoint, what each did logged (`scrip_runs`), the events
+//! marked done, all in one DB transaction. A crash before that commit
+//! leaves the events pending: they run again after restart and their mail
+//! is queued once.
 //!
 //! TransactionBatch scrips run once for all the transactions one DB
 //! transaction recorded on a ticket (a web update changing several
@@ -59,7 +61,8 @@ pub struct RunReport {
 pub const POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Events handled per DB transaction: one commit (one fsync on SQLite)
-/// for a batch instead of one per event.
+/// for a batch instead of one per event, while a batch's write lock stays
+/// short (a few milliseconds on SQLite).
 pub const BATCH: usize = 25;
 
 /// Handles up to `max` pending events, in DB transactions of up to
@@ -93,7 +96,9 @@ pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
                 system.write(|tx| {
                     let mut batch = RunReport::default();
                     for plan in plans {
-                        if tx.claim_event(plan.event.id)?.is_some() {
+                        // Taking the event marks it done with what its
+                        // scrips write, or skips it if another worker did.
+                        if tx.claim_event(plan.event.id)? {
                             commit(tx, plan, &mut batch)?;
                         }
                     }
@@ -103,7 +108,7 @@ pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
             Backend::Postgres => system.write(|tx| {
                 let (mut batch, mut lists) = (RunReport::default(), ScripLists::default());
                 while batch.events < limit {
-                    let Some(event) = tx.next_event()? else { break };
+                    let Some(event) = tx.take_next_event()? else { break };
                     let plan = prepare(tx, event, &mut lists)?;
                     commit(tx, plan, &mut batch)?;
                 }
@@ -212,11 +217,13 @@ fn prepare_stage(
     txns: &[Recorded],
     steps: &mut Vec<Step>,
 ) -> Result<()> {
+    // Who is in the ticket's roles, read once for all its notifications.
+    let mut roles = None;
     for scrip in scrips {
         for (txn, attachments) in txns {
             let subject = Subject { ticket, txn, attachments };
             let step = match applies(tx, &scrip, &subject).and_then(|holds| match holds {
-                true => prepare_action(tx, &scrip, &subject).map(Some),
+                true => prepare_action(tx, &scrip, &subject, &mut roles).map(Some),
                 false => Ok(None),
             }) {
                 Ok(None) => continue,
@@ -233,15 +240,27 @@ fn prepare_stage(
 /// Prepares the action of a scrip whose condition holds. A notification
 /// works out its recipients and builds its message now (`None` when there
 /// is nobody to tell); other actions run at commit.
-fn prepare_action(tx: &mut Tx<'_>, scrip: &Scrip, subject: &Subject<'_>) -> Result<Option<Step>> {
+fn prepare_action(
+    tx: &mut Tx<'_>,
+    scrip: &Scrip,
+    subject: &Subject<'_>,
+    roles: &mut Option<actions::RoleAddresses>,
+) -> Result<Option<Step>> {
     let plan = match registry::action(&scrip.action) {
         Some(_) => None,
         None => actions::notification(tx, &scrip.action, scrip.action_rule.as_deref(), subject.ticket)?,
     };
     let Some(plan) = plan else {
+        if registry::action(&scrip.action).is_none() && !actions::may_act(tx, &scrip.action, subject)? {
+            return Ok(None);
+        }
         return Ok(Some(Step::Act { scrip: Box::new(scrip.clone()), txn: subject.txn.id }));
     };
-    let recipients = actions::recipients(tx, subject, &plan)?;
+    let roles = match roles {
+        Some(roles) => roles,
+        None => roles.insert(tx.all_role_addresses(subject.ticket.id)?),
+    };
+    let recipients = actions::recipients_among(tx, subject, &plan, roles)?;
     Ok(actions::compose(tx, &scrip.template, subject, &plan, recipients)?.map(|(mail, summary)| Step::Mail {
         scrip: scrip.id,
         txn: subject.txn.id,
@@ -255,10 +274,10 @@ fn failed(scrip: &Scrip, txn: TransactionId, e: &Error) -> Option<Step> {
     Some(Step::Failed { scrip: scrip.id, txn, message, error: e.to_string() })
 }
 
-/// Carries out a plan in the write transaction that claimed its event:
-/// messages recorded and queued, other actions run each in a savepoint (a
-/// failure undoes its own writes and nothing else), every outcome logged,
-/// failures recorded on the ticket, the event marked done.
+/// Carries out a plan in the write transaction that claimed its event
+/// (and marked it done): messages recorded and queued, other actions run
+/// each in a savepoint (a failure undoes its own writes and nothing else),
+/// every outcome logged, failures recorded on the ticket.
 fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport) -> Result<()> {
     let Plan { event, ticket, steps } = plan;
     report.events += 1;
@@ -305,7 +324,7 @@ fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport) -> Result<()> {
             }
         }
     }
-    tx.finish_event(&event)
+    Ok(())
 }
 
 /// Runs a scrip's (non-mail) action.

@@ -161,25 +161,47 @@ pub(crate) fn lock_due_outbox(
     })
 }
 
-/// Locks event `id` for the caller's DB transaction if it is still
-/// pending; on PostgreSQL, false when another worker holds it.
-pub(crate) fn lock_event(conn: &mut DbConnection, id: i64) -> Result<bool> {
-    use super::schema::events;
-    let pending = events::table.find(id).filter(events::done_at.is_null()).select(events::id);
-    let found: Option<i64> = match conn {
-        DbConnection::Sqlite(c) => pending.first(c).optional()?,
-        DbConnection::Pg(c) => pending.for_update().skip_locked().first(c).optional()?,
-    };
-    Ok(found.is_some())
+/// An event as [`take_next_event`] returns it.
+#[derive(QueryableByName)]
+pub(crate) struct TakenEvent {
+    #[diesel(sql_type = BigInt)]
+    pub(crate) id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) transaction_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) depth: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) batch_id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(crate) object_id: i64,
 }
 
-/// Locks the oldest pending event for the caller's DB transaction; on
-/// PostgreSQL, rows other workers hold are skipped.
-pub(crate) fn lock_next_event(conn: &mut DbConnection) -> Result<Option<i64>> {
+/// Takes the oldest pending event for the caller's DB transaction and
+/// marks it done there (its scrips' work commits with the mark); on
+/// PostgreSQL rows other workers hold are skipped, in one statement.
+pub(crate) fn take_next_event(conn: &mut DbConnection, now: chrono::NaiveDateTime) -> Result<Option<TakenEvent>> {
     use super::schema::events;
-    let next = events::table.filter(events::done_at.is_null()).order(events::id).limit(1).select(events::id);
-    Ok(match conn {
-        DbConnection::Sqlite(c) => next.first(c).optional()?,
-        DbConnection::Pg(c) => next.for_update().skip_locked().first(c).optional()?,
-    })
+    match conn {
+        DbConnection::Sqlite(c) => {
+            let next: Option<(i64, i64, i64, i64, i64)> = events::table
+                .filter(events::done_at.is_null())
+                .order(events::id)
+                .select((events::id, events::transaction_id, events::depth, events::batch_id, events::object_id))
+                .first(c)
+                .optional()?;
+            let Some((id, transaction_id, depth, batch_id, object_id)) = next else { return Ok(None) };
+            diesel::update(events::table.find(id))
+                .set((events::done_at.eq(Some(now)), events::attempts.eq(events::attempts + 1i64)))
+                .execute(c)?;
+            Ok(Some(TakenEvent { id, transaction_id, depth, batch_id, object_id }))
+        }
+        DbConnection::Pg(c) => Ok(diesel::sql_query(
+            "UPDATE events SET done_at = $1, attempts = attempts + 1 \
+             WHERE id = (SELECT id FROM events WHERE done_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, transaction_id, depth, batch_id, object_id",
+        )
+        .bind::<diesel::sql_types::Timestamp, _>(now)
+        .get_result(c)
+        .optional()?),
+    }
 }
