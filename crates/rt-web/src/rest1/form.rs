@@ -55,6 +55,11 @@ impl Form {
         self.fields.push((key.into(), value));
     }
 
+    /// The fields, in order.
+    pub fn fields(&self) -> &[(String, Value)] {
+        &self.fields
+    }
+
     /// Whether the form has neither comments nor fields.
     pub fn is_empty(&self) -> bool {
         self.comments.is_empty() && self.fields.is_empty()

@@ -23,7 +23,7 @@ pub fn dispatch(session: &Session, request: &Request, id: &str, rest: &[&str]) -
         ["attachments", aid, "content"] => history::attachment_content(session, id, aid),
         ["links"] => links::edit_links(session, request, id),
         ["links", "show"] => links::show_links(session, id),
-        ["take"] | ["untake"] | ["steal"] => owner(session, id, rest[0]),
+        ["take"] | ["untake"] | ["steal"] => owner(session, request, id, rest[0]),
         ["merge", into] => merge(session, id, into),
         // RT has no other ticket action: anything else (`correspond`, say)
         // is read as an edit of the ticket.
@@ -747,12 +747,26 @@ fn number_field(form: &Parsed, key: &str) -> Result<i64, String> {
     Ok(parse_number(key, form.get(key).unwrap_or(""))?.unwrap_or(0))
 }
 
-/// `ticket/<id>/take|untake|steal`.
-fn owner(session: &Session, id: &str, action: &str) -> Reply {
+/// `ticket/<id>/take|untake|steal`. As RT, the `content` form's `Action`
+/// decides (the CLI posts `rt untake` and `rt steal` to `ticket/<id>/take`
+/// with `Action: untake|steal`); without one, the path's last part does.
+fn owner(session: &Session, request: &Request, id: &str, path_action: &str) -> Reply {
     let Some(number) = ticket_id(id) else { return does_not_exist(id) };
+    let form = match parse(request.field("content").unwrap_or("")) {
+        Ok(forms) => forms.into_iter().next().unwrap_or_default(),
+        Err(e) => return syntax_error(e),
+    };
+    let action = form.get("action").map(|a| a.trim().to_ascii_lowercase()).unwrap_or_else(|| path_action.into());
+    if !matches!(action.as_str(), "take" | "untake" | "steal") {
+        let mut shown = action.clone();
+        if let Some(first) = shown.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        return Reply::status(400, "Bad Request", comment_payload(&format!("Invalid action: `{shown}'.")));
+    }
     let result = session.write(|tx| {
         let before = tx.ticket(number)?.owner;
-        match action {
+        match action.as_str() {
             "take" => tx.take(number)?,
             "untake" => tx.untake(number)?,
             _ => tx.steal(number)?,
