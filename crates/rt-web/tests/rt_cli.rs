@@ -224,6 +224,18 @@ fn debian_rt_cli_works_end_to_end() {
             ok("Date: <ctime>\nFrom: root@localhost\nX-Queue: General\nSubject: [rt #ticket/3] CLI ticket")
         );
 
+        // A bare number: the ticket, then its history.
+        let shown = cli.run(&["show", "1"]);
+        assert_eq!((shown.code, shown.stderr.as_str()), (0, ""), "{shown:?}");
+        assert!(
+            shown.stdout.starts_with(
+                "Date: <ctime>\nFrom: root@localhost\nX-Queue: General\nSubject: [rt #ticket/1] Printer on fire\n\n\
+                 ===> Ticket created by root on <ctime>\n"
+            ),
+            "{}",
+            shown.stdout
+        );
+
         check!(cli, ["edit", "ticket/3", "set", "priority=7", "status=open"], ok("# Ticket 3 updated."));
         check!(cli, ["edit", "ticket/1", "set", "CF.{Severity}=critical"], ok("# Ticket 1 updated."));
         check!(cli, ["comment", "-m", "cli comment", "3"], ok("# Comments added"));
@@ -294,6 +306,54 @@ fn debian_rt_cli_works_end_to_end() {
         check!(cli, ["edit", "ticket/3", "set", "owner=staff"], ok("# Ticket 3 updated."));
         check!(cli, ["steal", "3"], ok("# Owner changed from staff to root"));
 
+        // `add` and `del` send `show`'s whole form back: dates as shown,
+        // read-only fields, "Not set" are all left alone.
+        check!(cli, ["edit", "ticket/1", "add", "cc=c1@example.net"], ok("# Ticket 1 updated."));
+        check!(cli, ["edit", "ticket/1", "add", "cc=c2@example.net", "admincc=boss@example.net"], ok("# Ticket 1 updated."));
+        check!(cli, ["edit", "ticket/1", "del", "cc=c1@example.net"], ok("# Ticket 1 updated."));
+        check!(
+            cli,
+            ["show", "ticket/1", "-f", "cc,admincc,due,timeworked"],
+            ok("id: ticket/1\nCc: c2@example.net\nAdminCc: boss@example.net\nDue: Not set\nTimeWorked: 0")
+        );
+        let history = cli.run(&["show", "ticket/1/history", "-s"]).stdout;
+        let changes: Vec<&str> = history.lines().filter(|l| l.contains(" by root")).map(|l| l.split_once(": ").unwrap().1).collect();
+        assert_eq!(
+            changes,
+            [
+                "Ticket created by root",
+                "Severity high changed to critical by root",
+                "Dependency by #3: CLI ticket added by root",
+                "Cc <c1@example.net> added by root",
+                "Cc <c2@example.net> added by root",
+                "AdminCc <boss@example.net> added by root",
+                "Cc <c1@example.net> deleted by root",
+            ],
+            "{history}"
+        );
+        check!(cli, ["edit", "ticket/1", "set", "status=bogus"], Output {
+            stdout: "# Status: Status 'bogus' isn't a valid status for this ticket.\n\nid: ticket/1\nstatus: bogus".into(),
+            stderr: String::new(),
+            code: 0,
+        });
+        // The shortcuts that run `rt edit`.
+        check!(cli, ["resolve", "1"], ok("Executing: rt edit 1 set status=resolved\n# Ticket 1 updated."));
+        check!(cli, ["give", "1", "staff"], ok("Executing: rt edit 1 set owner=staff\n# Ticket 1 updated."));
+        // (The CLI itself quotes the subject.)
+        check!(cli, ["subject", "1", "On", "fire"], ok("Executing: rt edit 1 set subject=\"On fire\"\n# Ticket 1 updated."));
+        check!(
+            cli,
+            ["show", "ticket/1", "-f", "subject,owner,status"],
+            ok("id: ticket/1\nOwner: staff\nSubject: \"On fire\"\nStatus: resolved")
+        );
+        // A reply that also sets the status.
+        check!(
+            cli,
+            ["correspond", "-s", "stalled", "-m", "waiting for parts", "3"],
+            ok("# Correspondence added\n# Status changed from 'open' to 'stalled'")
+        );
+        check!(cli, ["link", "-d", "3", "dependson", "1"], ok("Ticket 3 no longer depends on Ticket 1. Deleted link 3 DependsOn 1"));
+
         // The history, as RT's CLI shows it.
         let history = cli.run(&["show", "ticket/3/history"]);
         assert_eq!((history.code, history.stderr.as_str()), (0, ""), "{history:?}");
@@ -301,8 +361,8 @@ fn debian_rt_cli_works_end_to_end() {
             "===> Ticket created by root on <ctime>\n",
             "===> Comments added by root on <ctime>\ncli comment\n",
             "===> Correspondence added by root on <ctime>\ncli reply\n",
-            "===> Dependency on #1: Printer on fire added by root on <ctime>\n",
-            "===> Taken by root on <ctime>\n",
+            "===> Dependency on #1: ",
+            "===> Taken by root on <ctime>\n===> Owner set to root (Enoch Root) by root on <ctime>\n",
             "===> Comments added by root on <ctime>\nsee file\n",
             "notes.txt (26b)",
         ] {
@@ -335,6 +395,11 @@ fn debian_rt_cli_works_end_to_end() {
                 CommentAddress: \nDisabled: 0\nSLADisabled: 1")
         );
 
+        // After a logout the CLI's cookie is refused (401) and it logs in
+        // again by itself.
+        check!(cli, ["logout"], ok(""));
+        check!(cli, ["show", "ticket/3", "-f", "status"], ok("id: ticket/3\nStatus: stalled"));
+
         // A wrong password, without a session.
         std::fs::remove_file(home.join(".rt_sessions")).unwrap();
         let wrong = cli.run_with(&[("RTPASSWD", "wrong")], &["show", "ticket/3", "-f", "subject"]);
@@ -343,5 +408,59 @@ fn debian_rt_cli_works_end_to_end() {
             Output { stdout: String::new(), stderr: "rt: Incorrect username or password.".into(), code: 255 }
         );
         let _ = std::fs::remove_dir_all(&home);
+    }
+}
+
+#[test]
+#[ignore]
+fn explore() {
+    let db = transcript_site(Backend::Sqlite);
+    let addr = serve(&db);
+    let home = private_home("explore");
+    let cli = Cli { server: format!("http://{addr}"), home: home.clone(), db };
+    let notes = home.join("notes.txt");
+    let notes = notes.to_str().unwrap();
+    let att = format!("attachment={notes}");
+    let cmds: Vec<Vec<&str>> = vec![
+        vec!["create", "-t", "ticket", "set", "subject=One", "queue=General", "text=first body", "requestor=gus@example.net", "cc=c1@example.net,c2@example.net"],
+        vec!["create", "-t", "ticket", "set", "subject=Two", "queue=General", &att],
+        vec!["show", "1"],
+        vec!["show", "ticket/1", "-f", "requestors,cc,admincc"],
+        vec!["ls"],
+        vec!["ls", "gus"],
+        vec!["ls", "-o", "-id", "-s"],
+        vec!["ls", "-q", "General", "-i", "Subject like 'O'"],
+        vec!["ls", "-s", "Status='resolved'"],
+        vec!["ls", "bogus query"],
+        vec!["edit", "ticket/1", "add", "cc=c3@example.net"],
+        vec!["edit", "ticket/1", "del", "cc=c1@example.net"],
+        vec!["show", "ticket/1", "-f", "cc"],
+        vec!["edit", "ticket/1", "set", "status=bogus"],
+        vec!["edit", "ticket/1", "set", "due=2030-01-02 03:04:05"],
+        vec!["subject", "1", "Renamed"],
+        vec!["give", "1", "staff"],
+        vec!["resolve", "1"],
+        vec!["show", "ticket/1", "-f", "subject,owner,status,due"],
+        vec!["correspond", "-s", "open", "-m", "reopen", "1"],
+        vec!["show", "ticket/2/attachments"],
+        vec!["show", "ticket/1/links"],
+        vec!["link", "1", "RefersTo", "2"],
+        vec!["link", "-d", "1", "RefersTo", "2"],
+        vec!["show", "ticket/999"],
+        vec!["show", "ticket/1/history", "-s"],
+        vec!["ls", "-t", "queue", "General"],
+        vec!["show", "-t", "user", "staff"],
+        vec!["edit", "user/staff", "set", "realname=Staff Person"],
+        vec!["create", "-t", "user", "set", "name=newbie", "emailaddress=newbie@example.com"],
+        vec!["create", "-t", "queue", "set", "name=Sales"],
+        vec!["show", "queue/Sales"],
+        vec!["merge", "1", "999"],
+        vec!["take", "999"],
+        vec!["logout"],
+        vec!["show", "ticket/1", "-f", "subject"],
+    ];
+    for c in cmds {
+        let o = cli.run(&c);
+        eprintln!("$ rt {}\n--stdout--\n{}\n--stderr--\n{}\n--exit {}\n", c.join(" "), o.stdout, o.stderr, o.code);
     }
 }
