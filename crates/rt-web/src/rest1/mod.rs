@@ -331,8 +331,8 @@ fn route(session: &Session, request: &Request, sid: &str) -> Reply {
         ["ticket", id, rest @ ..] => ticket::dispatch(session, request, id, rest),
         ["search", "ticket"] => search::tickets(session, request),
         ["search", _] => Reply::status(400, "Bad Request", "Invalid operator specification: \n\n"),
-        ["user", id, ..] => object::user(session, id),
-        ["queue", id, ..] => object::queue(session, id),
+        ["user", id, ..] => object::user(session, id, request.field("format"), request.field("fields")),
+        ["queue", id, ..] => object::queue(session, id, request.field("fields")),
         ["group", id, ..] => object::group(session, id),
         [kind, rest @ ..] => {
             let id = if rest.is_empty() { kind.to_string() } else { format!("{kind}/{}", rest.join("/")) };

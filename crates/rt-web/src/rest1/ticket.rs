@@ -95,8 +95,10 @@ fn show_one(session: &Session, request: &Request, id: &str) -> Reply {
     match path.as_slice() {
         ["ticket", "new"] => new_form(session),
         ["ticket", id, rest @ ..] => dispatch(session, request, id, rest),
-        ["user", id, ..] => super::object::user(session, id),
-        ["queue", id, ..] => super::object::queue(session, id),
+        ["user", "new"] => super::object::new_user_form(),
+        ["queue", "new"] => super::object::new_queue_form(),
+        ["user", id, ..] => super::object::user(session, id, request.field("format"), request.field("fields")),
+        ["queue", id, ..] => super::object::queue(session, id, request.field("fields")),
         ["group", id, ..] => super::object::group(session, id),
         _ => {
             let kind = path.first().copied().unwrap_or("");
@@ -122,6 +124,8 @@ pub fn edit_by_content(session: &Session, request: &Request) -> Reply {
         match id.split('/').collect::<Vec<_>>().as_slice() {
             ["ticket", "new"] => create(session, form, request),
             ["ticket", n] => apply_edit(session, n, form),
+            ["user", n] => super::object::edit_user(session, n, form),
+            ["queue", n] => super::object::edit_queue(session, n, form),
             _ => Reply::status(400, "Bad Request", comment_payload(&format!("Unknown object type: {id}"))),
         }
     });
@@ -204,7 +208,7 @@ pub fn show(session: &Session, id: &str, fields: Option<&str>) -> Reply {
         let t = tx.ticket(number)?;
         ticket_fields(tx, &t)
     }) {
-        Ok(all) => Reply::ok(form_payload(&select(all, fields))),
+        Ok(all) => Reply::ok(form_payload(&select(all, fields).ordered_as(fields))),
         Err(Error::NotFound { .. }) => does_not_exist(id),
         Err(Error::PermissionDenied { .. }) => {
             Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
