@@ -210,8 +210,16 @@ fn debian_rt_cli_works_end_to_end() {
         ))
         .unwrap();
         assert!(line.is_match(&sessions), "{sessions:?}");
-        check!(cli, ["create", "-t", "ticket", "set", "subject=Second ticket", "queue=General"], ok("# Ticket 2 created."));
-        check!(cli, ["create", "-t", "ticket", "set", "subject=CLI ticket", "queue=General"], ok("# Ticket 3 created."));
+        check!(
+            cli,
+            ["create", "-t", "ticket", "set", "subject=Second ticket", "queue=General"],
+            ok("# Ticket 2 created.")
+        );
+        check!(
+            cli,
+            ["create", "-t", "ticket", "set", "subject=CLI ticket", "queue=General"],
+            ok("# Ticket 3 created.")
+        );
 
         check!(
             cli,
@@ -309,7 +317,11 @@ fn debian_rt_cli_works_end_to_end() {
         // `add` and `del` send `show`'s whole form back: dates as shown,
         // read-only fields, "Not set" are all left alone.
         check!(cli, ["edit", "ticket/1", "add", "cc=c1@example.net"], ok("# Ticket 1 updated."));
-        check!(cli, ["edit", "ticket/1", "add", "cc=c2@example.net", "admincc=boss@example.net"], ok("# Ticket 1 updated."));
+        check!(
+            cli,
+            ["edit", "ticket/1", "add", "cc=c2@example.net", "admincc=boss@example.net"],
+            ok("# Ticket 1 updated.")
+        );
         check!(cli, ["edit", "ticket/1", "del", "cc=c1@example.net"], ok("# Ticket 1 updated."));
         check!(
             cli,
@@ -317,7 +329,8 @@ fn debian_rt_cli_works_end_to_end() {
             ok("id: ticket/1\nCc: c2@example.net\nAdminCc: boss@example.net\nDue: Not set\nTimeWorked: 0")
         );
         let history = cli.run(&["show", "ticket/1/history", "-s"]).stdout;
-        let changes: Vec<&str> = history.lines().filter(|l| l.contains(" by root")).map(|l| l.split_once(": ").unwrap().1).collect();
+        let changes: Vec<&str> =
+            history.lines().filter(|l| l.contains(" by root")).map(|l| l.split_once(": ").unwrap().1).collect();
         assert_eq!(
             changes,
             [
@@ -331,16 +344,25 @@ fn debian_rt_cli_works_end_to_end() {
             ],
             "{history}"
         );
-        check!(cli, ["edit", "ticket/1", "set", "status=bogus"], Output {
-            stdout: "# Status: Status 'bogus' isn't a valid status for this ticket.\n\nid: ticket/1\nstatus: bogus".into(),
-            stderr: String::new(),
-            code: 0,
-        });
+        check!(
+            cli,
+            ["edit", "ticket/1", "set", "status=bogus"],
+            Output {
+                stdout: "# Status: Status 'bogus' isn't a valid status for this ticket.\n\nid: ticket/1\nstatus: bogus"
+                    .into(),
+                stderr: String::new(),
+                code: 0,
+            }
+        );
         // The shortcuts that run `rt edit`.
         check!(cli, ["resolve", "1"], ok("Executing: rt edit 1 set status=resolved\n# Ticket 1 updated."));
         check!(cli, ["give", "1", "staff"], ok("Executing: rt edit 1 set owner=staff\n# Ticket 1 updated."));
         // (The CLI itself quotes the subject.)
-        check!(cli, ["subject", "1", "On", "fire"], ok("Executing: rt edit 1 set subject=\"On fire\"\n# Ticket 1 updated."));
+        check!(
+            cli,
+            ["subject", "1", "On", "fire"],
+            ok("Executing: rt edit 1 set subject=\"On fire\"\n# Ticket 1 updated.")
+        );
         check!(
             cli,
             ["show", "ticket/1", "-f", "subject,owner,status"],
@@ -353,7 +375,11 @@ fn debian_rt_cli_works_end_to_end() {
             ["correspond", "-s", "stalled", "-m", "waiting for parts", "3"],
             ok("# Correspondence added\n# Status changed from 'open' to 'stalled'")
         );
-        check!(cli, ["link", "-d", "3", "dependson", "1"], ok("Ticket 3 no longer depends on Ticket 1. Deleted link 3 DependsOn 1"));
+        check!(
+            cli,
+            ["link", "-d", "3", "dependson", "1"],
+            ok("Ticket 3 no longer depends on Ticket 1. Deleted link 3 DependsOn 1")
+        );
 
         // The history, as RT's CLI shows it.
         let history = cli.run(&["show", "ticket/3/history"]);
@@ -398,7 +424,11 @@ fn debian_rt_cli_works_end_to_end() {
 
         // Users and queues are created and edited too.
         let staff = cli.db.root().read(|tx| tx.user_by_name("staff")).unwrap().id;
-        check!(cli, ["edit", "user/staff", "set", "realname=Staff Person", "city=Paris"], ok(&format!("# User {staff} updated.")));
+        check!(
+            cli,
+            ["edit", "user/staff", "set", "realname=Staff Person", "city=Paris"],
+            ok(&format!("# User {staff} updated."))
+        );
         check!(
             cli,
             ["show", "user/staff"],
@@ -438,4 +468,3 @@ fn debian_rt_cli_works_end_to_end() {
         let _ = std::fs::remove_dir_all(&home);
     }
 }
-

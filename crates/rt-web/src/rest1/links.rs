@@ -154,7 +154,9 @@ pub fn link(session: &Session, request: &Request) -> Reply {
     };
     let (done, sentence) = if delete { ("Deleted", "no longer ") } else { ("Created", "") };
     match result {
-        Ok(()) => Reply::ok(format!("{}. {done} link {number} {rel} {to}\n", link_sentence(kind, number, to, sentence))),
+        Ok(()) => {
+            Reply::ok(format!("{}. {done} link {number} {rel} {to}\n", link_sentence(kind, number, to, sentence)))
+        }
         Err(Error::NotFound { .. }) => does_not_exist(from),
         Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", "Permission Denied\n"),
         Err(e @ Error::Validation { .. }) => Reply::status(400, "Bad Request", format!("{e}\n")),

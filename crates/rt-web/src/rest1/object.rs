@@ -236,7 +236,9 @@ pub fn edit_user(session: &Session, id: &str, form: &Parsed) -> Reply {
     });
     match result {
         Ok(()) => edit_answer(done, errors, form),
-        Err(Error::NotFound { .. }) => Reply::status(400, "Bad Request", comment_payload(&format!("User {id} does not exist."))),
+        Err(Error::NotFound { .. }) => {
+            Reply::status(400, "Bad Request", comment_payload(&format!("User {id} does not exist.")))
+        }
         Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", comment_payload("Permission Denied")),
         Err(e) => internal(&e),
     }
@@ -345,7 +347,9 @@ pub fn edit_queue(session: &Session, id: &str, form: &Parsed) -> Reply {
     });
     match result {
         Ok(()) => edit_answer(done, errors, form),
-        Err(Error::NotFound { .. }) => Reply::status(400, "Bad Request", comment_payload(&format!("Queue {id} does not exist."))),
+        Err(Error::NotFound { .. }) => {
+            Reply::status(400, "Bad Request", comment_payload(&format!("Queue {id} does not exist.")))
+        }
         Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", comment_payload("Permission Denied")),
         Err(e) => internal(&e),
     }
