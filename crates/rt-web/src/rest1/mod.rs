@@ -17,7 +17,10 @@
 //! - [`history`]: `ticket/<id>/history[/id/<n>]`, `ticket/<id>/attachments
 //!   [/<aid>[/content]]`.
 //! - [`search`] answers `search/ticket`.
-//! - [`object`]: `user/<id|name>`, `queue/<id|name>`, `group/<id|name>`.
+//! - [`object`]: `user/<id|name>`, `queue/<id|name>`, `group/<id|name>`;
+//!   users and queues also created and edited through the CLI's `edit`.
+//!
+//! RT's own `rt` client runs against all of this in `tests/rt_cli.rs`.
 //!
 //! Handlers hold no rules: each call goes through an rt-core
 //! [`Session`] acting as the logged-in user through
