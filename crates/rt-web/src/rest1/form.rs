@@ -55,6 +55,28 @@ impl Form {
         self.fields.push((key.into(), value));
     }
 
+    /// The fields, in order.
+    pub fn fields(&self) -> &[(String, Value)] {
+        &self.fields
+    }
+
+    /// The fields in the order `fields` (comma-separated, any case) names
+    /// them, as RT's `show` answers `-f`: `id` first unless it is named,
+    /// the others after (`requestor` also names `Requestors`).
+    pub fn ordered_as(mut self, fields: Option<&str>) -> Form {
+        let Some(fields) = fields.filter(|f| !f.trim().is_empty()) else { return self };
+        let mut order: Vec<String> = fields.split(',').map(|s| s.trim().to_ascii_lowercase()).collect();
+        if !order.iter().any(|f| f == "id") {
+            order.insert(0, "id".into());
+        }
+        let rank = |key: &str| {
+            let k = key.to_ascii_lowercase();
+            order.iter().position(|f| *f == k || (k == "requestors" && f == "requestor")).unwrap_or(order.len())
+        };
+        self.fields.sort_by_key(|(k, _)| rank(k));
+        self
+    }
+
     /// Whether the form has neither comments nor fields.
     pub fn is_empty(&self) -> bool {
         self.comments.is_empty() && self.fields.is_empty()

@@ -121,6 +121,20 @@ fn user_name(tx: &mut Tx<'_>, value: Option<&str>) -> rt_core::Result<String> {
     }
 }
 
+/// A user as RT's `Format` writes one: the name, and the real name in
+/// parentheses when there is one.
+fn user_with_real_name(tx: &mut Tx<'_>, value: Option<&str>) -> rt_core::Result<String> {
+    match value.and_then(|v| v.parse::<i64>().ok()) {
+        Some(id) => match tx.user(UserId(id)) {
+            Ok(u) if !u.real_name.is_empty() && u.real_name != u.name => Ok(format!("{} ({})", u.name, u.real_name)),
+            Ok(u) => Ok(u.name),
+            Err(Error::NotFound { .. }) => Ok(id.to_string()),
+            Err(e) => Err(e),
+        },
+        None => Ok(value.unwrap_or_default().to_string()),
+    }
+}
+
 /// A principal as RT shows it in watcher descriptions: `<address>`, or
 /// the name.
 fn principal(tx: &mut Tx<'_>, value: Option<&str>) -> rt_core::Result<String> {
@@ -185,7 +199,8 @@ pub fn description(tx: &mut Tx<'_>, txn: &Transaction) -> rt_core::Result<String
                 _ => format!("Owner changed from {from} to {to}"),
             }
         }
-        "SetWatcher" if field == "Owner" => format!("Owner set to {}", user_name(tx, new)?),
+        // RT formats the user: `root (Enoch Root)`.
+        "SetWatcher" if field == "Owner" => format!("Owner set to {}", user_with_real_name(tx, new)?),
         "Set" if field == "Queue" => {
             let name = |tx: &mut Tx<'_>, v: Option<&str>| {
                 v.and_then(|v| v.parse::<i64>().ok())

@@ -142,9 +142,21 @@ pub fn link(session: &Session, request: &Request) -> Reply {
         if delete { tx.delete_link(number, kind, end).map(|_| ()) } else { tx.add_link(number, kind, end) }
     });
     let to = to.trim();
+    // RT names the relation as it spells it, whatever the case given.
+    let rel = match kind {
+        LinkType::DependsOn => "DependsOn",
+        LinkType::DependedOnBy => "DependedOnBy",
+        LinkType::MemberOf => "MemberOf",
+        LinkType::HasMember => "HasMember",
+        LinkType::RefersTo => "RefersTo",
+        LinkType::ReferredToBy => "ReferredToBy",
+        LinkType::MergedInto => rel,
+    };
+    let (done, sentence) = if delete { ("Deleted", "no longer ") } else { ("Created", "") };
     match result {
-        Ok(()) if delete => Reply::ok(format!("Link deleted. Deleted link {number} {rel} {to}\n")),
-        Ok(()) => Reply::ok(format!("{}. Created link {number} {rel} {to}\n", link_sentence(kind, number, to))),
+        Ok(()) => {
+            Reply::ok(format!("{}. {done} link {number} {rel} {to}\n", link_sentence(kind, number, to, sentence)))
+        }
         Err(Error::NotFound { .. }) => does_not_exist(from),
         Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", "Permission Denied\n"),
         Err(e @ Error::Validation { .. }) => Reply::status(400, "Bad Request", format!("{e}\n")),
@@ -152,16 +164,17 @@ pub fn link(session: &Session, request: &Request) -> Reply {
     }
 }
 
-/// RT's sentence for a new link between two tickets.
-fn link_sentence(kind: LinkType, from: TicketId, to: &str) -> String {
+/// RT's sentence for a link between two tickets made (`not` empty) or
+/// removed (`not` = "no longer "): "Ticket 1 no longer refers to Ticket 2".
+fn link_sentence(kind: LinkType, from: TicketId, to: &str, not: &str) -> String {
     let other = if to.parse::<i64>().is_ok() { format!("Ticket {to}") } else { to.to_string() };
     let this = format!("Ticket {from}");
     match kind {
-        LinkType::DependsOn => format!("{this} depends on {other}"),
-        LinkType::DependedOnBy => format!("{other} depends on {this}"),
-        LinkType::MemberOf => format!("{this} member of {other}"),
-        LinkType::HasMember => format!("{other} member of {this}"),
-        LinkType::RefersTo => format!("{this} refers to {other}"),
-        LinkType::ReferredToBy | LinkType::MergedInto => format!("{other} refers to {this}"),
+        LinkType::DependsOn => format!("{this} {not}depends on {other}"),
+        LinkType::DependedOnBy => format!("{other} {not}depends on {this}"),
+        LinkType::MemberOf => format!("{this} {not}member of {other}"),
+        LinkType::HasMember => format!("{other} {not}member of {this}"),
+        LinkType::RefersTo => format!("{this} {not}refers to {other}"),
+        LinkType::ReferredToBy | LinkType::MergedInto => format!("{other} {not}refers to {this}"),
     }
 }

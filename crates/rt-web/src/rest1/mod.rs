@@ -17,7 +17,10 @@
 //! - [`history`]: `ticket/<id>/history[/id/<n>]`, `ticket/<id>/attachments
 //!   [/<aid>[/content]]`.
 //! - [`search`] answers `search/ticket`.
-//! - [`object`]: `user/<id|name>`, `queue/<id|name>`, `group/<id|name>`.
+//! - [`object`]: `user/<id|name>`, `queue/<id|name>`, `group/<id|name>`;
+//!   users and queues also created and edited through the CLI's `edit`.
+//!
+//! RT's own `rt` client runs against all of this in `tests/rt_cli.rs`.
 //!
 //! Handlers hold no rules: each call goes through an rt-core
 //! [`Session`] acting as the logged-in user through
@@ -331,8 +334,8 @@ fn route(session: &Session, request: &Request, sid: &str) -> Reply {
         ["ticket", id, rest @ ..] => ticket::dispatch(session, request, id, rest),
         ["search", "ticket"] => search::tickets(session, request),
         ["search", _] => Reply::status(400, "Bad Request", "Invalid operator specification: \n\n"),
-        ["user", id, ..] => object::user(session, id),
-        ["queue", id, ..] => object::queue(session, id),
+        ["user", id, ..] => object::user(session, id, request.field("format"), request.field("fields")),
+        ["queue", id, ..] => object::queue(session, id, request.field("fields")),
         ["group", id, ..] => object::group(session, id),
         [kind, rest @ ..] => {
             let id = if rest.is_empty() { kind.to_string() } else { format!("{kind}/{}", rest.join("/")) };

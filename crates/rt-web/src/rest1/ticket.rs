@@ -23,7 +23,7 @@ pub fn dispatch(session: &Session, request: &Request, id: &str, rest: &[&str]) -
         ["attachments", aid, "content"] => history::attachment_content(session, id, aid),
         ["links"] => links::edit_links(session, request, id),
         ["links", "show"] => links::show_links(session, id),
-        ["take"] | ["untake"] | ["steal"] => owner(session, id, rest[0]),
+        ["take"] | ["untake"] | ["steal"] => owner(session, request, id, rest[0]),
         ["merge", into] => merge(session, id, into),
         // RT has no other ticket action: anything else (`correspond`, say)
         // is read as an edit of the ticket.
@@ -32,16 +32,73 @@ pub fn dispatch(session: &Session, request: &Request, id: &str, rest: &[&str]) -
 }
 
 /// The CLI's `show` with `id=<type>/<id>[/...]`, `format` and `fields`.
+/// Several `id`s (`rt show 4` asks for `ticket/4` and
+/// `ticket/4/history`) and lists (`ticket/1-3,7`, `user/root,staff`) are
+/// answered form after form, `--` between them, as RT does.
 pub fn show_by_field(session: &Session, request: &Request) -> Reply {
-    let Some(id) = request.field("id") else {
+    let mut ids = Vec::new();
+    for (key, value) in &request.fields {
+        if key == "id" {
+            ids.extend(expand_object_list(value.trim()));
+        }
+    }
+    let Some((first, rest)) = ids.split_first() else {
         return Reply::status(400, "Bad Request", comment_payload("No objects specified."));
     };
+    if rest.is_empty() {
+        return show_one(session, request, first);
+    }
+    let mut code = 200;
+    let mut text = "Ok";
+    let mut forms: Vec<String> = Vec::new();
+    for id in &ids {
+        match show_one(session, request, id) {
+            Reply::Rt { code: c, text: t, payload } => {
+                if code == 200 && c != 200 {
+                    (code, text) = (c, t);
+                }
+                let payload = String::from_utf8_lossy(&payload.unwrap_or_default()).trim_end_matches('\n').to_string();
+                if !payload.is_empty() {
+                    forms.push(payload);
+                }
+            }
+            Reply::SelfService => return Reply::SelfService,
+        }
+    }
+    Reply::status(code, text, format!("{}\n\n", forms.join("\n\n--\n\n")))
+}
+
+/// `type/1-3,7/extra` as one object spec each (`type/1/extra`, ...); names
+/// (`user/root,staff`) are split on commas. Anything else is kept whole.
+fn expand_object_list(spec: &str) -> Vec<String> {
+    let mut parts = spec.splitn(3, '/');
+    let (Some(kind), Some(list)) = (parts.next(), parts.next()) else { return vec![spec.to_string()] };
+    let extra = parts.next().map(|e| format!("/{e}")).unwrap_or_default();
+    if !list.contains([',', '-']) || list.starts_with('-') {
+        return vec![spec.to_string()];
+    }
+    let mut out = Vec::new();
+    for item in list.split(',') {
+        let range = item.split_once('-').and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?)));
+        match range {
+            // A bounded expansion: a typo must not list a million tickets.
+            Some((a, b)) if a <= b && b - a < 10_000 => out.extend((a..=b).map(|n| format!("{kind}/{n}{extra}"))),
+            _ => out.push(format!("{kind}/{item}{extra}")),
+        }
+    }
+    out
+}
+
+/// One object of [`show_by_field`].
+fn show_one(session: &Session, request: &Request, id: &str) -> Reply {
     let path: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
     match path.as_slice() {
         ["ticket", "new"] => new_form(session),
         ["ticket", id, rest @ ..] => dispatch(session, request, id, rest),
-        ["user", id, ..] => super::object::user(session, id),
-        ["queue", id, ..] => super::object::queue(session, id),
+        ["user", "new"] => super::object::new_user_form(),
+        ["queue", "new"] => super::object::new_queue_form(),
+        ["user", id, ..] => super::object::user(session, id, request.field("format"), request.field("fields")),
+        ["queue", id, ..] => super::object::queue(session, id, request.field("fields")),
         ["group", id, ..] => super::object::group(session, id),
         _ => {
             let kind = path.first().copied().unwrap_or("");
@@ -67,6 +124,8 @@ pub fn edit_by_content(session: &Session, request: &Request) -> Reply {
         match id.split('/').collect::<Vec<_>>().as_slice() {
             ["ticket", "new"] => create(session, form, request),
             ["ticket", n] => apply_edit(session, n, form),
+            ["user", n] => super::object::edit_user(session, n, form),
+            ["queue", n] => super::object::edit_queue(session, n, form),
             _ => Reply::status(400, "Bad Request", comment_payload(&format!("Unknown object type: {id}"))),
         }
     });
@@ -149,7 +208,7 @@ pub fn show(session: &Session, id: &str, fields: Option<&str>) -> Reply {
         let t = tx.ticket(number)?;
         ticket_fields(tx, &t)
     }) {
-        Ok(all) => Reply::ok(form_payload(&select(all, fields))),
+        Ok(all) => Reply::ok(form_payload(&select(all, fields).ordered_as(fields))),
         Err(Error::NotFound { .. }) => does_not_exist(id),
         Err(Error::PermissionDenied { .. }) => {
             Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
@@ -275,6 +334,9 @@ fn parse_date(tx: &Tx<'_>, text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M"))
+        // As `show` writes dates (`Fri Dec 04 15:12:12 2026`): the CLI's
+        // `rt edit ... add|del` sends the whole form back.
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%a %b %e %H:%M:%S %Y"))
         .ok()
         .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)))?;
     let tz: chrono_tz::Tz = tx.config().timezone.parse().unwrap_or(chrono_tz::UTC);
@@ -293,6 +355,21 @@ fn parse_number(key: &str, text: &str) -> Result<Option<i64>, String> {
         return Ok(None);
     }
     t.parse::<i64>().map(Some).map_err(|_| format!("{key}: '{t}' is not a number."))
+}
+
+/// Minutes, also as [`duration`] writes them (`30 minutes`, `2 hours`):
+/// what `show` printed comes back in the CLI's edits.
+fn parse_minutes(key: &str, text: &str) -> Result<Option<i64>, String> {
+    let t = text.trim();
+    let unit = |suffixes: &[&str]| suffixes.iter().find_map(|s| t.strip_suffix(s)).map(str::trim);
+    if let Some(n) = unit(&[" minutes", " minute"]) {
+        return parse_number(key, n).map_err(|_| format!("{key}: '{t}' is not a number."));
+    }
+    if let Some(n) = unit(&[" hours", " hour"]) {
+        let n = parse_number(key, n).map_err(|_| format!("{key}: '{t}' is not a number."))?;
+        return Ok(n.map(|n| n.saturating_mul(60)));
+    }
+    parse_number(key, t)
 }
 
 /// The custom field a `CF.{Name}` / `CF-Name` key names, if it is one.
@@ -471,6 +548,11 @@ enum Change {
     Owner(String),
     Watchers(Role, Vec<String>),
     Cf(String, Vec<String>),
+    /// A date field (lowercase), as given, and the update that sets it;
+    /// nothing changes when the text is what `show` prints for it now.
+    Date(String, String, TicketUpdate),
+    /// `Created` or `Resolved`: accepted only unchanged.
+    ReadOnlyDate(String, String),
 }
 
 /// Applies an edit form; all of it or, when a value is refused, nothing.
@@ -488,7 +570,9 @@ fn apply_edit(session: &Session, id: &str, form: &Parsed) -> Reply {
         };
         let lower = key.to_ascii_lowercase();
         let change = match lower.as_str() {
-            "id" => continue,
+            // As RT: never set from a form (the CLI sends `show`'s whole
+            // form back for `rt edit ... add|del`).
+            "id" | "type" | "creator" | "lastupdated" => continue,
             "subject" => update(&|u| u.subject = Some(value.clone())),
             "status" => Change::Status(v.clone()),
             "queue" => Change::Queue(v.clone()),
@@ -497,7 +581,8 @@ fn apply_edit(session: &Session, id: &str, form: &Parsed) -> Reply {
             "cc" => Change::Watchers(Role::Cc, addresses(&v)),
             "admincc" => Change::Watchers(Role::AdminCc, addresses(&v)),
             "priority" | "initialpriority" | "finalpriority" | "timeestimated" | "timeworked" | "timeleft" => {
-                match parse_number(key, &v) {
+                let parsed = if lower.starts_with("time") { parse_minutes(key, &v) } else { parse_number(key, &v) };
+                match parsed {
                     Ok(Some(n)) => update(&|u| match lower.as_str() {
                         "priority" => u.priority = Some(n),
                         "initialpriority" => u.initial_priority = Some(n),
@@ -513,8 +598,14 @@ fn apply_edit(session: &Session, id: &str, form: &Parsed) -> Reply {
                     }
                 }
             }
+            // RT leaves a date alone when given `Not set` or the value
+            // `show` prints; an empty value clears it.
+            "created" | "resolved" | "starts" | "started" | "due" | "told" if v.eq_ignore_ascii_case("not set") => {
+                continue;
+            }
+            "created" | "resolved" => Change::ReadOnlyDate(lower.clone(), v.clone()),
             "starts" | "started" | "due" | "told" => {
-                let date = if v.is_empty() || v.eq_ignore_ascii_case("not set") {
+                let date = if v.is_empty() {
                     None
                 } else {
                     match session.read(|tx| Ok(parse_date(tx, &v))) {
@@ -525,12 +616,16 @@ fn apply_edit(session: &Session, id: &str, form: &Parsed) -> Reply {
                         }
                     }
                 };
-                update(&|u| match lower.as_str() {
+                let u = match update(&|u| match lower.as_str() {
                     "starts" => u.starts = Some(date),
                     "started" => u.started = Some(date),
                     "due" => u.due = Some(date),
                     _ => u.told = Some(date),
-                })
+                }) {
+                    Change::Update(u) => u,
+                    _ => unreachable!("update gives an update"),
+                };
+                Change::Date(lower.clone(), v.clone(), u)
             }
             _ => match cf_key(key) {
                 Some(name) => Change::Cf(
@@ -630,9 +725,30 @@ fn refusal(key: &str, change: &Change, e: &Error) -> String {
 }
 
 fn apply(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<()> {
+    let shown = |tx: &Tx<'_>, field: &str| {
+        let date = match field {
+            "created" => Some(t.created),
+            "resolved" => t.resolved,
+            "starts" => t.starts,
+            "started" => t.started,
+            "due" => t.due,
+            _ => t.told,
+        };
+        date.map_or_else(|| "Not set".to_string(), |d| local(tx, d).format("%a %b %d %H:%M:%S %Y").to_string())
+    };
     match change {
         Change::Update(u) => {
             tx.update_ticket(t.id, u)?;
+        }
+        Change::Date(field, text, u) => {
+            if *text != shown(tx, field) {
+                tx.update_ticket(t.id, u)?;
+            }
+        }
+        Change::ReadOnlyDate(field, text) => {
+            if *text != shown(tx, field) {
+                return Err(Error::invalid(field.clone(), "Immutable field"));
+            }
         }
         Change::Status(s) => {
             let current = tx.ticket(t.id)?.status;
@@ -731,11 +847,33 @@ fn comment(session: &Session, request: &Request, id: &str) -> Reply {
         time_taken,
         raw: None,
     };
-    let result = session
-        .write(|tx| if action == "comment" { tx.comment(number, message) } else { tx.correspond(number, message) });
+    // `rt comment|correspond -s <status>`: RT sets it after the message
+    // and adds what that said.
+    let status = form.get("status").map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let result = session.write(|tx| {
+        if action == "comment" {
+            tx.comment(number, message)?;
+        } else {
+            tx.correspond(number, message)?;
+        }
+        let Some(status) = &status else { return Ok(None) };
+        let current = tx.ticket(number)?.status;
+        if current.eq_ignore_ascii_case(status) {
+            return Ok(Some("That is already the current value".to_string()));
+        }
+        match tx.savepoint(|tx| tx.set_status(number, status)) {
+            Ok(_) => Ok(Some(format!("Status changed from '{current}' to '{}'", status.to_lowercase()))),
+            Err(Error::Validation { message, .. }) if message.contains("not a valid status") => {
+                Ok(Some(format!("Status '{status}' isn't a valid status for this ticket.")))
+            }
+            Err(Error::PermissionDenied { .. }) => Ok(Some("Permission Denied".to_string())),
+            Err(e @ Error::Validation { .. }) => Ok(Some(e.to_string())),
+            Err(e) => Err(e),
+        }
+    });
+    let added = if action == "comment" { "Comments added" } else { "Correspondence added" };
     match result {
-        Ok(_) if action == "comment" => Reply::ok(Form::new().comment("Comments added").render()),
-        Ok(_) => Reply::ok(Form::new().comment("Correspondence added").render()),
+        Ok(said) => Reply::ok(said.into_iter().fold(Form::new().comment(added), |f, s| f.comment(s)).render()),
         Err(Error::NotFound { .. }) => does_not_exist(id),
         Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", comment_payload("Permission Denied")),
         Err(e @ Error::Validation { .. }) => Reply::status(400, "Bad Request", comment_payload(&e.to_string())),
@@ -747,12 +885,26 @@ fn number_field(form: &Parsed, key: &str) -> Result<i64, String> {
     Ok(parse_number(key, form.get(key).unwrap_or(""))?.unwrap_or(0))
 }
 
-/// `ticket/<id>/take|untake|steal`.
-fn owner(session: &Session, id: &str, action: &str) -> Reply {
+/// `ticket/<id>/take|untake|steal`. As RT, the `content` form's `Action`
+/// decides (the CLI posts `rt untake` and `rt steal` to `ticket/<id>/take`
+/// with `Action: untake|steal`); without one, the path's last part does.
+fn owner(session: &Session, request: &Request, id: &str, path_action: &str) -> Reply {
     let Some(number) = ticket_id(id) else { return does_not_exist(id) };
+    let form = match parse(request.field("content").unwrap_or("")) {
+        Ok(forms) => forms.into_iter().next().unwrap_or_default(),
+        Err(e) => return syntax_error(e),
+    };
+    let action = form.get("action").map(|a| a.trim().to_ascii_lowercase()).unwrap_or_else(|| path_action.into());
+    if !matches!(action.as_str(), "take" | "untake" | "steal") {
+        let mut shown = action.clone();
+        if let Some(first) = shown.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        return Reply::status(400, "Bad Request", comment_payload(&format!("Invalid action: `{shown}'.")));
+    }
     let result = session.write(|tx| {
         let before = tx.ticket(number)?.owner;
-        match action {
+        match action.as_str() {
             "take" => tx.take(number)?,
             "untake" => tx.untake(number)?,
             _ => tx.steal(number)?,
