@@ -58,7 +58,7 @@ pub struct RunReport {
 
 /// How often [`run_worker`] looks for new events once it has handled all
 /// there were (`rt-server` runs it so).
-pub const POLL: std::time::Duration = std::time::Duration::from_millis(200);
+pub const POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Events handled per DB transaction: one commit (one fsync on SQLite)
 /// for a batch instead of one per event, while a batch's write lock stays
