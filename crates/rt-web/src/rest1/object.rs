@@ -126,6 +126,19 @@ fn edit_answer(done: Vec<String>, errors: Vec<String>, form: &Parsed) -> Reply {
     Reply::status(409, "Syntax Error", form_payload(&answer))
 }
 
+/// The answer to an edit of a user or queue (`noun`): what was done and
+/// refused, or why nothing could be.
+fn edit_result(result: rt_core::Result<(Vec<String>, Vec<String>)>, noun: &str, id: &str, form: &Parsed) -> Reply {
+    match result {
+        Ok((done, errors)) => edit_answer(done, errors, form),
+        Err(Error::NotFound { .. }) => {
+            Reply::status(400, "Bad Request", comment_payload(&format!("{noun} {id} does not exist.")))
+        }
+        Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", comment_payload("Permission Denied")),
+        Err(e) => internal(&e),
+    }
+}
+
 fn refusal(key: &str, e: &Error) -> String {
     match e {
         Error::PermissionDenied { .. } => format!("{key}: Permission Denied"),
@@ -234,14 +247,7 @@ pub fn edit_user(session: &Session, id: &str, form: &Parsed) -> Reply {
         }
         Ok(())
     });
-    match result {
-        Ok(()) => edit_answer(done, errors, form),
-        Err(Error::NotFound { .. }) => {
-            Reply::status(400, "Bad Request", comment_payload(&format!("User {id} does not exist.")))
-        }
-        Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", comment_payload("Permission Denied")),
-        Err(e) => internal(&e),
-    }
+    edit_result(result.map(|()| (done, errors)), "User", id, form)
 }
 
 /// `queue/new` without changes: the form to fill in.
@@ -345,14 +351,7 @@ pub fn edit_queue(session: &Session, id: &str, form: &Parsed) -> Reply {
         }
         Ok(())
     });
-    match result {
-        Ok(()) => edit_answer(done, errors, form),
-        Err(Error::NotFound { .. }) => {
-            Reply::status(400, "Bad Request", comment_payload(&format!("Queue {id} does not exist.")))
-        }
-        Err(Error::PermissionDenied { .. }) => Reply::status(400, "Bad Request", comment_payload("Permission Denied")),
-        Err(e) => internal(&e),
-    }
+    edit_result(result.map(|()| (done, errors)), "Queue", id, form)
 }
 
 fn bool_flag(b: bool) -> &'static str {
