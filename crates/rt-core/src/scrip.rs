@@ -5,7 +5,7 @@
 //! `ModifyTemplate`, `ShowScrips` / `ModifyScrips`, per queue or global);
 //! `rt-scrips` knows what conditions, actions and templates mean: it checks
 //! a template's syntax before saving it through here, and its engine takes
-//! events ([`Tx::take_next_event`], or [`Tx::peek_events`] to prepare in a
+//! events ([`Tx::take_events`], or [`Tx::peek_events`] to prepare in a
 //! read transaction and [`Tx::claim_event`] to commit), each marked done
 //! in the same DB transaction as what it did ([`Tx::record_scrip_run`]),
 //! the mail and the changes the scrips produced. A crash before that
@@ -452,18 +452,23 @@ impl Tx<'_> {
             .collect())
     }
 
-    /// Takes the oldest pending event, locked for this DB transaction (on
-    /// PostgreSQL other workers skip it) and marked done there: run its
-    /// scrips in the same DB transaction. Only `RT_System`.
-    pub fn take_next_event(&mut self) -> Result<Option<Event>> {
+    /// Takes up to `limit` of the oldest pending events, oldest first,
+    /// locked for this DB transaction (on PostgreSQL other workers skip
+    /// them) and marked done there: run their scrips in the same DB
+    /// transaction. Only `RT_System`.
+    pub fn take_events(&mut self, limit: usize) -> Result<Vec<Event>> {
         self.require_system_engine()?;
-        Ok(crate::db::dialect::take_next_event(self.conn, self.now)?.map(|e| Event {
-            id: e.id,
-            transaction: TransactionId(e.transaction_id),
-            depth: e.depth,
-            batch: e.batch_id,
-            object_id: e.object_id,
-        }))
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(crate::db::dialect::take_events(self.conn, self.now, limit)?
+            .into_iter()
+            .map(|e| Event {
+                id: e.id,
+                transaction: TransactionId(e.transaction_id),
+                depth: e.depth,
+                batch: e.batch_id,
+                object_id: e.object_id,
+            })
+            .collect())
     }
 
     /// Up to `limit` of the oldest pending events, without locking them:

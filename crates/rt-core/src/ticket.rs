@@ -954,32 +954,81 @@ impl Tx<'_> {
     }
 
     fn ticket_row_uncached(&mut self, ticket_id: i64) -> Result<Option<Ticket>> {
+        Ok(self.ticket_rows(&[ticket_id])?.pop())
+    }
+
+    /// Ticket rows by id (merges not followed), in no particular order.
+    /// One id (the common case) by a statement SQLite prepares once.
+    fn ticket_rows(&mut self, ids: &[i64]) -> Result<Vec<Ticket>> {
         use tickets::*;
-        let row: Option<TicketRow> = dialect::with_inner!(&mut *self.conn, c => tickets::table
-            .find(ticket_id)
-            .select((
-                (
-                    tickets::id,
-                    effective_id,
-                    is_merged,
-                    queue,
-                    type_,
-                    owner,
-                    subject,
-                    initial_priority,
-                    final_priority,
-                    priority,
-                    time_estimated,
-                    time_worked,
-                    time_left,
-                ),
-                (status, sla),
-                (told, starts, started, due, resolved),
-                (creator, created, last_updated_by, last_updated),
-            ))
-            .get_result(c)
-            .optional())?;
-        Ok(row.map(Ticket::from))
+        macro_rules! rows {
+            ($filter:expr) => {
+                dialect::with_inner!(&mut *self.conn, c => tickets::table
+                    .filter($filter)
+                    .select((
+                        (
+                            tickets::id,
+                            effective_id,
+                            is_merged,
+                            queue,
+                            type_,
+                            owner,
+                            subject,
+                            initial_priority,
+                            final_priority,
+                            priority,
+                            time_estimated,
+                            time_worked,
+                            time_left,
+                        ),
+                        (status, sla),
+                        (told, starts, started, due, resolved),
+                        (creator, created, last_updated_by, last_updated),
+                    ))
+                    .load::<TicketRow>(c))?
+            };
+        }
+        let rows = match ids {
+            [one] => rows!(tickets::id.eq(*one)),
+            many => rows!(tickets::id.eq_any(many)),
+        };
+        Ok(rows.into_iter().map(Ticket::from).collect())
+    }
+
+    /// Reads the tickets, transactions and attachments of several
+    /// transactions at once into this DB transaction's cache, so that
+    /// working through them one by one (the scrip engine's batches) costs
+    /// no further statements. No rights are checked here; the reads that
+    /// follow check them.
+    pub fn prefetch_transactions(&mut self, ids: &[TransactionId]) -> Result<()> {
+        let ids: Vec<i64> = ids.iter().map(|t| t.0).filter(|t| !self.cache.transactions.contains_key(t)).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let txns = self.load_transactions_by_id(&ids)?;
+        let mut tickets: Vec<i64> = txns
+            .iter()
+            .filter(|t| t.object_type == TICKET)
+            .map(|t| t.object_id)
+            .filter(|t| !self.cache.tickets.contains_key(t))
+            .collect();
+        tickets.sort_unstable();
+        tickets.dedup();
+        for txn in txns {
+            self.cache.transactions.insert(txn.id.0, txn);
+        }
+        for id in &ids {
+            self.cache.attachments.insert(*id, Vec::new());
+        }
+        for attachment in self.load_attachments(&ids)? {
+            self.cache.attachments.entry(attachment.transaction.0).or_default().push(attachment);
+        }
+        if !tickets.is_empty() {
+            for ticket in self.ticket_rows(&tickets)? {
+                self.cache.tickets.insert(ticket.id.0, ticket);
+            }
+        }
+        Ok(())
     }
 }
 

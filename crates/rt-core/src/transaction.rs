@@ -391,6 +391,13 @@ impl Tx<'_> {
         Ok(rows.into_iter().map(Transaction::from).collect())
     }
 
+    /// Transactions by id (no rights check).
+    pub(crate) fn load_transactions_by_id(&mut self, ids: &[i64]) -> Result<Vec<Transaction>> {
+        let rows: Vec<TransactionRow> =
+            transactions::table.filter(transactions::id.eq_any(ids)).select(transaction_columns()).load(self.conn)?;
+        Ok(rows.into_iter().map(Transaction::from).collect())
+    }
+
     pub(crate) fn load_transaction(&mut self, id: TransactionId) -> Result<Transaction> {
         if let Some(txn) = self.cache.transactions.get(&id.0) {
             return Ok(txn.clone());

@@ -88,7 +88,9 @@ pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
             Backend::Sqlite => {
                 let plans: Vec<Plan> = system.read(|tx| {
                     let mut lists = ScripLists::default();
-                    tx.peek_events(limit)?.into_iter().map(|event| prepare(tx, event, &mut lists)).collect()
+                    let events = tx.peek_events(limit)?;
+                    tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
+                    events.into_iter().map(|event| prepare(tx, event, &mut lists)).collect()
                 })?;
                 if plans.is_empty() {
                     break;
@@ -107,8 +109,9 @@ pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
             }
             Backend::Postgres => system.write(|tx| {
                 let (mut batch, mut lists) = (RunReport::default(), ScripLists::default());
-                while batch.events < limit {
-                    let Some(event) = tx.take_next_event()? else { break };
+                let events = tx.take_events(limit)?;
+                tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
+                for event in events {
                     let plan = prepare(tx, event, &mut lists)?;
                     commit(tx, plan, &mut batch)?;
                 }

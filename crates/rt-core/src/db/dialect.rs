@@ -161,7 +161,7 @@ pub(crate) fn lock_due_outbox(
     })
 }
 
-/// An event as [`take_next_event`] returns it.
+/// An event as [`take_events`] returns it.
 #[derive(QueryableByName)]
 pub(crate) struct TakenEvent {
     #[diesel(sql_type = BigInt)]
@@ -176,32 +176,44 @@ pub(crate) struct TakenEvent {
     pub(crate) object_id: i64,
 }
 
-/// Takes the oldest pending event for the caller's DB transaction and
-/// marks it done there (its scrips' work commits with the mark); on
-/// PostgreSQL rows other workers hold are skipped, in one statement.
-pub(crate) fn take_next_event(conn: &mut DbConnection, now: chrono::NaiveDateTime) -> Result<Option<TakenEvent>> {
+/// Takes up to `limit` of the oldest pending events for the caller's DB
+/// transaction and marks them done there (the scrips' work commits with
+/// the marks), oldest first; on PostgreSQL rows other workers hold are
+/// skipped, all in one statement.
+pub(crate) fn take_events(conn: &mut DbConnection, now: chrono::NaiveDateTime, limit: i64) -> Result<Vec<TakenEvent>> {
     use super::schema::events;
-    match conn {
+    let mut taken = match conn {
         DbConnection::Sqlite(c) => {
-            let next: Option<(i64, i64, i64, i64, i64)> = events::table
+            let rows: Vec<(i64, i64, i64, i64, i64)> = events::table
                 .filter(events::done_at.is_null())
                 .order(events::id)
+                .limit(limit)
                 .select((events::id, events::transaction_id, events::depth, events::batch_id, events::object_id))
-                .first(c)
-                .optional()?;
-            let Some((id, transaction_id, depth, batch_id, object_id)) = next else { return Ok(None) };
-            diesel::update(events::table.find(id))
-                .set((events::done_at.eq(Some(now)), events::attempts.eq(events::attempts + 1i64)))
-                .execute(c)?;
-            Ok(Some(TakenEvent { id, transaction_id, depth, batch_id, object_id }))
+                .load(c)?;
+            for (id, ..) in &rows {
+                diesel::update(events::table.find(id))
+                    .set((events::done_at.eq(Some(now)), events::attempts.eq(events::attempts + 1i64)))
+                    .execute(c)?;
+            }
+            rows.into_iter()
+                .map(|(id, transaction_id, depth, batch_id, object_id)| TakenEvent {
+                    id,
+                    transaction_id,
+                    depth,
+                    batch_id,
+                    object_id,
+                })
+                .collect()
         }
-        DbConnection::Pg(c) => Ok(diesel::sql_query(
+        DbConnection::Pg(c) => diesel::sql_query(
             "UPDATE events SET done_at = $1, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM events WHERE done_at IS NULL ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             WHERE id IN (SELECT id FROM events WHERE done_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
              RETURNING id, transaction_id, depth, batch_id, object_id",
         )
         .bind::<diesel::sql_types::Timestamp, _>(now)
-        .get_result(c)
-        .optional()?),
-    }
+        .bind::<BigInt, _>(limit)
+        .load::<TakenEvent>(c)?,
+    };
+    taken.sort_by_key(|e| e.id);
+    Ok(taken)
 }
