@@ -43,10 +43,12 @@
 //!   `ticket/link`, the CLI's `show` and `edit`), `search/ticket`,
 //!   `user/`, `queue/`, `group/`, `logout`.
 
+pub mod auth;
 pub mod error;
 pub mod gateway;
 mod pages;
 pub mod rest1;
+pub mod rest2;
 
 use std::net::{SocketAddr, TcpListener};
 use std::pin::Pin;
@@ -67,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::index))
         .route("/REST/1.0/NoAuth/mail-gateway", web::post().to(gateway::mail_gateway))
         .configure(rest1::configure)
+        .configure(rest2::configure)
         .service(web::resource("/healthz").route(web::get().to(pages::healthz)).route(web::head().to(pages::healthz)))
         .default_service(web::to(pages::not_found));
 }
