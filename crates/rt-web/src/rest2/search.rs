@@ -40,6 +40,23 @@ pub fn pages(total: u64, per_page: u32) -> u64 {
     total.div_ceil(u64::from(per_page.max(1)))
 }
 
+/// A query-string key or value escaped as RT's page links have it (Perl
+/// URI's `query_form`): letters, digits and `-_.!~*'()` as they are, a
+/// space as `+`, every other byte as `%XX`.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 /// `GET|POST /tickets`.
 pub async fn tickets(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload) -> ApiResult<HttpResponse> {
     let mut params: Vec<(String, String)> =
@@ -62,12 +79,10 @@ pub async fn tickets(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         // The page links repeat the request's parameters, then `page`.
         let link = |n: u64| {
-            let mut s = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in params.iter().filter(|(k, _)| k != "page") {
-                s.append_pair(k, v);
-            }
-            s.append_pair("page", &n.to_string());
-            ctx.url(&format!("tickets?{}", s.finish()))
+            let mut pairs: Vec<String> =
+                params.iter().filter(|(k, _)| k != "page").map(|(k, v)| format!("{}={}", escape(k), escape(v))).collect();
+            pairs.push(format!("page={n}"));
+            ctx.url(&format!("tickets?{}", pairs.join("&")))
         };
         if query.is_empty() {
             return Ok(json!({"count": 0, "page": 1, "pages": 0, "per_page": per_page, "total": 0, "items": []}));
@@ -157,5 +172,7 @@ mod tests {
         assert_eq!(pages(0, 20), 0);
         assert_eq!(pages(5, 2), 3);
         assert_eq!(pages(40, 20), 2);
+        assert_eq!(escape("Queue='General' AND x"), "Queue%3D'General'+AND+x");
+        assert_eq!(escape("Subject,Status"), "Subject%2CStatus");
     }
 }
