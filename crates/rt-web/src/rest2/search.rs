@@ -79,8 +79,11 @@ pub async fn tickets(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         // The page links repeat the request's parameters, then `page`.
         let link = |n: u64| {
-            let mut pairs: Vec<String> =
-                params.iter().filter(|(k, _)| k != "page").map(|(k, v)| format!("{}={}", escape(k), escape(v))).collect();
+            let mut pairs: Vec<String> = params
+                .iter()
+                .filter(|(k, _)| k != "page")
+                .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+                .collect();
             pairs.push(format!("page={n}"));
             ctx.url(&format!("tickets?{}", pairs.join("&")))
         };
