@@ -98,10 +98,10 @@ pub fn ticket_json(ctx: &Ctx, tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<Va
     o.insert("CustomFields".into(), Value::Array(cfs));
     links.push(json!({"ref": "history", "_url": format!("{self_url}/history")}));
     let acl = t.acl_object();
-    if tx.has_right(rights::REPLY_TO_TICKET, acl.clone())? {
+    if tx.has_right(rights::REPLY_TO_TICKET, acl)? {
         links.push(json!({"ref": "correspond", "_url": format!("{self_url}/correspond")}));
     }
-    if tx.has_right(rights::COMMENT_ON_TICKET, acl.clone())? {
+    if tx.has_right(rights::COMMENT_ON_TICKET, acl)? {
         links.push(json!({"ref": "comment", "_url": format!("{self_url}/comment")}));
     }
     let actions: Vec<(rt_core::lifecycles::Action, String)> = {
@@ -112,7 +112,7 @@ pub fn ticket_json(ctx: &Ctx, tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<Va
             .collect()
     };
     for (action, right) in actions {
-        if !tx.has_right(&right, acl.clone())? {
+        if !tx.has_right(&right, acl)? {
             continue;
         }
         let mut link = json!({"ref": "lifecycle", "from": action.from, "to": action.to, "label": action.label});
@@ -221,12 +221,14 @@ pub async fn create(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload) 
 fn create_ticket(ctx: &Ctx, body: &Map<String, Value>) -> ApiResult<TicketId> {
     let get = |k: &str| body.get(k).filter(|v| !v.is_null());
     let queue_text = get("Queue").and_then(text).unwrap_or_default();
-    let mut new = NewTicket::default();
-    new.subject = get("Subject").and_then(text).unwrap_or_default();
-    new.status = get("Status").and_then(text).filter(|s| !s.is_empty());
-    new.requestors = get("Requestor").or_else(|| get("Requestors")).map(texts).unwrap_or_default();
-    new.cc = get("Cc").map(texts).unwrap_or_default();
-    new.admin_cc = get("AdminCc").map(texts).unwrap_or_default();
+    let mut new = NewTicket {
+        subject: get("Subject").and_then(text).unwrap_or_default(),
+        status: get("Status").and_then(text).filter(|s| !s.is_empty()),
+        requestors: get("Requestor").or_else(|| get("Requestors")).map(texts).unwrap_or_default(),
+        cc: get("Cc").map(texts).unwrap_or_default(),
+        admin_cc: get("AdminCc").map(texts).unwrap_or_default(),
+        ..NewTicket::default()
+    };
     for (key, slot) in [
         ("Priority", &mut new.priority),
         ("InitialPriority", &mut new.initial_priority),
