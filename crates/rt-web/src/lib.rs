@@ -45,7 +45,8 @@
 //!   `user/`, `queue/`, `group/`, `logout`.
 //! - `/REST/2.0/...`: RT's REST 2.0 API ([`rest2`]), by HTTP Basic or the
 //!   same session cookie: `GET|PUT /ticket/<id>`, `POST /ticket`,
-//!   `POST /ticket/<id>/correspond|comment`, `GET|POST /tickets?query=`,
+//!   `POST /ticket/<id>/correspond|comment`, `GET /ticket/<id>/history`,
+//!   `GET|POST /tickets?query=`,
 //!   `GET /queue/<id|name>`, `GET /user/<id|name>`; anything else under
 //!   `/REST/2.0/` is `404 {"message":"Not Found"}`.
 

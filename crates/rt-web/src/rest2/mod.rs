@@ -8,7 +8,7 @@
 //! [`rt_core::Error`] in one place ([`ApiError`]).
 //!
 //! - [`ticket`]: `GET|PUT /ticket/<id>`, `POST /ticket`,
-//!   `POST /ticket/<id>/correspond|comment`.
+//!   `POST /ticket/<id>/correspond|comment`, `GET /ticket/<id>/history`.
 //! - [`search`]: `GET|POST /tickets?query=<TicketSQL>` with RT's
 //!   pagination envelope.
 //! - [`object`]: `GET /queue/<id|name>`, `GET /user/<id|name>`.
@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/ticket/{id}", web::put().to(ticket::update))
             .route("/ticket/{id}/correspond", web::post().to(ticket::correspond))
             .route("/ticket/{id}/comment", web::post().to(ticket::comment))
+            .route("/ticket/{id}/history", web::get().to(ticket::history))
             .route("/tickets", web::get().to(search::tickets))
             .route("/tickets", web::post().to(search::tickets))
             .route("/queue/{id}", web::get().to(object::queue))

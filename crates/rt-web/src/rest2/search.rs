@@ -57,6 +57,53 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// RT's collection envelope around one page of `items`: `count`, `page`,
+/// `per_page`, `total` and `pages` (`null` when the total is not known),
+/// and `next_page`/`prev_page` links that repeat the request's parameters
+/// (`params`) with another `page`.
+pub fn envelope(
+    ctx: &super::Ctx,
+    path: &str,
+    params: &[(String, String)],
+    page: u32,
+    per_page: u32,
+    total: Total,
+    items: Vec<Value>,
+) -> Value {
+    let link = |n: u64| {
+        let mut pairs: Vec<String> =
+            params.iter().filter(|(k, _)| k != "page").map(|(k, v)| format!("{}={}", escape(k), escape(v))).collect();
+        pairs.push(format!("page={n}"));
+        ctx.url(&format!("{path}?{}", pairs.join("&")))
+    };
+    let count = items.len();
+    let mut envelope = Map::new();
+    envelope.insert("count".into(), json!(count));
+    envelope.insert("page".into(), json!(page));
+    envelope.insert("per_page".into(), json!(per_page));
+    let more = match total {
+        Total::Exact(total) => {
+            let pages = pages(total, per_page);
+            envelope.insert("total".into(), json!(total));
+            envelope.insert("pages".into(), json!(pages));
+            u64::from(page) < pages
+        }
+        Total::AtLeast(_) => {
+            envelope.insert("total".into(), Value::Null);
+            envelope.insert("pages".into(), Value::Null);
+            count == per_page as usize
+        }
+    };
+    if more {
+        envelope.insert("next_page".into(), json!(link(u64::from(page) + 1)));
+    }
+    if page > 1 {
+        envelope.insert("prev_page".into(), json!(link(u64::from(page) - 1)));
+    }
+    envelope.insert("items".into(), Value::Array(items));
+    Value::Object(envelope)
+}
+
 /// `GET|POST /tickets`.
 pub async fn tickets(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload) -> ApiResult<HttpResponse> {
     let mut params: Vec<(String, String)> =
@@ -77,16 +124,6 @@ pub async fn tickets(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload)
             param("fields").unwrap_or("").split(',').map(|f| f.trim().to_string()).filter(|f| !f.is_empty()).collect();
         let order = parse_order_by(param("orderby").unwrap_or(""), param("order").unwrap_or(""))
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
-        // The page links repeat the request's parameters, then `page`.
-        let link = |n: u64| {
-            let mut pairs: Vec<String> = params
-                .iter()
-                .filter(|(k, _)| k != "page")
-                .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
-                .collect();
-            pairs.push(format!("page={n}"));
-            ctx.url(&format!("tickets?{}", pairs.join("&")))
-        };
         if query.is_empty() {
             return Ok(json!({"count": 0, "page": 1, "pages": 0, "per_page": per_page, "total": 0, "items": []}));
         }
@@ -128,32 +165,7 @@ pub async fn tickets(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload)
             Err(Error::Validation { message, .. }) => return Err(ApiError::bad_request(message)),
             Err(e) => return Err(e.into()),
         };
-        let count = items.len();
-        let mut envelope = Map::new();
-        envelope.insert("count".into(), json!(count));
-        envelope.insert("page".into(), json!(page));
-        envelope.insert("per_page".into(), json!(per_page));
-        let more = match total {
-            Total::Exact(total) => {
-                let pages = pages(total, per_page);
-                envelope.insert("total".into(), json!(total));
-                envelope.insert("pages".into(), json!(pages));
-                u64::from(page) < pages
-            }
-            Total::AtLeast(_) => {
-                envelope.insert("total".into(), Value::Null);
-                envelope.insert("pages".into(), Value::Null);
-                count == per_page as usize
-            }
-        };
-        if more {
-            envelope.insert("next_page".into(), json!(link(u64::from(page) + 1)));
-        }
-        if page > 1 {
-            envelope.insert("prev_page".into(), json!(link(u64::from(page) - 1)));
-        }
-        envelope.insert("items".into(), Value::Array(items));
-        Ok(Value::Object(envelope))
+        Ok(envelope(ctx, "tickets", &params, page, per_page, total, items))
     })
     .await?;
     Ok(answer(StatusCode::OK, &value))

@@ -1,10 +1,11 @@
 //! Tickets: `GET|PUT /ticket/<id>`, `POST /ticket`,
-//! `POST /ticket/<id>/correspond|comment`.
+//! `POST /ticket/<id>/correspond|comment`, `GET /ticket/<id>/history`.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
+use rt_core::Total;
 use rt_core::lifecycles::UpdateType;
 use rt_core::{
     CfObject, CustomField, Error, LinkEnd, LinkType, Message, MimeEntity, NewTicket, PrincipalId, Role, Rt, Ticket,
@@ -12,7 +13,7 @@ use rt_core::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{ApiError, ApiResult, Ctx, answer, call, date, json_object, read_body, text, texts};
+use super::{ApiError, ApiResult, Ctx, answer, call, date, json_object, read_body, search, text, texts};
 
 /// A ticket id from the path; anything else names no ticket.
 fn ticket_id(text: &str) -> ApiResult<TicketId> {
@@ -560,4 +561,35 @@ async fn message(
     })
     .await?;
     Ok(answer(StatusCode::CREATED, &json!(messages)))
+}
+
+/// `GET /ticket/<id>/history`: the ticket's transactions the user may see,
+/// oldest first, as `transaction` references in RT's collection envelope
+/// (`page`, `per_page` as for searches).
+pub async fn history(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = ticket_id(&path)?;
+    let params: Vec<(String, String)> =
+        form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes()).into_owned().collect();
+    let value = call(&req, &rt, move |ctx| {
+        let param = |name: &str| params.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let per_page = search::per_page(param("per_page"));
+        let all = ctx.session.read(|tx| tx.history(id))?;
+        let total = u64::try_from(all.len()).unwrap_or(u64::MAX);
+        let last = u32::try_from(search::pages(total, per_page).max(1)).unwrap_or(u32::MAX);
+        let page = search::page(param("page")).min(last);
+        let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
+        let items = all
+            .iter()
+            .skip(skip)
+            .take(per_page as usize)
+            .map(|txn| {
+                let id = txn.id.0.to_string();
+                json!({"type": "transaction", "id": id, "_url": ctx.url(&format!("transaction/{id}"))})
+            })
+            .collect();
+        let path = format!("ticket/{}/history", id.0);
+        Ok(search::envelope(ctx, &path, &params, page, per_page, Total::Exact(total), items))
+    })
+    .await?;
+    Ok(answer(StatusCode::OK, &value))
 }
