@@ -3,9 +3,10 @@
 //! rt-web owns everything HTTP: the actix-web application, its routes, the
 //! server loop with graceful shutdown, and the one place where rt-core's
 //! [`rt_core::Error`] becomes an HTTP status ([`error`]); REST 1.0 answers
-//! HTTP 200 and states RT's own status in the body ([`rest1`]). It serves
-//! RT's REST 1.0 with DB-backed login sessions, and will grow the HTML UI
-//! (Tera) and REST 2.0.
+//! HTTP 200 and states RT's own status in the body ([`rest1`]); REST 2.0
+//! answers JSON with RT's statuses ([`rest2`]). It serves RT's REST 1.0
+//! with DB-backed login sessions ([`auth`]) and a first slice of REST 2.0,
+//! and will grow the HTML UI (Tera) and the rest of REST 2.0.
 //!
 //! It is the only crate of the workspace that depends on actix-web. It
 //! depends on the library crates below it (rt-core and, as they are wired
@@ -42,11 +43,19 @@
 //!   /attachments|/links|/take|/untake|/steal|/merge/<id>]`,
 //!   `ticket/link`, the CLI's `show` and `edit`), `search/ticket`,
 //!   `user/`, `queue/`, `group/`, `logout`.
+//! - `/REST/2.0/...`: RT's REST 2.0 API ([`rest2`]), by HTTP Basic or the
+//!   same session cookie: `GET|PUT /ticket/<id>`, `POST /ticket`,
+//!   `POST /ticket/<id>/correspond|comment`, `GET /ticket/<id>/history`,
+//!   `GET|POST /tickets?query=`,
+//!   `GET /queue/<id|name>`, `GET /user/<id|name>`; anything else under
+//!   `/REST/2.0/` is `404 {"message":"Not Found"}`.
 
+pub mod auth;
 pub mod error;
 pub mod gateway;
 mod pages;
 pub mod rest1;
+pub mod rest2;
 
 use std::net::{SocketAddr, TcpListener};
 use std::pin::Pin;
@@ -67,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(pages::index))
         .route("/REST/1.0/NoAuth/mail-gateway", web::post().to(gateway::mail_gateway))
         .configure(rest1::configure)
+        .configure(rest2::configure)
         .service(web::resource("/healthz").route(web::get().to(pages::healthz)).route(web::head().to(pages::healthz)))
         .default_service(web::to(pages::not_found));
 }

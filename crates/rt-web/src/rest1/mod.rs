@@ -138,8 +138,7 @@ pub(crate) fn comment_payload(text: &str) -> String {
 }
 
 async fn handle(req: HttpRequest, payload: web::Payload, rt: web::Data<Rt>) -> HttpResponse {
-    let port = req.app_config().local_addr().port();
-    let cookie_name = format!("RT_SID_{}.{port}", rt.config().rtname);
+    let cookie_name = crate::auth::cookie_name(&req, &rt);
     let base = rt.config().effective_web_base_url();
     let limit = body_limit(&rt);
     let mut request = Request {
@@ -151,7 +150,7 @@ async fn handle(req: HttpRequest, payload: web::Payload, rt: web::Data<Rt>) -> H
             .filter(|s| !s.is_empty())
             .map(String::from)
             .collect(),
-        sid: cookie(&req, &cookie_name),
+        sid: crate::auth::cookie(&req, &cookie_name),
         ..Request::default()
     };
     if let Some(query) = req.uri().query() {
@@ -175,20 +174,9 @@ async fn handle(req: HttpRequest, payload: web::Payload, rt: web::Data<Rt>) -> H
     }
 }
 
-/// The value of the cookie called `name`, from any `Cookie` header.
-fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim().to_string())
-}
-
 /// The most a request body may hold: attachments up to the configured limit,
 /// several of them.
-fn body_limit(rt: &Rt) -> usize {
+pub(crate) fn body_limit(rt: &Rt) -> usize {
     usize::try_from(rt.config().max_attachment_size.saturating_mul(4).max(1024 * 1024)).unwrap_or(usize::MAX)
 }
 
@@ -258,7 +246,7 @@ async fn read_body(
 /// answer's cookie carries.
 fn dispatch(rt: &Rt, request: &Request) -> (Reply, String) {
     let fresh = || web_session::new_id().unwrap_or_default();
-    let held = request.sid.as_deref().filter(|s| web_session::is_well_formed(s)).map(str::to_ascii_lowercase);
+    let held = crate::auth::well_formed(request.sid.as_deref());
     let login = match (request.field("user"), request.field("pass")) {
         (Some(user), pass) if !user.is_empty() => Some((user, pass.unwrap_or(""))),
         _ => None,
@@ -269,7 +257,7 @@ fn dispatch(rt: &Rt, request: &Request) -> (Reply, String) {
                 // The session the client holds goes on when it is this
                 // user's; any other id (unknown, someone else's, planted)
                 // is replaced by a fresh one at login.
-                let same = match held.as_deref().map(|s| web_session::lookup(rt, s)) {
+                let same = match held.as_deref().map(|s| crate::auth::session_user(rt, s)) {
                     Some(Ok(found)) => found == Some(user),
                     Some(Err(e)) => return (internal(&e), fresh()),
                     None => false,
@@ -288,7 +276,7 @@ fn dispatch(rt: &Rt, request: &Request) -> (Reply, String) {
             Err(e) => return (internal(&e), held.unwrap_or_else(fresh)),
         },
         None => {
-            let found = match held.as_deref().map(|s| web_session::lookup(rt, s)) {
+            let found = match held.as_deref().map(|s| crate::auth::session_user(rt, s)) {
                 Some(Ok(found)) => found,
                 Some(Err(e)) => return (internal(&e), fresh()),
                 None => None,

@@ -1,0 +1,270 @@
+//! RT's REST 2.0 API at `/REST/2.0/...`: JSON resources shaped as RT 5
+//! shapes them.
+//!
+//! Credentials are HTTP Basic (`Authorization: Basic`) or the login
+//! session cookie REST 1.0 and the web UI share ([`crate::auth`]); without
+//! either the answer is `401 {"message":"Unauthorized"}`. Every error is a
+//! JSON `{"message": ...}` with RT's status, mapped from
+//! [`rt_core::Error`] in one place ([`ApiError`]).
+//!
+//! - [`ticket`]: `GET|PUT /ticket/<id>`, `POST /ticket`,
+//!   `POST /ticket/<id>/correspond|comment`, `GET /ticket/<id>/history`.
+//! - [`search`]: `GET|POST /tickets?query=<TicketSQL>` with RT's
+//!   pagination envelope.
+//! - [`object`]: `GET /queue/<id|name>`, `GET /user/<id|name>`.
+//!
+//! Resources refer to each other as `{"type", "id", "_url"}`; `_url`s are
+//! absolute, under the site's base URL. Handlers hold no rules: each call
+//! runs in an rt-core [`Session`] acting as the authenticated user through
+//! [`Interface::Rest2`], and rt-core's refusals become RT's statuses here.
+//! Passwords and session ids are never logged.
+
+pub mod object;
+pub mod search;
+pub mod ticket;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use rt_core::{Interface, Rt, Session, UserId};
+use serde_json::{Value, json};
+
+/// Registers `/REST/2.0/...`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/REST/2.0")
+            .route("/ticket", web::post().to(ticket::create))
+            .route("/ticket/{id}", web::get().to(ticket::show))
+            .route("/ticket/{id}", web::put().to(ticket::update))
+            .route("/ticket/{id}/correspond", web::post().to(ticket::correspond))
+            .route("/ticket/{id}/comment", web::post().to(ticket::comment))
+            .route("/ticket/{id}/history", web::get().to(ticket::history))
+            .route("/tickets", web::get().to(search::tickets))
+            .route("/tickets", web::post().to(search::tickets))
+            .route("/queue/{id}", web::get().to(object::queue))
+            .route("/user/{id}", web::get().to(object::user))
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found() -> HttpResponse {
+    ApiError::new(StatusCode::NOT_FOUND, "Not Found").error_response()
+}
+
+/// A failed request: RT's status and `{"message": ...}` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The message shown to the client.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with this status and message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError { status, message: message.into() }
+    }
+
+    /// `400` with a message.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// `401 Unauthorized`.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized")
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.message)
+    }
+}
+
+/// The one mapping from rt-core's errors to REST 2.0 answers: RT's bare
+/// `Not Found` and `Forbidden`, bad input with its message, and server
+/// failures logged but never shown.
+impl From<rt_core::Error> for ApiError {
+    fn from(e: rt_core::Error) -> ApiError {
+        use rt_core::Error as E;
+        let status = crate::error::status_of(&e);
+        match e {
+            E::NotFound { .. } => ApiError::new(status, "Not Found"),
+            E::PermissionDenied { .. } => ApiError::new(status, "Forbidden"),
+            E::Validation { message, .. } => ApiError::new(status, message),
+            E::Conflict(message) => ApiError::new(status, message),
+            E::Config { .. } | E::Database(_) => {
+                tracing::error!(error = %e, "REST 2.0 request failed");
+                ApiError::new(status, "Internal Server Error")
+            }
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(_: actix_web::error::BlockingError) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is shutting down")
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .content_type(ContentType::json())
+            .body(json!({"message": self.message}).to_string())
+    }
+}
+
+/// `Result` with an [`ApiError`].
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// What a handler works with: the session of the authenticated user and
+/// the API's base URL.
+pub struct Ctx {
+    /// Acting as the authenticated user.
+    pub session: Session,
+    /// `<WebURL>/REST/2.0`, no trailing slash.
+    pub base: String,
+}
+
+impl Ctx {
+    /// The absolute URL of `path` (`ticket/5`) under the API.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.base)
+    }
+
+    /// A reference to another resource: `{"type", "id", "_url"}`.
+    pub fn reference(&self, kind: &str, id: &str) -> Value {
+        json!({"type": kind, "id": id, "_url": self.url(&format!("{kind}/{id}"))})
+    }
+
+    /// A reference to a user, by name as RT gives it.
+    pub fn user_ref(&self, tx: &mut rt_core::Tx<'_>, id: UserId) -> rt_core::Result<Value> {
+        let name = tx.user(id)?.name;
+        Ok(self.reference("user", &name))
+    }
+}
+
+/// A date as RT's REST 2.0 writes it (W3CDTF, UTC); unset dates are the
+/// epoch, as RT stores them.
+pub fn date(d: Option<DateTime<Utc>>) -> String {
+    d.map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// Credentials as sent.
+enum Credentials {
+    Basic(String, String),
+    Session(String),
+    Malformed,
+    None,
+}
+
+fn credentials(req: &HttpRequest, rt: &Rt) -> Credentials {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let Some(encoded) = value.to_str().ok().and_then(|v| {
+            let (scheme, rest) = v.trim().split_once(' ')?;
+            scheme.eq_ignore_ascii_case("basic").then(|| rest.trim().to_string())
+        }) else {
+            return Credentials::Malformed;
+        };
+        let decoded =
+            base64::engine::general_purpose::STANDARD.decode(encoded).ok().and_then(|b| String::from_utf8(b).ok());
+        return match decoded.as_deref().and_then(|d| d.split_once(':')) {
+            Some((user, pass)) => Credentials::Basic(user.to_string(), pass.to_string()),
+            None => Credentials::Malformed,
+        };
+    }
+    let name = crate::auth::cookie_name(req, rt);
+    match crate::auth::well_formed(crate::auth::cookie(req, &name).as_deref()) {
+        Some(sid) => Credentials::Session(sid),
+        None => Credentials::None,
+    }
+}
+
+fn authenticate(rt: &Rt, credentials: &Credentials) -> ApiResult<UserId> {
+    match credentials {
+        Credentials::Basic(user, pass) => match rt.authenticate(user, pass) {
+            Ok(id) => Ok(id),
+            Err(rt_core::Error::PermissionDenied { .. }) => {
+                tracing::info!(user = %user, "REST 2.0: failed login");
+                Err(ApiError::unauthorized())
+            }
+            Err(e) => Err(e.into()),
+        },
+        Credentials::Session(sid) => crate::auth::session_user(rt, sid)?.ok_or_else(ApiError::unauthorized),
+        Credentials::Malformed | Credentials::None => Err(ApiError::unauthorized()),
+    }
+}
+
+/// Authenticates the request, then runs `f` on the blocking pool with the
+/// user's session.
+pub async fn call<T: Send + 'static>(
+    req: &HttpRequest,
+    rt: &web::Data<Rt>,
+    f: impl FnOnce(&Ctx) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let credentials = credentials(req, rt);
+    let base = format!("{}/REST/2.0", rt.config().effective_web_base_url());
+    let rt = rt.clone().into_inner();
+    web::block(move || {
+        let user = authenticate(&rt, &credentials)?;
+        let session = rt.session(user, Interface::Rest2)?;
+        f(&Ctx { session, base })
+    })
+    .await?
+}
+
+/// Reads a request body up to the site's limit.
+pub async fn read_body(rt: &Rt, mut payload: web::Payload) -> ApiResult<Vec<u8>> {
+    let limit = crate::rest1::body_limit(rt);
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("unreadable request body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("request larger than {limit} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A JSON object body; anything else is `400` with the reason.
+pub fn json_object(body: &[u8]) -> ApiResult<serde_json::Map<String, Value>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(ApiError::bad_request("JSON object expected")),
+        Err(e) => Err(ApiError::bad_request(format!("JSON parse error: {e}"))),
+    }
+}
+
+/// A JSON answer.
+pub fn answer(status: StatusCode, value: &Value) -> HttpResponse {
+    HttpResponse::build(status).content_type(ContentType::json()).body(value.to_string())
+}
+
+/// A scalar as text: strings as they are, numbers written out.
+pub fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A scalar or an array of scalars as a list of texts.
+pub fn texts(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items.iter().filter_map(text).collect(),
+        Value::Null => Vec::new(),
+        other => text(other).into_iter().collect(),
+    }
+}
