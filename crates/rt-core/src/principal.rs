@@ -192,6 +192,23 @@ impl Tx<'_> {
             .ok_or_else(|| Error::not_found("user", id))
     }
 
+    /// A user's record as a person may see it through the UI or an API:
+    /// their own always; anyone's for privileged users; an unprivileged
+    /// user sees no one else ([`Error::PermissionDenied`]). `key` is an id
+    /// or a name (or email address). [`Tx::user`] is the unchecked read
+    /// the library itself uses.
+    pub fn visible_user(&mut self, key: &str) -> Result<User> {
+        let user = match key.parse::<i64>() {
+            Ok(n) => self.user(UserId(n))?,
+            Err(_) => self.user_by_name(key)?,
+        };
+        let me = self.user.id;
+        if me != user.user_id() && !self.is_system() && !self.is_privileged(me)? {
+            return Err(Error::denied("ShowUser", format!("user {}", user.id)));
+        }
+        Ok(user)
+    }
+
     /// A user by name or, failing that, by email address (case-insensitive).
     pub fn user_by_name(&mut self, name: &str) -> Result<User> {
         let folded = name.to_lowercase();

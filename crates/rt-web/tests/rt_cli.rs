@@ -21,8 +21,10 @@ use std::process::{Command, Stdio};
 
 use regex::Regex;
 use rt_core::db::Backend;
-use rt_core::{AclObject, CfType, Config, Grantee, NewCustomField, NewQueue, NewUser};
+use rt_core::{AclObject, Grantee};
 use rt_test_support::{TestDb, backends};
+
+mod common;
 
 const RT: &str = "/usr/bin/rt";
 
@@ -37,39 +39,14 @@ fn debian_rt() -> bool {
     }
 }
 
-/// The transcript's site (as `tests/rest1.rs`): rtname example.com, CF
-/// Severity on General, users guest (unprivileged) and staff (privileged),
-/// Everyone may create, reply and comment in General, queue Locked. And,
-/// for `rt steal`, staff may own tickets in General.
+/// The transcript's site (`common::transcript_site`) where, for `rt
+/// steal`, staff may also own tickets in General.
 fn transcript_site(backend: Backend) -> TestDb {
-    let config = Config { rtname: "example.com".into(), organization: "example.com".into(), ..Config::default() };
-    let db = TestDb::with_config(backend, config);
-    rt_scrips::defaults::install(db.rt()).unwrap();
+    let db = common::transcript_site(backend);
     db.root()
         .write(|tx| {
-            let general = tx.queue_by_name("General")?.queue_id();
-            let severity = tx.create_custom_field(NewCustomField {
-                max_values: 1,
-                ..NewCustomField::ticket("Severity", CfType::Freeform)
-            })?;
-            tx.apply_custom_field(severity, Some(general))?;
-            let mut staff = None;
-            for (name, password, privileged) in [("guest", "guestpass", false), ("staff", "staffpass", true)] {
-                staff = Some(tx.create_user(NewUser {
-                    name: name.into(),
-                    email: Some(format!("{name}@example.com")),
-                    password: Some(password.into()),
-                    privileged,
-                    ..NewUser::default()
-                })?);
-            }
-            let everyone = Grantee::Group(tx.system().everyone);
-            for right in ["CreateTicket", "ReplyToTicket", "CommentOnTicket"] {
-                tx.grant(everyone, right, AclObject::Queue(general))?;
-            }
-            tx.grant(Grantee::User(staff.unwrap()), "OwnTicket", AclObject::Queue(general))?;
-            tx.create_queue(NewQueue { name: "Locked".into(), ..NewQueue::default() })?;
-            Ok(())
+            let (general, staff) = (tx.queue_by_name("General")?.queue_id(), tx.user_by_name("staff")?.user_id());
+            tx.grant(Grantee::User(staff), "OwnTicket", AclObject::Queue(general))
         })
         .unwrap();
     db

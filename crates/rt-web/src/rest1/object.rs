@@ -4,7 +4,7 @@
 //! (`rt create -t user ...`, `rt edit user/<name> set ...`), as RT's
 //! `Forms/user/default` and `Forms/queue/default` do.
 
-use rt_core::{Error, GroupId, NewQueue, NewUser, QueueId, QueueUpdate, Session, Tx, User, UserId, UserProfile};
+use rt_core::{Error, GroupId, NewQueue, NewUser, QueueId, QueueUpdate, Session, Tx, User, UserProfile};
 
 use super::form::{Form, Parsed};
 use super::{Reply, comment_payload, form_payload, internal};
@@ -93,13 +93,6 @@ fn profile_field<'a>(p: &'a mut UserProfile, key: &str) -> Option<&'a mut Option
         "lang" => &mut p.lang,
         _ => return None,
     })
-}
-
-fn load_user(tx: &mut Tx<'_>, id: &str) -> rt_core::Result<User> {
-    match id.parse::<i64>() {
-        Ok(n) => tx.user(UserId(n)),
-        Err(_) => tx.user_by_name(id),
-    }
 }
 
 fn load_queue(tx: &mut Tx<'_>, id: &str) -> rt_core::Result<rt_core::Queue> {
@@ -202,7 +195,7 @@ pub fn edit_user(session: &Session, id: &str, form: &Parsed) -> Reply {
             done.push(format!("User {} created.", created.0));
             return Ok(());
         } else {
-            load_user(tx, id)?
+            tx.visible_user(id)?
         };
         let uid = user.user_id();
         let (privileged, disabled) = (tx.is_privileged(uid)?, tx.is_user_disabled(uid)?);
@@ -381,7 +374,7 @@ pub fn user(session: &Session, id: &str, format: Option<&str>, fields: Option<&s
     let wanted = wanted(fields);
     let long = format.is_some_and(|f| f.trim().eq_ignore_ascii_case("l"));
     let result = session.read(|tx| {
-        let user = load_user(tx, id)?;
+        let user = tx.visible_user(id)?;
         let privileged = tx.is_privileged(user.user_id())?;
         let disabled = tx.is_user_disabled(user.user_id())?;
         let mut form = Form::new().text("id", format!("user/{}", user.id));

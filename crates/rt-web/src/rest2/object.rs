@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use rt_core::{AclObject, Error, QueueId, Rt, UserId, rights};
+use rt_core::{AclObject, QueueId, Rt, rights};
 use serde_json::{Map, Value, json};
 
 use super::{ApiResult, answer, call};
@@ -59,20 +59,13 @@ pub async fn queue(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<String>)
 }
 
 /// `GET /user/<id|name>`: privileged users see any user, others only
-/// themselves, as RT answers.
+/// themselves (rt-core's [`rt_core::Tx::visible_user`]).
 pub async fn user(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
     let value = call(&req, &rt, move |ctx| {
         Ok(ctx.session.read(|tx| {
-            let u = match key.parse::<i64>() {
-                Ok(n) => tx.user(UserId(n))?,
-                Err(_) => tx.user_by_name(&key)?,
-            };
-            let me = tx.current_user().id;
+            let u = tx.visible_user(&key)?;
             let privileged = tx.is_privileged(u.user_id())?;
-            if me != u.user_id() && !tx.is_privileged(me)? {
-                return Err(Error::denied("ShowUser", format!("user {}", u.id)));
-            }
             let url = ctx.url(&format!("user/{}", u.id));
             let mut o = Map::new();
             o.insert("id".into(), json!(u.id));
