@@ -26,6 +26,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::rc::Rc;
 
 use rt_core::db::Backend;
 use rt_core::scrip::Event;
@@ -134,13 +135,13 @@ pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
 
 /// The scrips of each queue and stage, read once per batch.
 #[derive(Default)]
-struct ScripLists(HashMap<(QueueId, &'static str), Vec<Scrip>>);
+struct ScripLists(HashMap<(QueueId, &'static str), Rc<[Scrip]>>);
 
 impl ScripLists {
-    fn get(&mut self, tx: &mut Tx<'_>, queue: QueueId, stage: &'static str) -> Result<Vec<Scrip>> {
+    fn get(&mut self, tx: &mut Tx<'_>, queue: QueueId, stage: &'static str) -> Result<Rc<[Scrip]>> {
         Ok(match self.0.entry((queue, stage)) {
-            Entry::Occupied(e) => e.get().clone(),
-            Entry::Vacant(e) => e.insert(tx.scrips_for(queue, stage)?).clone(),
+            Entry::Occupied(e) => Rc::clone(e.get()),
+            Entry::Vacant(e) => Rc::clone(e.insert(tx.scrips_for(queue, stage)?.into())),
         })
     }
 }
@@ -196,7 +197,7 @@ fn prepare(tx: &mut Tx<'_>, event: Event, lists: &mut ScripLists) -> Result<Plan
     let attachments = tx.transaction_attachments(txn.id)?;
     let single = vec![(txn, attachments)];
     let scrips = lists.get(tx, ticket.queue, "TransactionCreate")?;
-    prepare_stage(tx, scrips, &ticket, &single, &mut plan.steps)?;
+    prepare_stage(tx, &scrips, &ticket, &single, &mut plan.steps)?;
     // TransactionBatch scrips run once per batch, after its last event.
     let batch_scrips = lists.get(tx, ticket.queue, "TransactionBatch")?;
     if !batch_scrips.is_empty()
@@ -206,7 +207,7 @@ fn prepare(tx: &mut Tx<'_>, event: Event, lists: &mut ScripLists) -> Result<Plan
         for id in batch {
             txns.push((tx.ticket_transaction(id)?, tx.transaction_attachments(id)?));
         }
-        prepare_stage(tx, batch_scrips, &ticket, &txns, &mut plan.steps)?;
+        prepare_stage(tx, &batch_scrips, &ticket, &txns, &mut plan.steps)?;
     }
     Ok(plan)
 }
@@ -215,7 +216,7 @@ fn prepare(tx: &mut Tx<'_>, event: Event, lists: &mut ScripLists) -> Result<Plan
 /// condition holds for (there is one but in the batch stage).
 fn prepare_stage(
     tx: &mut Tx<'_>,
-    scrips: Vec<Scrip>,
+    scrips: &[Scrip],
     ticket: &Ticket,
     txns: &[Recorded],
     steps: &mut Vec<Step>,
@@ -225,13 +226,13 @@ fn prepare_stage(
     for scrip in scrips {
         for (txn, attachments) in txns {
             let subject = Subject { ticket, txn, attachments };
-            let step = match applies(tx, &scrip, &subject).and_then(|holds| match holds {
-                true => prepare_action(tx, &scrip, &subject, &mut roles).map(Some),
+            let step = match applies(tx, scrip, &subject).and_then(|holds| match holds {
+                true => prepare_action(tx, scrip, &subject, &mut roles).map(Some),
                 false => Ok(None),
             }) {
                 Ok(None) => continue,
                 Ok(Some(step)) => step,
-                Err(e) => failed(&scrip, txn.id, &e),
+                Err(e) => failed(scrip, txn.id, &e),
             };
             steps.extend(step);
             break;
@@ -249,12 +250,13 @@ fn prepare_action(
     subject: &Subject<'_>,
     roles: &mut Option<actions::RoleAddresses>,
 ) -> Result<Option<Step>> {
-    let plan = match registry::action(&scrip.action) {
-        Some(_) => None,
-        None => actions::notification(tx, &scrip.action, scrip.action_rule.as_deref(), subject.ticket)?,
+    let custom = registry::action(&scrip.action).is_some();
+    let plan = match custom {
+        true => None,
+        false => actions::notification(tx, &scrip.action, scrip.action_rule.as_deref(), subject.ticket)?,
     };
     let Some(plan) = plan else {
-        if registry::action(&scrip.action).is_none() && !actions::may_act(tx, &scrip.action, subject)? {
+        if !custom && !actions::may_act(tx, &scrip.action, subject)? {
             return Ok(None);
         }
         return Ok(Some(Step::Act { scrip: Box::new(scrip.clone()), txn: subject.txn.id }));
