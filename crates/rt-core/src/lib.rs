@@ -31,7 +31,11 @@
 //! Every operation is a method of [`Tx`], reached through
 //! [`Session::write`] or [`Session::read`]; each checks the session user's
 //! rights, records the interface the change came through, and runs inside
-//! one DB transaction that is rolled back on error.
+//! one DB transaction that is rolled back on error. A `Tx` remembers the
+//! rows it read (tickets, transactions, queues, templates...) until it
+//! changes them or ends, so repeated rights checks and lookups within one
+//! request cost no further statements. On SQLite the write transactions of
+//! one process take turns, first come, first served.
 //!
 //! ## Main types
 //!
@@ -46,6 +50,7 @@
 //!   [`mail_receipt`]: the mail gateway's memory of what it recorded.
 //! - [`scrip`]: templates, scrips and the event queue they run from (their
 //!   meaning lives in rt-scrips); [`sla`]: business hours and SLA dates.
+//! - [`web_session`]: the web and REST login sessions, stored hashed.
 
 #![deny(missing_docs)]
 
