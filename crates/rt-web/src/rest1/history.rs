@@ -9,7 +9,7 @@
 use rt_core::{AttachmentId, Error, Session, TicketId, Transaction, TransactionId, Tx, UserId};
 
 use super::form::{Form, join};
-use super::ticket::{does_not_exist, local, ticket_id};
+use super::ticket::{does_not_exist, local, not_allowed, ticket_id};
 use super::{Reply, comment_payload, form_payload, internal};
 
 /// `ticket/<id>/history`, short or `format=l`.
@@ -266,9 +266,7 @@ pub fn attachments(session: &Session, id: &str) -> Reply {
     match result {
         Ok(form) => Reply::ok(form_payload(&form)),
         Err(Error::NotFound { .. }) => does_not_exist(id),
-        Err(Error::PermissionDenied { .. }) => {
-            Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
-        }
+        Err(Error::PermissionDenied { .. }) => not_allowed(number),
         Err(e) => internal(&e),
     }
 }
@@ -312,9 +310,7 @@ pub fn attachment(session: &Session, id: &str, aid: &str) -> Reply {
         Ok(form) => Reply::ok(form_payload(&form)),
         Err(Error::NotFound { kind: "ticket", .. }) => does_not_exist(id),
         Err(Error::NotFound { .. }) => no_attachment(aid),
-        Err(Error::PermissionDenied { .. }) => {
-            Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
-        }
+        Err(Error::PermissionDenied { .. }) => not_allowed(number),
         Err(e) => internal(&e),
     }
 }
@@ -327,9 +323,7 @@ pub fn attachment_content(session: &Session, id: &str, aid: &str) -> Reply {
         Ok((_, content, _)) => Reply::ok(content),
         Err(Error::NotFound { kind: "ticket", .. }) => does_not_exist(id),
         Err(Error::NotFound { .. }) => no_attachment(aid),
-        Err(Error::PermissionDenied { .. }) => {
-            Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
-        }
+        Err(Error::PermissionDenied { .. }) => not_allowed(number),
         Err(e) => internal(&e),
     }
 }

@@ -4,7 +4,7 @@
 use rt_core::{Error, LinkEnd, LinkType, Session, TicketId, Tx};
 
 use super::form::{Form, parse};
-use super::ticket::{addresses, does_not_exist, syntax_error, ticket_id};
+use super::ticket::{addresses, does_not_exist, not_allowed, syntax_error, ticket_id};
 use super::{Reply, Request, comment_payload, form_payload, internal};
 
 /// Link fields in RT's REST order.
@@ -61,9 +61,7 @@ pub fn show_links(session: &Session, id: &str) -> Reply {
     match result {
         Ok(form) => Reply::ok(form_payload(&form)),
         Err(Error::NotFound { .. }) => does_not_exist(id),
-        Err(Error::PermissionDenied { .. }) => {
-            Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
-        }
+        Err(Error::PermissionDenied { .. }) => not_allowed(number),
         Err(e) => internal(&e),
     }
 }

@@ -132,6 +132,18 @@ fn edit_result(result: rt_core::Result<(Vec<String>, Vec<String>)>, noun: &str, 
     }
 }
 
+/// Why creating a `noun` was refused, in RT's words; errors that are not
+/// a refusal are passed on.
+fn creation_refused(noun: &str, e: Error) -> rt_core::Result<[String; 2]> {
+    match e {
+        Error::Conflict(m) => Ok([format!("Could not create {noun}."), m]),
+        e @ (Error::Validation { .. } | Error::PermissionDenied { .. }) => {
+            Ok([format!("Could not create {noun}."), refusal(noun, &e)])
+        }
+        e => Err(e),
+    }
+}
+
 fn refusal(key: &str, e: &Error) -> String {
     match e {
         Error::PermissionDenied { .. } => format!("{key}: Permission Denied"),
@@ -179,15 +191,10 @@ pub fn edit_user(session: &Session, id: &str, form: &Parsed) -> Reply {
             }
             let created = match tx.savepoint(|tx| tx.create_user(new)) {
                 Ok(u) => u,
-                Err(e @ (Error::Validation { .. } | Error::PermissionDenied { .. } | Error::Conflict(_))) => {
-                    errors.push("Could not create user.".to_string());
-                    errors.push(match e {
-                        Error::Conflict(m) => m,
-                        e => refusal("user", &e),
-                    });
+                Err(e) => {
+                    errors.extend(creation_refused("user", e)?);
                     return Ok(());
                 }
-                Err(e) => return Err(e),
             };
             if disabled {
                 tx.set_user_disabled(created, true)?;
@@ -283,15 +290,10 @@ pub fn edit_queue(session: &Session, id: &str, form: &Parsed) -> Reply {
             }
             let created = match tx.savepoint(|tx| tx.create_queue(new)) {
                 Ok(q) => q,
-                Err(e @ (Error::Validation { .. } | Error::PermissionDenied { .. } | Error::Conflict(_))) => {
-                    errors.push("Could not create queue.".to_string());
-                    errors.push(match e {
-                        Error::Conflict(m) => m,
-                        e => refusal("queue", &e),
-                    });
+                Err(e) => {
+                    errors.extend(creation_refused("queue", e)?);
                     return Ok(());
                 }
-                Err(e) => return Err(e),
             };
             if disabled {
                 tx.set_queue_disabled(created, true)?;

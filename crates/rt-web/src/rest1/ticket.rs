@@ -201,6 +201,10 @@ pub(super) fn does_not_exist(id: &str) -> Reply {
     Reply::ok(comment_payload(&format!("Ticket {id} does not exist.")))
 }
 
+pub(super) fn not_allowed(number: TicketId) -> Reply {
+    Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
+}
+
 /// `ticket/<id>[/show]`, optionally only `fields`.
 pub fn show(session: &Session, id: &str, fields: Option<&str>) -> Reply {
     let Some(number) = ticket_id(id) else { return does_not_exist(id) };
@@ -210,9 +214,7 @@ pub fn show(session: &Session, id: &str, fields: Option<&str>) -> Reply {
     }) {
         Ok(all) => Reply::ok(form_payload(&select(all, fields).ordered_as(fields))),
         Err(Error::NotFound { .. }) => does_not_exist(id),
-        Err(Error::PermissionDenied { .. }) => {
-            Reply::ok(comment_payload(&format!("You are not allowed to display ticket {number}.")))
-        }
+        Err(Error::PermissionDenied { .. }) => not_allowed(number),
         Err(e) => internal(&e),
     }
 }
