@@ -458,8 +458,18 @@ impl Tx<'_> {
     /// transaction. Only `RT_System`.
     pub fn take_events(&mut self, limit: usize) -> Result<Vec<Event>> {
         self.require_system_engine()?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        Ok(crate::db::dialect::take_events(self.conn, self.now, limit)?
+        let taken =
+            crate::db::dialect::take_locked_events(self.conn, self.now, i64::try_from(limit).unwrap_or(i64::MAX))?;
+        let Some(taken) = taken else {
+            // SQLite: this write transaction holds the database's write
+            // lock, so every event it sees pending is its to take.
+            let events = self.peek_events(limit)?;
+            for event in &events {
+                self.claim_event(event.id)?;
+            }
+            return Ok(events);
+        };
+        Ok(taken
             .into_iter()
             .map(|e| Event {
                 id: e.id,

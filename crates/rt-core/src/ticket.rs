@@ -940,7 +940,7 @@ impl Tx<'_> {
         if let Some(t) = self.cache.tickets.get(&ticket_id) {
             return Ok(Some(t.clone()));
         }
-        let row = self.ticket_row_uncached(ticket_id)?;
+        let row = self.ticket_rows(&[ticket_id])?.pop();
         if let Some(t) = &row {
             self.cache.tickets.insert(ticket_id, t.clone());
         }
@@ -951,10 +951,6 @@ impl Tx<'_> {
     /// write to `tickets`.
     pub(crate) fn forget_tickets(&mut self) {
         self.cache.tickets.clear();
-    }
-
-    fn ticket_row_uncached(&mut self, ticket_id: i64) -> Result<Option<Ticket>> {
-        Ok(self.ticket_rows(&[ticket_id])?.pop())
     }
 
     /// Ticket rows by id (merges not followed), in no particular order.

@@ -64,27 +64,18 @@ impl Tx<'_> {
     /// for notifications (RT's NotifyGroup): disabled users and users
     /// without an address left out, sorted, each once.
     pub fn group_addresses(&mut self, group: crate::ids::GroupId) -> Result<Vec<String>> {
-        self.group(group)?;
-        self.member_addresses(&[group])
-    }
-
-    fn member_addresses(&mut self, groups: &[crate::ids::GroupId]) -> Result<Vec<String>> {
         use crate::db::schema::{cached_group_members, principals, users};
         use diesel::prelude::*;
-        let mut addresses: Vec<String> = Vec::new();
-        // A group at a time: a statement the connection prepares once.
-        for group in groups {
-            let found: Vec<String> = cached_group_members::table
-                .inner_join(users::table.on(users::id.eq(cached_group_members::member_id)))
-                .inner_join(principals::table.on(principals::id.eq(cached_group_members::member_id)))
-                .filter(cached_group_members::group_id.eq(group.0))
-                .filter(principals::disabled.eq(false))
-                .filter(users::email_address.is_not_null())
-                .select(users::email_address.assume_not_null())
-                .load(self.conn)?;
-            addresses.extend(found);
-        }
-        Ok(tidy_addresses(addresses))
+        self.group(group)?;
+        let found: Vec<String> = cached_group_members::table
+            .inner_join(users::table.on(users::id.eq(cached_group_members::member_id)))
+            .inner_join(principals::table.on(principals::id.eq(cached_group_members::member_id)))
+            .filter(cached_group_members::group_id.eq(group.0))
+            .filter(principals::disabled.eq(false))
+            .filter(users::email_address.is_not_null())
+            .select(users::email_address.assume_not_null())
+            .load(self.conn)?;
+        Ok(tidy_addresses(found))
     }
 
     /// Adds a watcher to a ticket role (Requestor, Cc or AdminCc).

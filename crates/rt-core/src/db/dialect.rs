@@ -161,7 +161,7 @@ pub(crate) fn lock_due_outbox(
     })
 }
 
-/// An event as [`take_events`] returns it.
+/// An event as [`take_locked_events`] returns it.
 #[derive(QueryableByName)]
 pub(crate) struct TakenEvent {
     #[diesel(sql_type = BigInt)]
@@ -176,44 +176,25 @@ pub(crate) struct TakenEvent {
     pub(crate) object_id: i64,
 }
 
-/// Takes up to `limit` of the oldest pending events for the caller's DB
-/// transaction and marks them done there (the scrips' work commits with
-/// the marks), oldest first; on PostgreSQL rows other workers hold are
-/// skipped, all in one statement.
-pub(crate) fn take_events(conn: &mut DbConnection, now: chrono::NaiveDateTime, limit: i64) -> Result<Vec<TakenEvent>> {
-    use super::schema::events;
-    let mut taken = match conn {
-        DbConnection::Sqlite(c) => {
-            let rows: Vec<(i64, i64, i64, i64, i64)> = events::table
-                .filter(events::done_at.is_null())
-                .order(events::id)
-                .limit(limit)
-                .select((events::id, events::transaction_id, events::depth, events::batch_id, events::object_id))
-                .load(c)?;
-            for (id, ..) in &rows {
-                diesel::update(events::table.find(id))
-                    .set((events::done_at.eq(Some(now)), events::attempts.eq(events::attempts + 1i64)))
-                    .execute(c)?;
-            }
-            rows.into_iter()
-                .map(|(id, transaction_id, depth, batch_id, object_id)| TakenEvent {
-                    id,
-                    transaction_id,
-                    depth,
-                    batch_id,
-                    object_id,
-                })
-                .collect()
-        }
-        DbConnection::Pg(c) => diesel::sql_query(
-            "UPDATE events SET done_at = $1, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM events WHERE done_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, transaction_id, depth, batch_id, object_id",
-        )
-        .bind::<diesel::sql_types::Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .load::<TakenEvent>(c)?,
-    };
+/// On PostgreSQL, takes up to `limit` of the oldest pending events no
+/// other worker holds, locked for the caller's DB transaction and marked
+/// done there (the scrips' work commits with the marks), oldest first, in
+/// one statement. `None` on SQLite, where a write transaction holds the
+/// database's one write lock and takes events with plain statements.
+pub(crate) fn take_locked_events(
+    conn: &mut DbConnection,
+    now: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Option<Vec<TakenEvent>>> {
+    let DbConnection::Pg(c) = conn else { return Ok(None) };
+    let mut taken = diesel::sql_query(
+        "UPDATE events SET done_at = $1, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM events WHERE done_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, transaction_id, depth, batch_id, object_id",
+    )
+    .bind::<diesel::sql_types::Timestamp, _>(now)
+    .bind::<BigInt, _>(limit)
+    .load::<TakenEvent>(c)?;
     taken.sort_by_key(|e| e.id);
-    Ok(taken)
+    Ok(Some(taken))
 }
