@@ -342,6 +342,30 @@ impl Tx<'_> {
         field(row)
     }
 
+    /// A field, for a user who may see it (`SeeCustomField` on it or
+    /// globally).
+    pub fn visible_custom_field(&mut self, id: CustomFieldId) -> Result<CustomField> {
+        let cf = self.custom_field(id)?;
+        self.require(rights::SEE_CUSTOM_FIELD, AclObject::CustomField(id))?;
+        Ok(cf)
+    }
+
+    /// Every field the user may see, by name.
+    pub fn visible_custom_fields(&mut self) -> Result<Vec<CustomField>> {
+        let rows: Vec<FieldRow> = custom_fields::table
+            .order((custom_fields::name, custom_fields::id))
+            .select(field_columns())
+            .load(self.conn)?;
+        let mut seen = Vec::with_capacity(rows.len());
+        for row in rows {
+            let cf = field(row)?;
+            if self.has_right(rights::SEE_CUSTOM_FIELD, AclObject::CustomField(cf.id))? {
+                seen.push(cf);
+            }
+        }
+        Ok(seen)
+    }
+
     /// Applies a field to a queue's objects (`Some(queue)`) or everywhere
     /// (`None`). Needs `AssignCustomFields` there.
     pub fn apply_custom_field(&mut self, id: CustomFieldId, queue: Option<QueueId>) -> Result<()> {

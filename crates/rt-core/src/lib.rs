@@ -51,11 +51,13 @@
 //! - [`scrip`]: templates, scrips and the event queue they run from (their
 //!   meaning lives in rt-scrips); [`sla`]: business hours and SLA dates.
 //! - [`web_session`]: the web and REST login sessions, stored hashed.
+//! - [`auth_token`]: REST 2.0 authentication tokens, stored hashed.
 
 #![deny(missing_docs)]
 
 pub mod acl;
 pub mod attribute;
+pub mod auth_token;
 pub mod config;
 pub mod customfield;
 pub mod db;
@@ -86,6 +88,7 @@ pub mod worker;
 
 pub use acl::{Ace, AclObject, Grantee, Role};
 pub use attribute::{Attribute, AttributeObject};
+pub use auth_token::AuthToken;
 pub use config::Config;
 pub use customfield::{CfInput, CfObject, CfType, CfValue, CustomField, LookupType, NewCustomField};
 pub use error::{Error, Result};

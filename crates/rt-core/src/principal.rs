@@ -416,6 +416,72 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// The user-defined groups the current user may see (`SeeGroup` on
+    /// each), by name.
+    pub fn visible_groups(&mut self) -> Result<Vec<Group>> {
+        let all: Vec<Group> = groups::table
+            .filter(groups::domain.eq(domain::USER_DEFINED))
+            .order(groups::name)
+            .select(Group::as_select())
+            .load(self.conn)?;
+        let mut seen = Vec::with_capacity(all.len());
+        for g in all {
+            if self.has_right(rights::SEE_GROUP, AclObject::Group(g.group_id()))? {
+                seen.push(g);
+            }
+        }
+        Ok(seen)
+    }
+
+    /// A user-defined group, with `SeeGroup` on it.
+    pub fn visible_group(&mut self, id: GroupId) -> Result<Group> {
+        let g = self.group(id)?;
+        if g.domain != domain::USER_DEFINED {
+            return Err(Error::not_found("group", id));
+        }
+        self.require(rights::SEE_GROUP, AclObject::Group(id))?;
+        Ok(g)
+    }
+
+    /// The direct members of a user-defined group, for those who manage
+    /// them (`AdminGroupMembership` on it), as RT's REST 2.0 lists them.
+    pub fn managed_group_members(&mut self, group: GroupId) -> Result<Vec<PrincipalId>> {
+        self.require_membership_admin(group)?;
+        self.group_members(group)
+    }
+
+    /// Every user, by name, or only the privileged or unprivileged ones.
+    /// Only privileged users may list users.
+    pub fn users(&mut self, privileged: Option<bool>) -> Result<Vec<User>> {
+        if !self.is_privileged(self.user.id)? {
+            return Err(Error::denied("users", "only privileged users may list users"));
+        }
+        let mut all: Vec<User> = users::table.order(users::name).select(User::as_select()).load(self.conn)?;
+        if let Some(wanted) = privileged {
+            let members: Vec<i64> = cgm::table
+                .filter(cgm::group_id.eq(self.rt.system.privileged.0))
+                .select(cgm::member_id)
+                .load(self.conn)?;
+            all.retain(|u| members.contains(&u.id) == wanted);
+        }
+        Ok(all)
+    }
+
+    /// The user-defined groups `user` is a direct member of, by name: one's
+    /// own, or anyone's with `AdminGroupMembership`.
+    pub fn user_memberships(&mut self, user: UserId) -> Result<Vec<Group>> {
+        if user != self.user.id {
+            self.require(rights::ADMIN_GROUP_MEMBERSHIP, AclObject::System)?;
+        }
+        Ok(groups::table
+            .inner_join(group_members::table.on(group_members::group_id.eq(groups::id)))
+            .filter(group_members::member_id.eq(user.0))
+            .filter(groups::domain.eq(domain::USER_DEFINED))
+            .order(groups::name)
+            .select(Group::as_select())
+            .load(self.conn)?)
+    }
+
     /// Whether `principal` is in `group`, directly or through nested groups.
     pub fn is_group_member(&mut self, group: GroupId, principal: PrincipalId) -> Result<bool> {
         Ok(cgm::table

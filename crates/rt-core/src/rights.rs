@@ -78,6 +78,7 @@ right_consts! {
     MODIFY_ACL = "ModifyACL",
     MODIFY_QUEUE_WATCHERS = "ModifyQueueWatchers",
     ADMIN_USERS = "AdminUsers",
+    MANAGE_AUTH_TOKENS = "ManageAuthTokens",
     MODIFY_SELF = "ModifySelf",
     SHOW_USER_HISTORY = "ShowUserHistory",
     ADMIN_GROUP = "AdminGroup",

@@ -642,6 +642,21 @@ impl Tx<'_> {
         Ok(all.into_iter().filter(|txn| visible_kind(&txn.kind, comments, outgoing)).collect())
     }
 
+    /// The id of the ticket's latest transaction (of tickets merged into
+    /// it too), whatever its kind: it changes with every change to the
+    /// ticket, which makes it the ticket's version. Needs `ShowTicket`.
+    pub fn last_transaction_id(&mut self, id: TicketId) -> Result<Option<TransactionId>> {
+        use crate::db::schema::transactions;
+        let t = self.ticket(id)?;
+        let merged = tickets::table.filter(tickets::effective_id.eq(t.id.0)).select(tickets::id);
+        let last: Option<i64> = transactions::table
+            .filter(transactions::object_type.eq(TICKET))
+            .filter(transactions::object_id.eq_any(merged))
+            .select(diesel::dsl::max(transactions::id))
+            .get_result(self.conn)?;
+        Ok(last.map(TransactionId))
+    }
+
     /// The Message-ID of the ticket's first message (its Create
     /// transaction's, as stored: brackets may be missing), which every
     /// later mail about the ticket refers to. Needs `ShowTicket`.

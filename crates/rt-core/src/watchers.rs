@@ -106,6 +106,44 @@ impl Tx<'_> {
         Ok(user.into())
     }
 
+    /// Makes a ticket role's members exactly `wanted`: user names, email
+    /// addresses (unknown ones autocreated) or principal ids (users or
+    /// groups). Members are added in the order given, then the others
+    /// removed. Returns each change made: the principal and whether it was
+    /// added.
+    pub fn set_watchers(
+        &mut self,
+        ticket: TicketId,
+        role: Role,
+        wanted: &[String],
+    ) -> Result<Vec<(PrincipalId, bool)>> {
+        let current = self.ticket_role_members(ticket, role)?;
+        let mut wanted_ids = Vec::new();
+        let mut changes = Vec::new();
+        for who in wanted {
+            let id = match who.parse::<i64>() {
+                Ok(n) => PrincipalId(n),
+                Err(_) => match self.user_by_name(who) {
+                    Ok(u) => u.user_id().into(),
+                    Err(Error::NotFound { .. }) if who.contains('@') => self.user_for_email(who)?.into(),
+                    Err(e) => return Err(e),
+                },
+            };
+            if !current.contains(&id) && !wanted_ids.contains(&id) {
+                self.add_watcher(ticket, role, id)?;
+                changes.push((id, true));
+            }
+            wanted_ids.push(id);
+        }
+        for id in current {
+            if !wanted_ids.contains(&id) {
+                self.delete_watcher(ticket, role, id)?;
+                changes.push((id, false));
+            }
+        }
+        Ok(changes)
+    }
+
     /// Removes a watcher from a ticket role.
     pub fn delete_watcher(&mut self, ticket: TicketId, role: Role, who: PrincipalId) -> Result<()> {
         let t = self.watcher_change(ticket, role, who)?;

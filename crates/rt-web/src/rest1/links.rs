@@ -27,7 +27,7 @@ fn link_type(key: &str) -> Option<LinkType> {
 
 /// The other end as written: a ticket number, this site's ticket URI, or
 /// any URI.
-fn link_end(tx: &Tx<'_>, text: &str) -> LinkEnd {
+pub(crate) fn link_end(tx: &Tx<'_>, text: &str) -> LinkEnd {
     let prefix = tx.ticket_uri(TicketId(0));
     let prefix = prefix.trim_end_matches('0');
     let number = text.strip_prefix(prefix).unwrap_or(text);
@@ -164,7 +164,7 @@ pub fn link(session: &Session, request: &Request) -> Reply {
 
 /// RT's sentence for a link between two tickets made (`not` empty) or
 /// removed (`not` = "no longer "): "Ticket 1 no longer refers to Ticket 2".
-fn link_sentence(kind: LinkType, from: TicketId, to: &str, not: &str) -> String {
+pub(crate) fn link_sentence(kind: LinkType, from: TicketId, to: &str, not: &str) -> String {
     let other = if to.parse::<i64>().is_ok() { format!("Ticket {to}") } else { to.to_string() };
     let this = format!("Ticket {from}");
     match kind {

@@ -771,26 +771,7 @@ fn apply(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<()> {
             }
         }
         Change::Watchers(role, wanted) => {
-            let current = tx.ticket_role_members(t.id, *role)?;
-            let mut wanted_ids = Vec::new();
-            for who in wanted {
-                let id = match tx.user_by_name(who) {
-                    Ok(u) => PrincipalId::from(u.user_id()),
-                    Err(Error::NotFound { .. }) => tx.add_watcher_address(t.id, *role, who)?,
-                    Err(e) => return Err(e),
-                };
-                wanted_ids.push(id);
-            }
-            for id in &wanted_ids {
-                if !current.contains(id) && !tx.ticket_role_members(t.id, *role)?.contains(id) {
-                    tx.add_watcher(t.id, *role, *id)?;
-                }
-            }
-            for id in current {
-                if !wanted_ids.contains(&id) {
-                    tx.delete_watcher(t.id, *role, id)?;
-                }
-            }
+            tx.set_watchers(t.id, *role, wanted)?;
         }
         Change::Cf(name, values) => {
             let object = CfObject::Ticket(t.id);

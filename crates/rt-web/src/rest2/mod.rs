@@ -1,27 +1,38 @@
 //! RT's REST 2.0 API at `/REST/2.0/...`: JSON resources shaped as RT 5
 //! shapes them.
 //!
-//! Credentials are HTTP Basic (`Authorization: Basic`) or the login
-//! session cookie REST 1.0 and the web UI share ([`crate::auth`]); without
-//! either the answer is `401 {"message":"Unauthorized"}`. Every error is a
-//! JSON `{"message": ...}` with RT's status, mapped from
+//! Credentials are the login session cookie REST 1.0 and the web UI share
+//! ([`crate::auth`]), an authentication token (`Authorization: token
+//! 1-<user id>-<secret>` or `?token=`, [`rt_core::auth_token`]) or HTTP
+//! Basic; without any the answer is `401 {"message":"Unauthorized"}`.
+//! Every error is a JSON `{"message": ...}` with RT's status, mapped from
 //! [`rt_core::Error`] in one place ([`ApiError`]).
 //!
-//! - [`ticket`]: `GET|PUT /ticket/<id>`, `POST /ticket`,
-//!   `POST /ticket/<id>/correspond|comment`, `GET /ticket/<id>/history`.
+//! Every route is declared once, in the `api!` table below ([`ROUTES`]),
+//! which registers it and describes it in the OpenAPI document served at
+//! `/REST/2.0/openapi.json` ([`openapi`]).
+//!
+//! - [`ticket`]: a ticket read (with its `ETag`), created, updated (fields,
+//!   watchers, links, merge; `If-Match`), taken, deleted, replied to and
+//!   commented on (with attachments), and its history.
 //! - [`search`]: `GET|POST /tickets?query=<TicketSQL>` with RT's
 //!   pagination envelope.
-//! - [`object`]: `GET /queue/<id|name>`, `GET /user/<id|name>`.
+//! - [`object`]: single queues, users, groups, custom fields, transactions
+//!   and attachments.
+//! - [`collection`]: the other lists, filtered by RT's JSON conditions.
+//! - [`token`]: a user's authentication tokens.
 //!
 //! Resources refer to each other as `{"type", "id", "_url"}`; `_url`s are
 //! absolute, under the site's base URL. Handlers hold no rules: each call
 //! runs in an rt-core [`Session`] acting as the authenticated user through
 //! [`Interface::Rest2`], and rt-core's refusals become RT's statuses here.
-//! Passwords and session ids are never logged.
+//! Passwords, tokens and session ids are never logged.
 
+pub mod collection;
 pub mod object;
 pub mod search;
 pub mod ticket;
+pub mod token;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
@@ -32,22 +43,126 @@ use futures_util::StreamExt;
 use rt_core::{Interface, Rt, Session, UserId};
 use serde_json::{Value, json};
 
+/// Declares every route once: registered by [`configure`], described by
+/// [`openapi`]. Each is `METHOD "path" => handler, "summary", kind`, where
+/// kind is `item` (a record), `list` (a paged collection) or `write`.
+macro_rules! api {
+    ($($method:ident $path:literal => $handler:path, $summary:literal, $kind:ident;)*) => {
+        /// Every route of the API: (method, path, summary, kind).
+        pub const ROUTES: &[(&str, &str, &str, &str)] =
+            &[$((stringify!($method), $path, $summary, stringify!($kind))),*];
+
+        fn routes(scope: actix_web::Scope) -> actix_web::Scope {
+            scope$(.route($path, web::$method().to($handler)))*
+        }
+    };
+}
+
+api! {
+    post "/ticket" => ticket::create, "Create a ticket", write;
+    get "/ticket/{id}" => ticket::show, "A ticket (with its ETag)", item;
+    put "/ticket/{id}" => ticket::update, "Update a ticket's fields, watchers and links (If-Match honoured)", write;
+    delete "/ticket/{id}" => ticket::delete, "Delete a ticket (status deleted)", write;
+    put "/ticket/{id}/{action}" => ticket::own, "take, untake or steal a ticket", write;
+    post "/ticket/{id}/correspond" => ticket::correspond, "Reply to a ticket", write;
+    post "/ticket/{id}/comment" => ticket::comment, "Comment on a ticket", write;
+    get "/ticket/{id}/history" => ticket::history, "A ticket's transactions", list;
+    get "/ticket/{id}/attachments" => collection::ticket_attachments, "A ticket's attachments", list;
+    get "/tickets" => search::tickets, "Search tickets by TicketSQL", list;
+    post "/tickets" => search::tickets, "Search tickets by TicketSQL (form body)", list;
+    get "/transaction/{id}" => object::transaction, "A transaction", item;
+    get "/transaction/{id}/attachments" => collection::transaction_attachments, "A transaction's attachments", list;
+    get "/attachment/{id}" => object::attachment, "An attachment, content in base64", item;
+    get "/queue/{id}" => object::queue, "A queue by id or name", item;
+    get "/queues" => collection::queues, "Queues, filtered by JSON conditions", list;
+    post "/queues" => collection::queues, "Queues, filtered by JSON conditions", list;
+    get "/queues/all" => collection::all_queues, "Every queue the user may see", list;
+    get "/user/{id}" => object::user, "A user by id or name", item;
+    get "/user/{id}/groups" => collection::user_groups, "A user's groups", list;
+    get "/users" => collection::users, "Users, filtered by JSON conditions", list;
+    post "/users" => collection::users, "Users, filtered by JSON conditions", list;
+    get "/users/privileged" => collection::privileged_users, "Privileged users", list;
+    get "/users/unprivileged" => collection::unprivileged_users, "Unprivileged users", list;
+    get "/group/{id}" => object::group, "A user-defined group", item;
+    get "/group/{id}/members" => collection::group_members, "A group's direct members", list;
+    get "/groups" => collection::groups, "Groups, filtered by JSON conditions", list;
+    post "/groups" => collection::groups, "Groups, filtered by JSON conditions", list;
+    get "/customfield/{id}" => object::custom_field, "A custom field", item;
+    get "/customfields" => collection::custom_fields, "Custom fields, filtered by JSON conditions", list;
+    post "/customfields" => collection::custom_fields, "Custom fields, filtered by JSON conditions", list;
+    get "/tokens" => token::list, "The caller's authentication tokens", item;
+    post "/tokens" => token::create, "Create an authentication token (its secret is shown once)", write;
+    delete "/token/{id}" => token::revoke, "Revoke an authentication token", write;
+}
+
 /// Registers `/REST/2.0/...`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/REST/2.0")
-            .route("/ticket", web::post().to(ticket::create))
-            .route("/ticket/{id}", web::get().to(ticket::show))
-            .route("/ticket/{id}", web::put().to(ticket::update))
-            .route("/ticket/{id}/correspond", web::post().to(ticket::correspond))
-            .route("/ticket/{id}/comment", web::post().to(ticket::comment))
-            .route("/ticket/{id}/history", web::get().to(ticket::history))
-            .route("/tickets", web::get().to(search::tickets))
-            .route("/tickets", web::post().to(search::tickets))
-            .route("/queue/{id}", web::get().to(object::queue))
-            .route("/user/{id}", web::get().to(object::user))
+        routes(web::scope("/REST/2.0").route("/openapi.json", web::get().to(openapi_document)))
             .default_service(web::to(not_found)),
     );
+}
+
+/// `GET /openapi.json`, without credentials: [`openapi`].
+async fn openapi_document(rt: web::Data<Rt>) -> HttpResponse {
+    let base = format!("{}/REST/2.0", rt.config().effective_web_base_url());
+    answer(StatusCode::OK, &openapi(&base))
+}
+
+/// The OpenAPI 3 document of the API, built from [`ROUTES`] so that it
+/// always describes what is served.
+pub fn openapi(base: &str) -> Value {
+    let error = json!({"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let mut paths = serde_json::Map::new();
+    for (method, path, summary, kind) in ROUTES {
+        let mut parameters: Vec<Value> = path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        if *kind == "list" {
+            for (name, what) in [
+                ("page", "Page number, from 1"),
+                ("per_page", "Items per page: 20 by default, at most 100"),
+                ("fields", "Comma-separated fields added to each item"),
+                ("query", "TicketSQL (tickets) or a JSON array of conditions"),
+            ] {
+                parameters.push(json!({"name": name, "in": "query", "required": false, "description": what, "schema": {"type": "string"}}));
+            }
+        }
+        let mut operation = json!({
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {}}},
+                "400": error, "401": error, "403": error, "404": error,
+            },
+        });
+        if *method == "post" || *method == "put" {
+            operation["requestBody"] =
+                json!({"content": {"application/json": {"schema": {"type": ["object", "array"]}}}});
+        }
+        if *method == "put" {
+            operation["responses"]["412"] = error.clone();
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "RT REST 2.0", "version": env!("CARGO_PKG_VERSION")},
+        "servers": [{"url": base}],
+        "security": [{"basic": []}, {"token": []}, {"cookie": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "basic": {"type": "http", "scheme": "basic"},
+                "token": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "token 1-<user id>-<secret>"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "RT_SID_<rtname>.<port>"},
+            },
+            "schemas": {"Error": {"type": "object", "properties": {"message": {"type": "string"}}, "required": ["message"]}},
+        },
+    })
 }
 
 async fn not_found() -> HttpResponse {
@@ -163,6 +278,7 @@ pub fn date(d: Option<DateTime<Utc>>) -> String {
 /// Credentials as sent.
 enum Credentials {
     Basic(String, String),
+    Token(String),
     Session(String),
     Malformed,
     None,
@@ -170,18 +286,27 @@ enum Credentials {
 
 fn credentials(req: &HttpRequest, rt: &Rt) -> Credentials {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
-        let Some(encoded) = value.to_str().ok().and_then(|v| {
-            let (scheme, rest) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("basic").then(|| rest.trim().to_string())
-        }) else {
+        let Some((scheme, rest)) = value.to_str().ok().and_then(|v| v.trim().split_once(' ')) else {
             return Credentials::Malformed;
         };
+        let rest = rest.trim().to_string();
+        if scheme.eq_ignore_ascii_case("token") {
+            return Credentials::Token(rest);
+        }
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return Credentials::Malformed;
+        }
+        let encoded = rest;
         let decoded =
             base64::engine::general_purpose::STANDARD.decode(encoded).ok().and_then(|b| String::from_utf8(b).ok());
         return match decoded.as_deref().and_then(|d| d.split_once(':')) {
             Some((user, pass)) => Credentials::Basic(user.to_string(), pass.to_string()),
             None => Credentials::Malformed,
         };
+    }
+    let query = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes());
+    if let Some((_, token)) = query.into_iter().find(|(k, _)| k == "token") {
+        return Credentials::Token(token.into_owned());
     }
     let name = crate::auth::cookie_name(req, rt);
     match crate::auth::well_formed(crate::auth::cookie(req, &name).as_deref()) {
@@ -200,6 +325,10 @@ fn authenticate(rt: &Rt, credentials: &Credentials) -> ApiResult<UserId> {
             }
             Err(e) => Err(e.into()),
         },
+        Credentials::Token(token) => rt_core::auth_token::authenticate(rt, token)?.ok_or_else(|| {
+            tracing::info!("REST 2.0: refused token");
+            ApiError::unauthorized()
+        }),
         Credentials::Session(sid) => crate::auth::session_user(rt, sid)?.ok_or_else(ApiError::unauthorized),
         Credentials::Malformed | Credentials::None => Err(ApiError::unauthorized()),
     }

@@ -4,12 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use rt_core::Total;
 use rt_core::lifecycles::UpdateType;
 use rt_core::{
-    CfObject, CustomField, Error, LinkEnd, LinkType, Message, MimeEntity, NewTicket, PrincipalId, Role, Rt, Ticket,
-    TicketId, TicketUpdate, Tx, UserId, rights,
+    CfObject, CustomField, Error, GroupId, LinkEnd, LinkType, Message, MimeEntity, NewTicket, PrincipalId, Role, Rt,
+    Ticket, TicketId, TicketUpdate, Tx, UserId, rights,
 };
 use serde_json::{Map, Value, json};
 
@@ -27,14 +28,18 @@ fn ticket_id(text: &str) -> ApiResult<TicketId> {
 /// `GET /ticket/<id>`.
 pub async fn show(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = ticket_id(&path)?;
-    let value = call(&req, &rt, move |ctx| {
+    let (value, etag) = call(&req, &rt, move |ctx| {
         Ok(ctx.session.read(|tx| {
             let t = tx.ticket(id)?;
-            ticket_json(ctx, tx, &t)
+            Ok((ticket_json(ctx, tx, &t)?, etag(tx, t.id)?))
         })?)
     })
     .await?;
-    Ok(answer(StatusCode::OK, &value))
+    let mut response = answer(StatusCode::OK, &value);
+    if let Ok(value) = header::HeaderValue::from_str(&etag) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(response)
 }
 
 /// A ticket as RT's REST 2.0 shows it.
@@ -165,7 +170,7 @@ fn number(key: &str, v: &Value) -> ApiResult<i64> {
 
 /// A date given as W3CDTF (`2026-12-04T15:35:07Z`) or `YYYY-MM-DD
 /// HH:MM:SS`, both UTC; empty clears it.
-fn date_value(key: &str, v: &Value) -> ApiResult<Option<DateTime<Utc>>> {
+pub fn date_value(key: &str, v: &Value) -> ApiResult<Option<DateTime<Utc>>> {
     let s = text(v).unwrap_or_default();
     let s = s.trim();
     if s.is_empty() || s.starts_with("1970-01-01") {
@@ -195,6 +200,30 @@ fn entity(content: &str, content_type: Option<&str>, subject: Option<&str>) -> A
         body.set_header("Subject", subject);
     }
     Ok(body)
+}
+
+/// `body` with the files of an `Attachments` array (RT's `FileName`,
+/// `FileType` and base64 `FileContent` per file) attached.
+fn with_attachments(body: MimeEntity, attachments: Option<&Value>) -> ApiResult<MimeEntity> {
+    let Some(attachments) = attachments.filter(|v| !v.is_null()) else { return Ok(body) };
+    let Value::Array(files) = attachments else { return Err(ApiError::bad_request("Attachments must be an array")) };
+    let mut parts = vec![body];
+    for file in files {
+        let Value::Object(file) = file else {
+            return Err(ApiError::bad_request("Each element of Attachments must be a hash"));
+        };
+        let field = |name: &str| {
+            file.get(name).and_then(text).filter(|v| !v.is_empty()).ok_or_else(|| {
+                ApiError::bad_request(format!("Field {name} is required for each attachment in Attachments"))
+            })
+        };
+        let (name, kind, content) = (field("FileName")?, field("FileType")?, field("FileContent")?);
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(content.trim())
+            .map_err(|e| ApiError::bad_request(format!("FileContent of {name} is not base64: {e}")))?;
+        parts.push(MimeEntity::attachment(&name, &kind, bytes));
+    }
+    Ok(MimeEntity::multipart(parts))
 }
 
 /// The custom field a key (`Severity` or `2`) names among `fields`.
@@ -255,8 +284,9 @@ fn create_ticket(ctx: &Ctx, body: &Map<String, Value>) -> ApiResult<TicketId> {
         new.due = date_value("Due", v)?;
     }
     let content = get("Content").and_then(text).unwrap_or_default();
-    if !content.is_empty() {
-        new.content = Some(entity(&content, get("ContentType").and_then(text).as_deref(), Some(&new.subject))?);
+    if !content.is_empty() || get("Attachments").is_some() {
+        let body = entity(&content, get("ContentType").and_then(text).as_deref(), Some(&new.subject))?;
+        new.content = Some(with_attachments(body, get("Attachments"))?);
     }
     let owner = get("Owner").and_then(text).filter(|s| !s.is_empty());
     let cfs = match get("CustomFields") {
@@ -294,18 +324,56 @@ fn create_ticket(ctx: &Ctx, body: &Map<String, Value>) -> ApiResult<TicketId> {
     }
 }
 
-/// `PUT /ticket/<id>`: sets the fields given; answers one message per
-/// change, as RT does (a refused change is said, the others are kept).
+/// `PUT /ticket/<id>`: sets the fields, watchers and links given; answers
+/// one message per change, as RT does (a refused change is said, the
+/// others are kept). With `If-Match`, a stale tag changes nothing: `412`.
 pub async fn update(
     req: HttpRequest,
     rt: web::Data<Rt>,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let id = ticket_id(&path)?;
-    let body = json_object(&read_body(&rt, payload).await?)?;
-    let messages = call(&req, &rt, move |ctx| update_ticket(ctx, id, &body)).await?;
+    update_with(req, rt, &path, payload, None).await
+}
+
+/// `PUT /ticket/<id>/take|untake|steal`, with any other changes in the body.
+pub async fn own(
+    req: HttpRequest,
+    rt: web::Data<Rt>,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let (id, action) = path.into_inner();
+    let action = match action.as_str() {
+        "take" => OwnAction::Take,
+        "untake" => OwnAction::Untake,
+        "steal" => OwnAction::Steal,
+        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "Not Found")),
+    };
+    update_with(req, rt, &id, payload, Some(action)).await
+}
+
+async fn update_with(
+    req: HttpRequest,
+    rt: web::Data<Rt>,
+    id: &str,
+    payload: web::Payload,
+    action: Option<OwnAction>,
+) -> ApiResult<HttpResponse> {
+    let id = ticket_id(id)?;
+    let raw = read_body(&rt, payload).await?;
+    let body = if raw.iter().all(u8::is_ascii_whitespace) { Map::new() } else { json_object(&raw)? };
+    let if_match = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let messages = call(&req, &rt, move |ctx| update_ticket(ctx, id, &body, if_match.as_deref(), action)).await?;
     Ok(answer(StatusCode::OK, &json!(messages)))
+}
+
+/// `DELETE /ticket/<id>`: the ticket's status becomes `deleted` (needs
+/// `DeleteTicket`); `204` with no body, as RT.
+pub async fn delete(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = ticket_id(&path)?;
+    call(&req, &rt, move |ctx| Ok(ctx.session.write(|tx| tx.delete_ticket(id))?)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// One requested change.
@@ -317,10 +385,51 @@ enum Change {
     Owner(String),
     Date(&'static str, Option<DateTime<Utc>>),
     Cf(String, Vec<String>),
+    Watchers(Role, Vec<String>),
+    Links(LinkType, LinkEdit, Vec<String>),
+    Merge(String),
+    Own(OwnAction),
 }
 
-fn update_ticket(ctx: &Ctx, id: TicketId, body: &Map<String, Value>) -> ApiResult<Vec<String>> {
-    let mut changes = Vec::new();
+/// How a link field changes a ticket's links of one type: `DependsOn`
+/// makes them exactly the ones given, `AddDependsOn` and
+/// `DeleteDependsOn` add or remove those given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LinkEdit {
+    Set,
+    Add,
+    Delete,
+}
+
+/// `PUT /ticket/<id>/take|untake|steal`.
+#[derive(Clone, Copy)]
+pub enum OwnAction {
+    /// Take an unowned ticket.
+    Take,
+    /// Give it back to Nobody.
+    Untake,
+    /// Take it from its owner.
+    Steal,
+}
+
+/// RT's link field names (`%RT::Link::TYPEMAP`): `Members` is HasMember.
+fn link_field(name: &str) -> Option<LinkType> {
+    match name {
+        "Members" => Some(LinkType::HasMember),
+        "MergedInto" | "HasMember" => None,
+        other => LinkType::from_name(other),
+    }
+}
+
+fn update_ticket(
+    ctx: &Ctx,
+    id: TicketId,
+    body: &Map<String, Value>,
+    if_match: Option<&str>,
+    action: Option<OwnAction>,
+) -> ApiResult<Vec<String>> {
+    let mut changes: Vec<Change> = action.map(Change::Own).into_iter().collect();
+    let mut merge = None;
     for (key, v) in body {
         let change = match key.as_str() {
             "Subject" => Change::Subject(text(v).unwrap_or_default()),
@@ -347,18 +456,38 @@ fn update_ticket(ctx: &Ctx, id: TicketId, body: &Map<String, Value>) -> ApiResul
                 }
                 continue;
             }
-            // As RT: fields it does not update are passed over.
-            _ => continue,
+            "Requestor" | "Requestors" => Change::Watchers(Role::Requestor, texts(v)),
+            "Cc" => Change::Watchers(Role::Cc, texts(v)),
+            "AdminCc" => Change::Watchers(Role::AdminCc, texts(v)),
+            "MergeInto" => {
+                merge = Some(Change::Merge(text(v).unwrap_or_default()));
+                continue;
+            }
+            k => {
+                let (edit, name) = match (k.strip_prefix("Add"), k.strip_prefix("Delete")) {
+                    (Some(name), _) => (LinkEdit::Add, name),
+                    (_, Some(name)) => (LinkEdit::Delete, name),
+                    _ => (LinkEdit::Set, k),
+                };
+                // As RT: fields it does not update are passed over.
+                let Some(kind) = link_field(name) else { continue };
+                Change::Links(kind, edit, texts(v))
+            }
         };
         changes.push(change);
     }
-    Ok(ctx.session.write(|tx| {
+    changes.extend(merge);
+    let result = ctx.session.write(|tx| {
         let t = tx.ticket(id)?;
+        if let Some(wanted) = if_match
+            && !etag_matches(wanted, &etag(tx, t.id)?)
+        {
+            return Ok(Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "Precondition Failed")));
+        }
         let mut messages = Vec::new();
         for change in &changes {
             match tx.savepoint(|tx| apply(tx, &t, change)) {
-                Ok(Some(said)) => messages.push(format!("Ticket {}: {said}", t.id.0)),
-                Ok(None) => {}
+                Ok(said) => messages.extend(said.into_iter().map(|said| format!("Ticket {}: {said}", t.id.0))),
                 Err(e @ (Error::Database(_) | Error::Config { .. })) => return Err(e),
                 Err(Error::PermissionDenied { .. }) => messages.push(format!("Ticket {}: Permission Denied", t.id.0)),
                 Err(Error::NotFound { kind, id }) => messages.push(format!("Ticket {}: no such {kind}: {id}", t.id.0)),
@@ -367,13 +496,105 @@ fn update_ticket(ctx: &Ctx, id: TicketId, body: &Map<String, Value>) -> ApiResul
                 }
             }
         }
-        Ok(messages)
-    })?)
+        Ok(Ok(messages))
+    });
+    result?
 }
 
-/// Applies one change; what RT says about it, or nothing when the value
-/// was already there.
-fn apply(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<Option<String>> {
+/// A ticket's entity tag, as RT's: the id of its latest transaction,
+/// quoted. It changes with every change to the ticket.
+pub fn etag(tx: &mut Tx<'_>, id: TicketId) -> rt_core::Result<String> {
+    Ok(format!("\"{}\"", tx.last_transaction_id(id)?.map_or(0, |t| t.0)))
+}
+
+/// Whether an `If-Match` value (`"12"`, `W/"12"`, a list, or `*`) names
+/// the current tag.
+fn etag_matches(if_match: &str, current: &str) -> bool {
+    if_match.split(',').map(str::trim).any(|tag| tag == "*" || tag.trim_start_matches("W/") == current)
+}
+
+/// Applies one change; what RT says about it (nothing when the value was
+/// already there).
+fn apply(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<Vec<String>> {
+    let id = t.id;
+    let name_of = |tx: &mut Tx<'_>, p: PrincipalId| match tx.user(UserId(p.0)) {
+        Ok(u) => Ok(u.name),
+        Err(Error::NotFound { .. }) => tx.group(GroupId(p.0)).map(|g| g.name),
+        Err(e) => Err(e),
+    };
+    Ok(match change {
+        Change::Watchers(role, wanted) => {
+            let mut said = Vec::new();
+            for (who, added) in tx.set_watchers(id, *role, wanted)? {
+                let name = name_of(tx, who)?;
+                said.push(if added {
+                    format!("Added {name} as {} for this ticket", role.as_str())
+                } else {
+                    format!("{name} is no longer {} for this ticket", role.as_str())
+                });
+            }
+            said
+        }
+        Change::Links(kind, edit, values) => {
+            let current: Vec<LinkEnd> = tx
+                .links(id)?
+                .iter()
+                .filter_map(|l| l.seen_from(id))
+                .filter(|(k, _)| k == kind)
+                .map(|(_, end)| end)
+                .collect();
+            let given: Vec<(String, LinkEnd)> =
+                values.iter().map(|v| (v.clone(), crate::rest1::links::link_end(tx, v))).collect();
+            let mut said = Vec::new();
+            for (text, end) in &given {
+                if *edit != LinkEdit::Delete && !current.contains(end) {
+                    tx.add_link(id, *kind, end.clone())?;
+                    said.push(format!("{}.", crate::rest1::links::link_sentence(*kind, id, text, "")));
+                } else if *edit == LinkEdit::Delete && tx.delete_link(id, *kind, end.clone())? {
+                    said.push(format!("{}.", crate::rest1::links::link_sentence(*kind, id, text, "no longer ")));
+                }
+            }
+            if *edit == LinkEdit::Set {
+                for end in current.iter().filter(|end| !given.iter().any(|(_, g)| g == *end)) {
+                    tx.delete_link(id, *kind, end.clone())?;
+                    let text = match end {
+                        LinkEnd::Ticket(other) => other.0.to_string(),
+                        LinkEnd::Uri(uri) => uri.clone(),
+                    };
+                    said.push(format!("{}.", crate::rest1::links::link_sentence(*kind, id, &text, "no longer ")));
+                }
+            }
+            said
+        }
+        Change::Merge(into) => {
+            let into = into
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| Error::invalid("MergeInto", format!("'{into}' is not a ticket number")))?;
+            tx.merge_tickets(id, TicketId(into))?;
+            vec!["Merge Successful".to_string()]
+        }
+        Change::Own(action) => {
+            let owner = |tx: &mut Tx<'_>| -> rt_core::Result<String> {
+                let owner = tx.ticket(id)?.owner;
+                Ok(tx.user(owner)?.name)
+            };
+            let before = owner(tx)?;
+            match action {
+                OwnAction::Take => tx.take(id)?,
+                OwnAction::Untake => tx.untake(id)?,
+                OwnAction::Steal => tx.steal(id)?,
+            };
+            let after = owner(tx)?;
+            vec![format!("Owner changed from {before} to {after}")]
+        }
+        other => apply_field(tx, t, other)?.into_iter().collect(),
+    })
+}
+
+/// Applies a change to one field; what RT says about it, or nothing when
+/// the value was already there.
+fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<Option<String>> {
     let now = tx.ticket(t.id)?;
     let changed = |field: &str, old: &str, new: &str| Some(format!("{field} changed from '{old}' to '{new}'"));
     Ok(match change {
@@ -479,6 +700,9 @@ fn apply(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<Option
                 _ => Some(format!("{} set to {}", cf.name, values.join(", "))),
             }
         }
+        Change::Watchers(..) | Change::Links(..) | Change::Merge(_) | Change::Own(_) => {
+            return Err(Error::invalid("change", "not a field of the ticket"));
+        }
     })
 }
 
@@ -527,11 +751,13 @@ async fn message(
     };
     let get = |k: &str| body.get(k).filter(|v| !v.is_null());
     let content = get("Content").and_then(text).unwrap_or_default();
-    if content.is_empty() {
+    if content.is_empty() && get("Attachments").is_none() {
         return Err(ApiError::bad_request("No Content"));
     }
-    let entity =
-        entity(&content, get("ContentType").and_then(text).as_deref(), get("Subject").and_then(text).as_deref())?;
+    let entity = with_attachments(
+        entity(&content, get("ContentType").and_then(text).as_deref(), get("Subject").and_then(text).as_deref())?,
+        get("Attachments"),
+    )?;
     let time_taken = match get("TimeTaken") {
         Some(v) => number("TimeTaken", v)?,
         None => 0,
@@ -548,7 +774,7 @@ async fn message(
             }
             let mut said = vec![if reply { "Correspondence added" } else { "Comments added" }.to_string()];
             if let Some(status) = status {
-                match tx.savepoint(|tx| apply(tx, &t, &Change::Status(status))) {
+                match tx.savepoint(|tx| apply_field(tx, &t, &Change::Status(status))) {
                     Ok(Some(s)) => said.push(s),
                     Ok(None) => {}
                     Err(e @ (Error::Database(_) | Error::Config { .. })) => return Err(e),

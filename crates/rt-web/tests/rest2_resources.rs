@@ -1,0 +1,522 @@
+//! REST 2.0 beyond RT's transcripts: entity tags and `If-Match`, watchers,
+//! links, ownership actions, merging and deleting through the ticket
+//! resource; attachments and transactions; the collections with their
+//! JSON filters and hidden totals; authentication tokens; the OpenAPI
+//! document against the registered routes; and what a privileged user
+//! without rights, an unprivileged requestor and a revoked token may do.
+//! On SQLite and, with `RT_TEST_PG_URL`, PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+use actix_web::http::StatusCode;
+use actix_web::{App, test, web};
+use base64::Engine;
+use rt_core::{AclObject, Grantee, LinkEnd, LinkType, NewUser, Role, TicketId};
+use rt_test_support::backends;
+use serde_json::{Value, json};
+
+#[macro_use]
+mod rest2_support;
+use rest2_support::{basic, site};
+
+const NO_HEADER: Option<(&str, String)> = None;
+
+#[actix_web::test]
+async fn etags_guard_updates() {
+    for backend in backends() {
+        let db = site(backend);
+        let app = app!(db);
+        let root = basic("root", "password");
+        let create = r#"{"Queue":"General","Subject":"tagged"}"#;
+        assert_eq!(send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(create)).0, StatusCode::CREATED);
+        let (status, headers, _) = exchange!(app, "GET", "/REST/2.0/ticket/1", Some(root.clone()), None, NO_HEADER);
+        assert_eq!(status, StatusCode::OK);
+        let tag = headers.get("ETag").unwrap().to_str().unwrap().to_string();
+        assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+        // The current tag lets the change through, and the tag moves on.
+        let (status, _, said) = exchange!(
+            app,
+            "PUT",
+            "/REST/2.0/ticket/1",
+            Some(root.clone()),
+            Some(r#"{"Subject":"first"}"#),
+            Some(("If-Match", tag.clone()))
+        );
+        assert_eq!((status, said), (StatusCode::OK, json!(["Ticket 1: Subject changed from 'tagged' to 'first'"])));
+        let (_, headers, _) = exchange!(app, "GET", "/REST/2.0/ticket/1", Some(root.clone()), None, NO_HEADER);
+        let newer = headers.get("ETag").unwrap().to_str().unwrap().to_string();
+        assert_ne!(newer, tag);
+        // The stale one: 412, nothing changes.
+        let (status, _, said) = exchange!(
+            app,
+            "PUT",
+            "/REST/2.0/ticket/1",
+            Some(root.clone()),
+            Some(r#"{"Subject":"second"}"#),
+            Some(("If-Match", tag.clone()))
+        );
+        assert_eq!((status, said), (StatusCode::PRECONDITION_FAILED, json!({"message": "Precondition Failed"})));
+        assert_eq!(db.root().read(|tx| tx.ticket(TicketId(1))).unwrap().subject, "first");
+        // `*` matches, and so does a list holding the current tag.
+        let star = Some(("If-Match", "*".to_string()));
+        let (status, _, _) =
+            exchange!(app, "PUT", "/REST/2.0/ticket/1", Some(root.clone()), Some(r#"{"Priority":5}"#), star);
+        assert_eq!(status, StatusCode::OK);
+        let (_, headers, _) = exchange!(app, "GET", "/REST/2.0/ticket/1", Some(root.clone()), None, NO_HEADER);
+        let current = headers.get("ETag").unwrap().to_str().unwrap().to_string();
+        let list = Some(("If-Match", format!("\"0\", W/{current}")));
+        let (status, _, _) =
+            exchange!(app, "PUT", "/REST/2.0/ticket/1", Some(root.clone()), Some(r#"{"Priority":6}"#), list);
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(db.root().read(|tx| tx.ticket(TicketId(1))).unwrap().priority, 6);
+    }
+}
+
+#[actix_web::test]
+async fn watchers_links_ownership_merge_and_delete() {
+    for backend in backends() {
+        let db = site(backend);
+        let app = app!(db);
+        let root = basic("root", "password");
+        for subject in ["one", "two", "three"] {
+            let body = format!(r#"{{"Queue":"General","Subject":"{subject}","Requestor":"carol@example.org"}}"#);
+            assert_eq!(send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(&body)).0, StatusCode::CREATED);
+        }
+        // Watchers: the lists given become the roles' members.
+        let (status, said) = send!(
+            app,
+            "PUT",
+            "/REST/2.0/ticket/1",
+            Some(root.clone()),
+            Some(r#"{"Requestor":["dave@example.org"],"Cc":"staff","AdminCc":["helper"]}"#)
+        );
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            said,
+            json!([
+                "Ticket 1: Added helper as AdminCc for this ticket",
+                "Ticket 1: Added staff as Cc for this ticket",
+                "Ticket 1: Added dave@example.org as Requestor for this ticket",
+                "Ticket 1: carol@example.org is no longer Requestor for this ticket",
+            ])
+        );
+        let (_, t) = send!(app, "GET", "/REST/2.0/ticket/1", Some(root.clone()), None);
+        assert_eq!(t["Requestor"][0]["id"], json!("dave@example.org"));
+        assert_eq!((t["Cc"][0]["id"].clone(), t["AdminCc"][0]["id"].clone()), (json!("staff"), json!("helper")));
+        // Links: add, set exactly, delete; each shown in the ticket's links.
+        let (_, said) = send!(
+            app,
+            "PUT",
+            "/REST/2.0/ticket/1",
+            Some(root.clone()),
+            Some(r#"{"AddDependsOn":[2,3],"RefersTo":"https://example.org/x"}"#)
+        );
+        assert_eq!(said.as_array().unwrap().len(), 3, "{said}");
+        let links = |db: &rt_test_support::TestDb, kind: LinkType| -> Vec<LinkEnd> {
+            let all = db.root().read(|tx| tx.links(TicketId(1))).unwrap();
+            all.iter().filter_map(|l| l.seen_from(TicketId(1))).filter(|(k, _)| *k == kind).map(|(_, e)| e).collect()
+        };
+        assert_eq!(links(&db, LinkType::DependsOn), [LinkEnd::Ticket(TicketId(2)), LinkEnd::Ticket(TicketId(3))]);
+        assert_eq!(links(&db, LinkType::RefersTo), [LinkEnd::Uri("https://example.org/x".into())]);
+        let (_, said) = send!(app, "PUT", "/REST/2.0/ticket/1", Some(root.clone()), Some(r#"{"DependsOn":[3]}"#));
+        assert_eq!(said, json!(["Ticket 1: Ticket 1 no longer depends on Ticket 2."]));
+        let (_, said) = send!(app, "PUT", "/REST/2.0/ticket/1", Some(root.clone()), Some(r#"{"DeleteDependsOn":"3"}"#));
+        assert_eq!(said, json!(["Ticket 1: Ticket 1 no longer depends on Ticket 3."]));
+        assert!(links(&db, LinkType::DependsOn).is_empty());
+        let (_, t) = send!(app, "GET", "/REST/2.0/ticket/1", Some(root.clone()), None);
+        assert!(t["_hyperlinks"].as_array().unwrap().iter().any(|l| l["ref"] == "refers-to"), "{t}");
+        // take, untake, steal.
+        let (status, said) = send!(app, "PUT", "/REST/2.0/ticket/2/take", Some(root.clone()), None);
+        assert_eq!((status, said), (StatusCode::OK, json!(["Ticket 2: Owner changed from Nobody to root"])));
+        let (_, said) = send!(app, "PUT", "/REST/2.0/ticket/2/untake", Some(root.clone()), None);
+        assert_eq!(said, json!(["Ticket 2: Owner changed from root to Nobody"]));
+        let (status, _) = send!(app, "PUT", "/REST/2.0/ticket/2/grab", Some(root.clone()), None);
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // helper may not take (no OwnTicket): said, nothing changes.
+        let (status, said) = send!(app, "PUT", "/REST/2.0/ticket/2/take", Some(basic("helper", "helperpass")), None);
+        assert_eq!((status, said), (StatusCode::OK, json!(["Ticket 2: Permission Denied"])));
+        // Merge: ticket 3 into 2, after the other changes.
+        let (_, said) =
+            send!(app, "PUT", "/REST/2.0/ticket/3", Some(root.clone()), Some(r#"{"MergeInto":2,"Subject":"merged"}"#));
+        assert_eq!(said, json!(["Ticket 3: Subject changed from 'three' to 'merged'", "Ticket 3: Merge Successful"]));
+        assert_eq!(db.root().read(|tx| tx.ticket(TicketId(3))).unwrap().effective_id, TicketId(2));
+        // Delete: 403 without DeleteTicket, 204 with it.
+        let (status, body) = send!(app, "DELETE", "/REST/2.0/ticket/1", Some(basic("helper", "helperpass")), None);
+        assert_eq!((status, body), (StatusCode::FORBIDDEN, json!({"message": "Forbidden"})));
+        let (status, _) = send!(app, "DELETE", "/REST/2.0/ticket/1", Some(root.clone()), None);
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(db.root().read(|tx| tx.ticket(TicketId(1))).unwrap().status, "deleted");
+        let (status, _) = send!(app, "DELETE", "/REST/2.0/ticket/999", Some(root.clone()), None);
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+#[actix_web::test]
+async fn attachments_and_transactions() {
+    for backend in backends() {
+        let db = site(backend);
+        let app = app!(db);
+        let root = basic("root", "password");
+        let file = b"line one\nline two\n\xff binary tail";
+        let encoded = base64::engine::general_purpose::STANDARD.encode(file);
+        let create = format!(
+            r#"{{"Queue":"General","Subject":"files","Content":"see attached","Attachments":[{{"FileName":"notes.bin","FileType":"application/octet-stream","FileContent":"{encoded}"}}]}}"#
+        );
+        assert_eq!(send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(&create)).0, StatusCode::CREATED);
+        let comment = format!(
+            r#"{{"Content":"internal","Attachments":[{{"FileName":"a.txt","FileType":"text/plain","FileContent":"{}"}}]}}"#,
+            base64::engine::general_purpose::STANDARD.encode("private")
+        );
+        assert_eq!(
+            send!(app, "POST", "/REST/2.0/ticket/1/comment", Some(root.clone()), Some(&comment)).0,
+            StatusCode::CREATED
+        );
+        // The ticket's attachments, then one with its content.
+        let (status, list) =
+            send!(app, "GET", "/REST/2.0/ticket/1/attachments?fields=Filename", Some(root.clone()), None);
+        assert_eq!(status, StatusCode::OK);
+        let names: Vec<&str> =
+            list["items"].as_array().unwrap().iter().filter_map(|i| i["Filename"].as_str()).collect();
+        assert!(names.contains(&"notes.bin") && names.contains(&"a.txt"), "{list}");
+        let item = list["items"].as_array().unwrap().iter().find(|i| i["Filename"] == "notes.bin").unwrap();
+        let (status, a) = send!(
+            app,
+            "GET",
+            &format!("/REST/2.0/attachment/{}", item["id"].as_str().unwrap()),
+            Some(root.clone()),
+            None
+        );
+        assert_eq!(status, StatusCode::OK);
+        let content = base64::engine::general_purpose::STANDARD.decode(a["Content"].as_str().unwrap()).unwrap();
+        assert_eq!((content.as_slice(), a["ContentType"].clone()), (&file[..], json!("application/octet-stream")));
+        // The transaction that carries it links to its attachments.
+        let txn = a["TransactionId"]["id"].as_str().unwrap().to_string();
+        let (status, t) = send!(app, "GET", &format!("/REST/2.0/transaction/{txn}"), Some(root.clone()), None);
+        assert_eq!(
+            (status, t["Type"].clone(), t["Object"]["id"].clone()),
+            (StatusCode::OK, json!("Create"), json!("1"))
+        );
+        assert!(t["_hyperlinks"].as_array().unwrap().iter().filter(|l| l["ref"] == "attachment").count() >= 2, "{t}");
+        let (_, list) =
+            send!(app, "GET", &format!("/REST/2.0/transaction/{txn}/attachments"), Some(root.clone()), None);
+        assert!(list["count"].as_u64().unwrap() >= 2, "{list}");
+        // helper sees the ticket but not comments: the comment's
+        // transaction and attachments are forbidden, the Create's are not.
+        let helper = basic("helper", "helperpass");
+        let comment_txn =
+            db.root().read(|tx| tx.history(TicketId(1))).unwrap().into_iter().find(|t| t.kind == "Comment").unwrap();
+        let (status, _) =
+            send!(app, "GET", &format!("/REST/2.0/transaction/{}", comment_txn.id.0), Some(helper.clone()), None);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, list) =
+            send!(app, "GET", "/REST/2.0/ticket/1/attachments?fields=Filename", Some(helper.clone()), None);
+        assert_eq!(status, StatusCode::OK);
+        assert!(!list["items"].as_array().unwrap().iter().any(|i| i["Filename"] == "a.txt"), "{list}");
+        let (status, _) =
+            send!(app, "GET", &format!("/REST/2.0/transaction/{txn}"), Some(basic("staff", "staffpass")), None);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // Bad attachments: said, nothing stored.
+        for (body, expected) in [
+            (r#"{"Content":"x","Attachments":{"FileName":"a"}}"#, "Attachments must be an array"),
+            (
+                r#"{"Content":"x","Attachments":[{"FileName":"a","FileType":"text/plain"}]}"#,
+                "Field FileContent is required",
+            ),
+            (
+                r#"{"Content":"x","Attachments":[{"FileName":"a","FileType":"text/plain","FileContent":"!!"}]}"#,
+                "not base64",
+            ),
+        ] {
+            let (status, said) = send!(app, "POST", "/REST/2.0/ticket/1/correspond", Some(root.clone()), Some(body));
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            assert!(said["message"].as_str().unwrap().contains(expected), "{said}");
+        }
+        assert!(!db.root().read(|tx| tx.history(TicketId(1))).unwrap().iter().any(|t| t.kind == "Correspond"));
+        for path in ["/REST/2.0/transaction/999999", "/REST/2.0/attachment/999999", "/REST/2.0/attachment/x"] {
+            assert_eq!(send!(app, "GET", path, Some(root.clone()), None).0, StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn collections_filter_page_and_hide() {
+    for backend in backends() {
+        let db = site(backend);
+        let app = app!(db);
+        let root = basic("root", "password");
+        let (helper_id, group) = db
+            .root()
+            .write(|tx| {
+                let helper = tx.user_by_name("helper")?.user_id();
+                let group = tx.create_group("Duty", "the duty team")?;
+                tx.create_group("Hidden", "")?;
+                tx.add_group_member(group, helper.into())?;
+                tx.grant(Grantee::User(helper), "SeeGroup", AclObject::Group(group))?;
+                tx.create_user(NewUser {
+                    name: "carol".into(),
+                    password: Some("carolpass".into()),
+                    ..NewUser::default()
+                })?;
+                Ok((helper, group))
+            })
+            .unwrap();
+        // Queues: root sees all with a total; helper sees General only and
+        // no total, as RT.
+        let (_, all) = send!(app, "GET", "/REST/2.0/queues/all?fields=Name", Some(root.clone()), None);
+        let names: Vec<&str> = all["items"].as_array().unwrap().iter().map(|i| i["Name"].as_str().unwrap()).collect();
+        assert!(names.contains(&"General") && names.contains(&"Locked"), "{all}");
+        assert_eq!(all["total"], json!(names.len()));
+        let (_, seen) = send!(app, "GET", "/REST/2.0/queues?fields=Name", Some(basic("helper", "helperpass")), None);
+        assert_eq!(
+            (seen["count"].clone(), seen["total"].clone(), seen["pages"].clone()),
+            (json!(1), Value::Null, Value::Null)
+        );
+        assert_eq!(seen["items"][0]["Name"], json!("General"));
+        // A JSON filter, posted or in the query string.
+        let filter = r#"[{"field":"Name","operator":"LIKE","value":"gen"}]"#;
+        let (_, found) = send!(app, "POST", "/REST/2.0/queues", Some(root.clone()), Some(filter));
+        assert_eq!((found["count"].clone(), found["items"][0]["id"].clone()), (json!(1), json!("1")));
+        let query: String = form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+        let (_, found) = send!(app, "GET", &format!("/REST/2.0/queues?query={query}"), Some(root.clone()), None);
+        assert_eq!(found["count"], json!(1));
+        let (status, said) = send!(app, "POST", "/REST/2.0/queues", Some(root.clone()), Some(r#"{"field":"Name"}"#));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{said}");
+        // Users: privileged only; others' records are RT's summary.
+        let (status, users) = send!(app, "GET", "/REST/2.0/users?per_page=2", Some(basic("staff", "staffpass")), None);
+        assert_eq!((status, users["count"].clone(), users["total"].clone()), (StatusCode::OK, json!(2), Value::Null));
+        assert!(users.get("next_page").is_some(), "{users}");
+        let (_, me) = send!(app, "GET", "/REST/2.0/user/root", Some(basic("staff", "staffpass")), None);
+        assert!(me.get("Name").is_some() && me.get("Gecos").is_none() && me.get("Memberships").is_none(), "{me}");
+        let (_, unprivileged) = send!(app, "GET", "/REST/2.0/users/unprivileged?fields=Name", Some(root.clone()), None);
+        let names: Vec<&str> =
+            unprivileged["items"].as_array().unwrap().iter().map(|i| i["Name"].as_str().unwrap()).collect();
+        assert!(names.contains(&"carol") && !names.contains(&"staff"), "{unprivileged}");
+        // Groups: by SeeGroup; members by AdminGroupMembership.
+        let (_, groups) = send!(app, "GET", "/REST/2.0/groups?fields=Name", Some(basic("helper", "helperpass")), None);
+        assert_eq!((groups["count"].clone(), groups["items"][0]["Name"].clone()), (json!(1), json!("Duty")));
+        let (status, g) =
+            send!(app, "GET", &format!("/REST/2.0/group/{}", group.0), Some(basic("helper", "helperpass")), None);
+        assert_eq!((status, g["Name"].clone()), (StatusCode::OK, json!("Duty")));
+        let (status, _) =
+            send!(app, "GET", &format!("/REST/2.0/group/{}", group.0), Some(basic("staff", "staffpass")), None);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = send!(
+            app,
+            "GET",
+            &format!("/REST/2.0/group/{}/members", group.0),
+            Some(basic("helper", "helperpass")),
+            None
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, members) = send!(app, "GET", &format!("/REST/2.0/group/{}/members", group.0), Some(root.clone()), None);
+        assert_eq!(
+            members["items"],
+            json!([{"type": "user", "id": "helper", "_url": "http://127.0.0.1:8080/REST/2.0/user/helper"}])
+        );
+        let (_, mine) = send!(app, "GET", "/REST/2.0/user/helper/groups", Some(basic("helper", "helperpass")), None);
+        assert_eq!(mine["items"][0]["id"], json!(group.0.to_string()));
+        let (status, _) = send!(app, "GET", "/REST/2.0/user/helper/groups", Some(basic("staff", "staffpass")), None);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, full) = send!(app, "GET", &format!("/REST/2.0/user/{}", helper_id.0), Some(root.clone()), None);
+        assert_eq!(full["Memberships"][0]["id"], json!(group.0.to_string()));
+        // Custom fields: SeeCustomField.
+        let (_, cfs) = send!(app, "GET", "/REST/2.0/customfields?fields=Name,Type", Some(root.clone()), None);
+        assert_eq!(
+            (cfs["items"][0]["Name"].clone(), cfs["items"][0]["Type"].clone()),
+            (json!("Severity"), json!("Freeform"))
+        );
+        let cf = cfs["items"][0]["id"].as_str().unwrap().to_string();
+        let (status, one) = send!(app, "GET", &format!("/REST/2.0/customfield/{cf}"), Some(root.clone()), None);
+        assert_eq!((status, one["MaxValues"].clone()), (StatusCode::OK, json!(1)));
+        let (status, _) =
+            send!(app, "GET", &format!("/REST/2.0/customfield/{cf}"), Some(basic("staff", "staffpass")), None);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, none) = send!(app, "GET", "/REST/2.0/customfields", Some(basic("staff", "staffpass")), None);
+        assert_eq!((none["count"].clone(), none["total"].clone()), (json!(0), Value::Null));
+    }
+}
+
+#[actix_web::test]
+async fn an_unprivileged_requestor_sees_only_their_own() {
+    for backend in backends() {
+        let db = site(backend);
+        let app = app!(db);
+        let root = basic("root", "password");
+        db.root()
+            .write(|tx| {
+                tx.create_user(NewUser {
+                    name: "carol".into(),
+                    email: Some("carol@example.org".into()),
+                    password: Some("carolpass".into()),
+                    ..NewUser::default()
+                })?;
+                let general = tx.queue_by_name("General")?.queue_id();
+                tx.grant(Grantee::Role(Role::Requestor), "ShowTicket", AclObject::Queue(general))
+            })
+            .unwrap();
+        for (subject, requestor) in [("hers", "carol@example.org"), ("theirs", "dave@example.org")] {
+            let body = format!(r#"{{"Queue":"General","Subject":"{subject}","Requestor":"{requestor}"}}"#);
+            assert_eq!(send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(&body)).0, StatusCode::CREATED);
+        }
+        let carol = basic("carol", "carolpass");
+        let (status, t) = send!(app, "GET", "/REST/2.0/ticket/1", Some(carol.clone()), None);
+        assert_eq!((status, t["Subject"].clone()), (StatusCode::OK, json!("hers")));
+        let (status, _) = send!(app, "GET", "/REST/2.0/ticket/2", Some(carol.clone()), None);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (_, found) = send!(app, "GET", "/REST/2.0/tickets?query=id%3E0", Some(carol.clone()), None);
+        assert_eq!((found["count"].clone(), found["items"][0]["id"].clone()), (json!(1), json!("1")));
+        for path in ["/REST/2.0/users", "/REST/2.0/user/root"] {
+            let (status, _) = send!(app, "GET", path, Some(carol.clone()), None);
+            assert!(matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{path}: {status}");
+        }
+        let (status, me) = send!(app, "GET", "/REST/2.0/user/carol", Some(carol.clone()), None);
+        assert_eq!((status, me["Privileged"].clone()), (StatusCode::OK, json!(0)));
+        let (status, _) =
+            send!(app, "PUT", "/REST/2.0/ticket/1", Some(carol.clone()), Some(r#"{"Subject":"mine now"}"#));
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(db.root().read(|tx| tx.ticket(TicketId(1))).unwrap().subject, "hers");
+        assert_eq!(send!(app, "DELETE", "/REST/2.0/ticket/1", Some(carol.clone()), None).0, StatusCode::FORBIDDEN);
+    }
+}
+
+#[actix_web::test]
+async fn tokens_authenticate_until_revoked() {
+    for backend in backends() {
+        let db = site(backend);
+        let app = app!(db);
+        let staff = basic("staff", "staffpass");
+        let create = r#"{"Description":"cron job"}"#;
+        // Creating needs ManageAuthTokens.
+        let (status, _) = send!(app, "POST", "/REST/2.0/tokens", Some(staff.clone()), Some(create));
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        db.root()
+            .write(|tx| {
+                let staff = tx.user_by_name("staff")?.user_id();
+                tx.grant(Grantee::User(staff), "ManageAuthTokens", AclObject::System)
+            })
+            .unwrap();
+        let (status, made) = send!(app, "POST", "/REST/2.0/tokens", Some(staff.clone()), Some(create));
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let secret = made["token"].as_str().unwrap().to_string();
+        let staff_id = db.root().read(|tx| tx.user_by_name("staff")).unwrap().id;
+        assert!(secret.starts_with(&format!("1-{staff_id}-")) && secret.len() == format!("1-{staff_id}-").len() + 32);
+        // Nothing of the secret is stored.
+        let token = ("Authorization", format!("token {secret}"));
+        let (status, me) = send!(app, "GET", "/REST/2.0/user/staff", Some(token.clone()), None);
+        assert_eq!((status, me["Name"].clone()), (StatusCode::OK, json!("staff")));
+        let (status, _) = send!(app, "GET", &format!("/REST/2.0/user/staff?token={secret}"), NO_HEADER, None);
+        assert_eq!(status, StatusCode::OK);
+        // The list shows it (no secret), with its last use.
+        let (_, list) = send!(app, "GET", "/REST/2.0/tokens", Some(token.clone()), None);
+        assert_eq!((list["count"].clone(), list["items"][0]["Description"].clone()), (json!(1), json!("cron job")));
+        assert!(list["items"][0].get("token").is_none());
+        assert_ne!(list["items"][0]["LastUsed"], json!("1970-01-01T00:00:00Z"));
+        // Another user cannot revoke it; its owner can, and then it fails.
+        let id = made["id"].as_i64().unwrap();
+        let (status, _) =
+            send!(app, "DELETE", &format!("/REST/2.0/token/{id}"), Some(basic("helper", "helperpass")), None);
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = send!(app, "DELETE", &format!("/REST/2.0/token/{id}"), Some(token.clone()), None);
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, body) = send!(app, "GET", "/REST/2.0/user/staff", Some(token.clone()), None);
+        assert_eq!((status, body), (StatusCode::UNAUTHORIZED, json!({"message": "Unauthorized"})));
+        // Malformed, guessed, expired, and a disabled owner's tokens fail.
+        let (_, expired) = send!(
+            app,
+            "POST",
+            "/REST/2.0/tokens",
+            Some(staff.clone()),
+            Some(r#"{"Description":"old","Expires":"2001-01-01T00:00:00Z"}"#)
+        );
+        let (_, live) = send!(app, "POST", "/REST/2.0/tokens", Some(staff.clone()), Some(create));
+        let guessed = format!("1-{staff_id}-{}", "0".repeat(32));
+        for (auth, why) in [
+            ("token abc".to_string(), "malformed"),
+            (format!("token {guessed}"), "guessed"),
+            (format!("token {}", expired["token"].as_str().unwrap()), "expired"),
+        ] {
+            let (status, _) = send!(app, "GET", "/REST/2.0/user/staff", Some(("Authorization", auth)), None);
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{why}");
+        }
+        let live = ("Authorization", format!("token {}", live["token"].as_str().unwrap()));
+        assert_eq!(send!(app, "GET", "/REST/2.0/user/staff", Some(live.clone()), None).0, StatusCode::OK);
+        db.root()
+            .write(|tx| {
+                let staff = tx.user_by_name("staff")?.user_id();
+                tx.set_user_disabled(staff, true)
+            })
+            .unwrap();
+        assert_eq!(send!(app, "GET", "/REST/2.0/user/staff", Some(live), None).0, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[actix_web::test]
+async fn the_openapi_document_describes_every_route() {
+    let db = site(rt_core::db::Backend::Sqlite);
+    let app = app!(db);
+    let root = basic("root", "password");
+    let (status, doc) = send!(app, "GET", "/REST/2.0/openapi.json", NO_HEADER, None);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], json!("3.1.0"));
+    // The document and the registered routes are the same set.
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, methods) in doc["paths"].as_object().unwrap() {
+        for (method, op) in methods.as_object().unwrap() {
+            let params: Vec<&str> = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            let in_path: Vec<&str> = path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect();
+            assert_eq!(params, in_path, "{method} {path}");
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    let mut registered: Vec<(String, String)> =
+        rt_web::rest2::ROUTES.iter().map(|(m, p, _, _)| (m.to_string(), p.to_string())).collect();
+    documented.sort();
+    registered.sort();
+    registered.dedup();
+    assert_eq!(documented, registered);
+    // Each route is really served: with ids that exist, none answers the
+    // catch-all's 404 or a 405.
+    let create = r#"{"Queue":"General","Subject":"for routes","Content":"x"}"#;
+    assert_eq!(send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(create)).0, StatusCode::CREATED);
+    db.root()
+        .write(|tx| {
+            let root = tx.user_by_name("root")?.user_id();
+            tx.grant(Grantee::User(root), "ManageAuthTokens", AclObject::System)?;
+            tx.create_group("Routes", "").map(drop)
+        })
+        .unwrap();
+    let (_, token) = send!(app, "POST", "/REST/2.0/tokens", Some(root.clone()), Some("{}"));
+    let group = db.root().read(|tx| tx.group_by_name("Routes")).unwrap().id;
+    let first_txn = db.root().read(|tx| tx.history(TicketId(1))).unwrap()[0].id.0;
+    let attachment = db.root().read(|tx| tx.ticket_attachments(TicketId(1))).unwrap()[0].id.0;
+    let cf = db.root().read(|tx| tx.visible_custom_fields()).unwrap()[0].id.0;
+    let mut routes: Vec<_> = rt_web::rest2::ROUTES.iter().collect();
+    routes.sort_by_key(|(method, ..)| *method == "delete");
+    for (method, path, _, _) in routes {
+        let id = match *path {
+            p if p.starts_with("/transaction/") => first_txn.to_string(),
+            p if p.starts_with("/attachment/") => attachment.to_string(),
+            p if p.starts_with("/group/") => group.to_string(),
+            p if p.starts_with("/customfield/") => cf.to_string(),
+            p if p.starts_with("/user/") => "root".to_string(),
+            p if p.starts_with("/token/") => token["id"].to_string(),
+            _ => "1".to_string(),
+        };
+        let uri = format!("/REST/2.0{}", path.replace("{id}", &id).replace("{action}", "take"));
+        let body = match *method {
+            "post" | "put" if path.ends_with("correspond") || path.ends_with("comment") => Some(r#"{"Content":"x"}"#),
+            "post" if *path == "/ticket" => Some(create),
+            "post" if path.ends_with('s') && *path != "/tokens" => Some("[]"),
+            "post" | "put" => Some("{}"),
+            _ => None,
+        };
+        let (status, answer) = send!(app, method.to_uppercase().as_str(), &uri, Some(root.clone()), body);
+        assert!(status.is_success(), "{method} {uri}: {status} {answer}");
+    }
+}
