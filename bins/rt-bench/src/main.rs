@@ -15,11 +15,15 @@
 //!
 //! - `rt-bench mail --url URL --messages N --clients C --via endpoint|mailgate`:
 //!   mail ingestion through a running server's mail gateway (see `mail.rs`).
+//! - `rt-bench rest1-create --url URL --tickets N --clients C` and
+//!   `rt-bench rest2-read --url URL --reads N --clients C`: the REST APIs of
+//!   a running server, measured at the client (see `rest.rs`).
 //!
-//! Later issues add `display` and `rest2`.
+//! A later issue adds `display`.
 
 mod create;
 mod mail;
+mod rest;
 mod rights;
 mod search;
 mod seed;
@@ -49,6 +53,12 @@ enum Command {
     Mail(mail::Args),
     /// Time one SQL statement (returning an integer `n`).
     Sql(sql::Args),
+    /// Create tickets over a running server's REST 1.0, as `rt create` does.
+    #[command(name = "rest1-create")]
+    Rest1Create(rest::CreateArgs),
+    /// Read tickets over a running server's REST 2.0 with a token.
+    #[command(name = "rest2-read")]
+    Rest2Read(rest::ReadArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,5 +69,7 @@ fn main() -> anyhow::Result<()> {
         Command::Search(args) => search::run(args),
         Command::Sql(args) => sql::run(args),
         Command::Mail(args) => mail::run(args),
+        Command::Rest1Create(args) => rest::create(args),
+        Command::Rest2Read(args) => rest::read(args),
     }
 }

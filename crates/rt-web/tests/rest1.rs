@@ -436,7 +436,7 @@ async fn rights_are_rt_cores() {
 }
 
 #[actix_web::test]
-async fn bad_input_gets_clear_errors_and_changes_nothing() {
+async fn bad_input_gets_clear_errors_and_loses_nothing() {
     let db = transcript_site(Backend::Sqlite);
     let app = app!(db);
     let auth = [("user", "root"), ("pass", "password")];
@@ -455,7 +455,11 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
             "Subject: changed\nStatus: bogus\n",
             "# Status: Status 'bogus' isn't a valid status",
         ),
-        ("/REST/1.0/ticket/1/edit", "Subject: changed\nDue: someday\n", "# Due: 'someday' is not a date."),
+        (
+            "/REST/1.0/ticket/1/edit",
+            "Subject: changed\nDue: someday\n",
+            "# Due: 'someday' is not a date.\n# Ticket 1 updated.",
+        ),
         (
             "/REST/1.0/ticket/new",
             "Queue: General\nSubject: y\nPriority: 1e99\n",
@@ -477,8 +481,10 @@ async fn bad_input_gets_clear_errors_and_changes_nothing() {
         &[auth[0], auth[1], ("content", &format!("Action: comment\nText: {huge}\n"))]
     );
     assert!(body.contains("# Comments added"), "{}", &body[..body.len().min(200)]);
+    // As RT, an edit keeps the values it took beside the refused ones.
     let t = db.root().read(|tx| tx.ticket(TicketId(1))).unwrap();
-    assert_eq!(t.subject, "keep");
+    assert_eq!((t.subject.as_str(), t.status.as_str()), ("changed", "new"));
+    assert!(t.due.is_none());
     assert_eq!(db.root().read(|tx| tx.count_tickets("id > 0", None)).unwrap(), rt_core::Total::Exact(1));
     // The CLI's edit with two forms: each is answered.
     let two = "id: ticket/1\nPriority: 3\n--\nid: ticket/new\nQueue: General\nSubject: second\n";

@@ -660,12 +660,8 @@ fn apply_edit(session: &Session, id: &str, form: &Parsed) -> Reply {
                 }
             }
         }
-        if refused.is_empty() && errors.is_empty() {
-            Ok(Outcome::Done)
-        } else {
-            // Nothing is kept when a value was refused.
-            Err(Error::Conflict(EDIT_REFUSED.into()))
-        }
+        // As RT: the values it took are kept, the refused ones said.
+        Ok(Outcome::Done)
     });
     let mut failures = errors.clone();
     failures.append(&mut refused);
@@ -679,7 +675,6 @@ fn apply_edit(session: &Session, id: &str, form: &Parsed) -> Reply {
         }
         Ok(Outcome::Done) => {}
         Err(Error::NotFound { .. }) => return does_not_exist(id),
-        Err(Error::Conflict(why)) if why == EDIT_REFUSED => {}
         Err(e) => return internal(&e),
     }
     if unknown.is_empty() && failures.is_empty() {
@@ -694,7 +689,8 @@ fn apply_edit(session: &Session, id: &str, form: &Parsed) -> Reply {
     for (_, msg) in &failures {
         answer = answer.comment(msg.clone());
     }
-    if failures.is_empty() {
+    // RT says so when any field of the form, `id` included, was not refused.
+    if form.fields.iter().any(|(key, _)| !unknown.contains(key) && !failures.iter().any(|(k, _)| k == key)) {
         answer = answer.comment(format!("Ticket {number} updated."));
     }
     answer = answer.text("id", form.get("id").unwrap_or("").to_string());
@@ -710,9 +706,6 @@ enum Outcome {
     Done,
     Denied,
 }
-
-/// Rolls an edit back when one of its values was refused.
-const EDIT_REFUSED: &str = "edit refused";
 
 /// RT's sentence for a refused value.
 fn refusal(key: &str, change: &Change, e: &Error) -> String {
