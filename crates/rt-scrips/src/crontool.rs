@@ -22,7 +22,7 @@
 //! (one escalation, one mail), whichever node gets there first; runs
 //! further apart are separate runs and act again.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rt_core::job_claim::{JobClaim, job_key};
 use rt_core::search::{Paging, TicketQuery, Value};
 use rt_core::{Error, Result, Session, TemplateId, TicketId, Transaction, TransactionId, Tx};
@@ -181,6 +181,13 @@ pub enum Outcome {
     Failed(Error),
 }
 
+impl Outcome {
+    /// Whether an action changed the ticket or mailed about it.
+    pub fn changed_something(&self) -> bool {
+        matches!(self, Outcome::Acted(steps) if steps.iter().any(|s| s.done.is_some()))
+    }
+}
+
 /// What a run did in all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -223,7 +230,10 @@ pub fn run(
     mut each: impl FnMut(TicketId, &Outcome),
 ) -> Result<Summary> {
     let started = Utc::now();
-    let since = started - chrono::TimeDelta::from_std(options.window).unwrap_or(chrono::TimeDelta::MAX);
+    let since = chrono::TimeDelta::from_std(options.window)
+        .ok()
+        .and_then(|window| started.checked_sub_signed(window))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
     let key = job_key(&job.description());
     let (tickets, template) = session.read(|tx| {
         let template = match &job.template {
@@ -245,16 +255,14 @@ pub fn run(
                     return Ok(Outcome::Claimed(claim));
                 }
                 let outcome = act(tx, job, &template, id)?;
-                if let Outcome::Acted(steps) = &outcome
-                    && steps.iter().any(|s| s.done.is_some())
-                {
+                if outcome.changed_something() {
                     tx.record_job_claim(&key, id, &options.node)?;
                 }
                 Ok(outcome)
             })
             .unwrap_or_else(Outcome::Failed);
         match &outcome {
-            Outcome::Acted(steps) if steps.iter().any(|s| s.done.is_some()) => summary.acted += 1,
+            acted if acted.changed_something() => summary.acted += 1,
             Outcome::Claimed(_) => summary.claimed += 1,
             Outcome::Failed(_) => summary.failed += 1,
             _ => {}
