@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use rt_core::db::{self, Backend};
+use rt_core::worker::node_name;
 use rt_core::{Config, Rt};
 use tracing_subscriber::EnvFilter;
 
@@ -145,14 +146,6 @@ fn start_mail_worker(rt: &Rt) -> anyhow::Result<Option<Worker>> {
     let rt = rt.clone();
     let worker = Worker::spawn("outbox", move |stop| rt_mail::run_worker(&rt, &mailer, &node, batch, poll, stop))?;
     Ok(Some(worker))
-}
-
-/// This process's name in outbox leases: host name and process id.
-fn node_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|h| h.trim().to_string())
-        .unwrap_or_else(|_| "localhost".into());
-    format!("{host}:{}", std::process::id())
 }
 
 fn init(config: Config) -> anyhow::Result<()> {

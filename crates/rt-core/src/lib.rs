@@ -50,6 +50,8 @@
 //!   [`mail_receipt`]: the mail gateway's memory of what it recorded.
 //! - [`scrip`]: templates, scrips and the event queue they run from (their
 //!   meaning lives in rt-scrips); [`sla`]: business hours and SLA dates.
+//! - [`job_claim`]: what scheduled jobs (`rt-crontool`) did to which
+//!   ticket, so that runs on several nodes act on each ticket once.
 //! - [`web_session`]: the web and REST login sessions, stored hashed.
 //! - [`auth_token`]: REST 2.0 authentication tokens, stored hashed.
 
@@ -65,6 +67,7 @@ pub mod error;
 pub mod ids;
 pub mod init;
 pub mod ip;
+pub mod job_claim;
 pub mod lifecycles;
 pub mod link;
 pub mod mail_receipt;

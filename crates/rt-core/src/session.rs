@@ -229,6 +229,21 @@ impl Rt {
         self.session(UserId(id), interface)
     }
 
+    /// A session acting as the user whose "Unix login" (RT's Gecos) is
+    /// `login`, the way RT's command-line tools find who runs them.
+    pub fn session_for_unix_login(&self, login: &str, interface: Interface) -> Result<Session> {
+        let mut conn = self.inner.pool.get()?;
+        let id: i64 = users::table
+            .filter(users::gecos.eq(login))
+            .order(users::id)
+            .select(users::id)
+            .first(&mut *conn)
+            .optional()?
+            .ok_or_else(|| Error::not_found("user with Unix login", login))?;
+        drop(conn);
+        self.session(UserId(id), interface)
+    }
+
     /// A session acting as `RT_System`, which holds every right.
     pub fn system_session(&self, interface: Interface) -> Session {
         Session {

@@ -1,5 +1,6 @@
 //! The loop of a background worker (scrips, mail, webhooks): work until
-//! nothing is left, then wait `poll` or until told to stop.
+//! nothing is left, then wait `poll` or until told to stop; and the name a
+//! process goes by in the leases and claims it takes.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
@@ -31,4 +32,12 @@ pub fn run_until_stopped(name: &str, poll: Duration, stop: &Receiver<()>, mut st
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
         }
     }
+}
+
+/// This process's name in leases and claims: host name and process id.
+pub fn node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into());
+    format!("{host}:{}", std::process::id())
 }

@@ -1,5 +1,7 @@
-//! Scrip actions: RT 5's, by name (any case), and declarative user-defined
-//! field changes stored with the scrip as JSON.
+//! Scrip actions: RT 5's, by name (any case), RT's action modules
+//! (`EscalatePriority`, `Notify` with its recipients...) with their
+//! arguments, and declarative user-defined field changes stored with the
+//! scrip as JSON.
 //!
 //! Notifications follow RT's rules: requestors go in `To`, Ccs in `Cc`,
 //! owner and AdminCcs in `Bcc`; the person who made the change is not
@@ -67,7 +69,24 @@ pub const NAMES: &[&str] = &[
     "UpdateParentTimeWorked",
     "NotifyGroup",
     "NotifyGroupAsComment",
+    // RT's action modules that the names above stand for, for rt-crontool
+    // (`--action RT::Action::Notify --action-arg Owner`).
+    "Notify",
+    "NotifyAsComment",
+    "Autoreply",
+    "NotifyOwnerOrAdminCc",
+    "AutoOpen",
+    "AutoOpenInactive",
+    "ExtractSubjectTag",
+    "SLA_SetStarts",
+    "SLA_SetDue",
+    "ClearCustomFieldValues",
 ];
+
+/// Whether `name` is an action this crate knows or a program registered.
+pub fn is_known(name: &str) -> bool {
+    NAMES.iter().any(|n| n.eq_ignore_ascii_case(name.trim())) || crate::registry::action(name).is_some()
+}
 
 /// A user-defined action: the ticket fields to set (all optional).
 ///
@@ -121,13 +140,16 @@ pub fn notification(tx: &mut Tx<'_>, name: &str, rule: Option<&str>, ticket: &Ti
         Some(base) => (base.to_string(), MailClass::Comment),
         None => (lower.clone(), MailClass::Correspond),
     };
+    if base == "notify" {
+        return notify_roles(argument(rule)?, class).map(Some);
+    }
     if base == "notifygroup" {
         let groups: Vec<String> =
             argument(rule)?.split(',').map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect();
         return Ok(Some(Notification { roles: Vec::new(), class, autoreply: false, other_recipients: false, groups }));
     }
     let roles = match base.as_str() {
-        "autoreply to requestors" | "notify requestors" => vec![Role::Requestor],
+        "autoreply to requestors" | "autoreply" | "notify requestors" => vec![Role::Requestor],
         "notify owner" => vec![Role::Owner],
         "notify ccs" => vec![Role::Cc],
         "notify adminccs" => vec![Role::AdminCc],
@@ -135,7 +157,7 @@ pub fn notification(tx: &mut Tx<'_>, name: &str, rule: Option<&str>, ticket: &Ti
         "notify requestors and ccs" => vec![Role::Requestor, Role::Cc],
         "notify owner, requestors, ccs and adminccs" => vec![Role::Owner, Role::Requestor, Role::Cc, Role::AdminCc],
         "notify other recipients" => Vec::new(),
-        "notify owner or adminccs" => {
+        "notify owner or adminccs" | "notifyowneroradmincc" => {
             let nobody = tx.user_by_name("Nobody")?.user_id();
             vec![if ticket.owner == nobody { Role::AdminCc } else { Role::Owner }]
         }
@@ -144,10 +166,41 @@ pub fn notification(tx: &mut Tx<'_>, name: &str, rule: Option<&str>, ticket: &Ti
     Ok(Some(Notification {
         roles,
         class,
-        autoreply: base == "autoreply to requestors",
+        autoreply: matches!(base.as_str(), "autoreply to requestors" | "autoreply"),
         other_recipients: base == "notify other recipients",
         groups: Vec::new(),
     }))
+}
+
+/// RT's Notify action module: its argument names whom to tell (`Owner`,
+/// `Requestor`, `Cc`, `AdminCc`, `All` for those four, `OtherRecipients`),
+/// separated by commas.
+fn notify_roles(arg: &str, class: MailClass) -> Result<Notification> {
+    let mut plan =
+        Notification { roles: Vec::new(), class, autoreply: false, other_recipients: false, groups: Vec::new() };
+    for item in arg.split(',').map(|i| i.trim().trim_matches(['\'', '"'])).filter(|i| !i.is_empty()) {
+        let roles: &[Role] = match item.to_ascii_lowercase().as_str() {
+            "owner" => &[Role::Owner],
+            "requestor" => &[Role::Requestor],
+            "cc" => &[Role::Cc],
+            "admincc" => &[Role::AdminCc],
+            "all" => &[Role::Owner, Role::Requestor, Role::Cc, Role::AdminCc],
+            "otherrecipients" => {
+                plan.other_recipients = true;
+                &[]
+            }
+            _ => {
+                let known = "Owner, Requestor, Cc, AdminCc, All or OtherRecipients";
+                return Err(Error::invalid("action", format!("Notify cannot send to {item:?}: use {known}")));
+            }
+        };
+        for role in roles {
+            if !plan.roles.contains(role) {
+                plan.roles.push(*role);
+            }
+        }
+    }
+    Ok(plan)
 }
 
 /// Runs action `name` for one transaction. Returns what it did, in words
@@ -165,11 +218,11 @@ pub fn run(
         return notify(tx, template_name, s, &plan, recipients);
     }
     match name.trim().to_ascii_lowercase().as_str() {
-        "open tickets" => open(tx, s, true),
-        "open inactive tickets" => open(tx, s, false),
-        "extract subject tag" => extract_subject_tag(tx, ticket, s.message_subject()),
-        "set starts date according to sla" => crate::sla::set_starts(tx, ticket),
-        "set due date according to sla" => crate::sla::set_due(tx, ticket),
+        "open tickets" | "autoopen" => open(tx, s, true),
+        "open inactive tickets" | "autoopeninactive" => open(tx, s, false),
+        "extract subject tag" | "extractsubjecttag" => extract_subject_tag(tx, ticket, s.message_subject()),
+        "set starts date according to sla" | "sla_setstarts" => crate::sla::set_starts(tx, ticket),
+        "set due date according to sla" | "sla_setdue" => crate::sla::set_due(tx, ticket),
         "webhook" => crate::webhook::run(tx, rule, s),
         "clear custom field value template" | "clearcustomfieldvalues" => clear_field(tx, ticket, argument(rule)?),
         "setpriority" => {
@@ -190,14 +243,7 @@ pub fn run(
             if ticket.started.is_some() && initial { open(tx, s, false) } else { Ok(None) }
         }
         "updateparenttimeworked" => update_parent_time_worked(tx, s),
-        "setstatus" => {
-            let status = argument(rule)?;
-            if status == ticket.status {
-                return Ok(None);
-            }
-            tx.set_status(ticket.id, status)?;
-            Ok(Some(format!("status set to {status}")))
-        }
+        "setstatus" => set_status(tx, ticket, argument(rule)?),
         "setcustomfieldtonow" => {
             let now = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
             set_field(tx, ticket, argument(rule)?, &now)
@@ -218,9 +264,13 @@ pub fn run(
 /// for any action it knows nothing about.
 pub fn may_act(tx: &mut Tx<'_>, name: &str, s: &Subject<'_>) -> Result<bool> {
     Ok(match name.trim().to_ascii_lowercase().as_str() {
-        "set starts date according to sla" | "set due date according to sla" => s.ticket.sla.is_some(),
-        "extract subject tag" => s.message_subject().is_some_and(|subject| subject_tag_pattern().is_match(subject)),
-        "open tickets" | "open inactive tickets" => {
+        "set starts date according to sla" | "sla_setstarts" | "set due date according to sla" | "sla_setdue" => {
+            s.ticket.sla.is_some()
+        }
+        "extract subject tag" | "extractsubjecttag" => {
+            s.message_subject().is_some_and(|subject| subject_tag_pattern().is_match(subject))
+        }
+        "open tickets" | "autoopen" | "open inactive tickets" | "autoopeninactive" => {
             tx.queue_lifecycle(s.ticket.queue)?.class_of(&s.ticket.status) != Some(StatusClass::Active)
         }
         _ => true,
@@ -248,34 +298,80 @@ fn set_priority(tx: &mut Tx<'_>, ticket: &Ticket, value: i64) -> Result<Option<S
     Ok(Some(format!("priority set to {value}")))
 }
 
-/// RT's EscalatePriority: moves the priority toward the final priority as
-/// Due nears, by the gap divided by the days left; at or past Due it is the
-/// final priority. Without a Due, or once there, nothing changes.
+/// RT's SetStatus: the argument is a status, or `initial`, `active` or
+/// `inactive` for the first status of that class the lifecycle allows
+/// from here. A move the lifecycle does not allow is left undone, as in RT
+/// (logged); a status the lifecycle does not know is an error.
+fn set_status(tx: &mut Tx<'_>, ticket: &Ticket, arg: &str) -> Result<Option<String>> {
+    let lifecycle = tx.queue_lifecycle(ticket.queue)?;
+    let class = match arg.to_ascii_lowercase().as_str() {
+        "initial" => Some(StatusClass::Initial),
+        "active" => Some(StatusClass::Active),
+        "inactive" => Some(StatusClass::Inactive),
+        _ => None,
+    };
+    let target = arg.to_ascii_lowercase();
+    let next = match class {
+        Some(class) => {
+            lifecycle.transitions_from(&ticket.status).iter().find(|st| lifecycle.class_of(st) == Some(class))
+        }
+        None if !lifecycle.is_valid(&target) => {
+            return Err(Error::invalid(
+                "action",
+                format!("SetStatus: {arg:?} is no status of this ticket's lifecycle"),
+            ));
+        }
+        None if target == ticket.status => return Ok(None),
+        None => Some(&target).filter(|st| lifecycle.is_transition(&ticket.status, st)),
+    };
+    let Some(status) = next.cloned() else {
+        tracing::info!(ticket = %ticket.id, from = %ticket.status, to = %arg, "SetStatus: the lifecycle allows no such move");
+        return Ok(None);
+    };
+    tx.set_status(ticket.id, &status)?;
+    Ok(Some(format!("status set to {status}")))
+}
+
+/// RT's EscalatePriority: moves the priority toward the final priority.
+/// Without a Due date, by one; with one, by the gap divided by the whole
+/// days left; less than a day before Due or past it, to the final
+/// priority. Its `RecordTransaction: 0` and `UpdateLastUpdated: 0`
+/// arguments are not followed: every change here is recorded.
 fn escalate_priority(tx: &mut Tx<'_>, ticket: &Ticket) -> Result<Option<String>> {
-    let Some(due) = ticket.due else { return Ok(None) };
     let gap = ticket.final_priority - ticket.priority;
     if gap == 0 {
         return Ok(None);
     }
-    let days_left = (due - chrono::Utc::now()).num_days();
-    let step = if days_left <= 0 { gap } else { gap / (days_left + 1) };
-    if step == 0 {
-        return Ok(None);
-    }
-    set_priority(tx, ticket, ticket.priority + step)
+    let value = match ticket.due {
+        None => ticket.priority + gap.signum(),
+        Some(due) => match (due - tx.now()).num_days() {
+            days if days > 0 => ticket.priority + gap / days,
+            _ => ticket.final_priority,
+        },
+    };
+    set_priority(tx, ticket, value)
 }
 
-/// RT's LinearEscalate: the priority moves in a straight line from the
-/// initial priority at Created to the final one at Due.
+/// RT's LinearEscalate: with a Due date, the priority follows a straight
+/// line from the initial priority at Starts (or Created) to the final one
+/// at Due, never past the final priority nor back from it. As with
+/// EscalatePriority, the change is always recorded.
 fn linear_escalate(tx: &mut Tx<'_>, ticket: &Ticket) -> Result<Option<String>> {
     let Some(due) = ticket.due else { return Ok(None) };
-    let total = (due - ticket.created).num_seconds();
-    if total <= 0 {
+    let (initial, last) = (ticket.initial_priority, ticket.final_priority);
+    let span = last - initial;
+    if span == 0 || (span > 0 && ticket.priority >= last) || (span < 0 && ticket.priority <= last) {
         return Ok(None);
     }
-    let elapsed = (chrono::Utc::now() - ticket.created).num_seconds().clamp(0, total);
-    let span = ticket.final_priority - ticket.initial_priority;
-    let value = ticket.initial_priority + span * elapsed / total;
+    let starts = ticket.starts.unwrap_or(ticket.created);
+    let now = tx.now();
+    if starts > now {
+        return Ok(None);
+    }
+    let total = (due - starts).num_seconds().max(1);
+    let elapsed = (now - starts).num_seconds();
+    let value = initial + span * elapsed / total;
+    let value = if span > 0 { value.min(last) } else { value.max(last) };
     set_priority(tx, ticket, value)
 }
 
@@ -328,6 +424,9 @@ fn set_field(tx: &mut Tx<'_>, ticket: &Ticket, name: &str, value: &str) -> Resul
 /// The scrip's template (the queue's own, else the global one) rendered
 /// for this transaction; `None` when it renders to nothing.
 fn render_for(tx: &mut Tx<'_>, template_name: &str, s: &Subject<'_>) -> Result<Option<Rendered>> {
+    if template_name.trim().is_empty() {
+        return Err(Error::invalid("template", "this action needs a template"));
+    }
     let Some(template) = tx.template_for(s.ticket.queue, template_name)? else {
         return Err(Error::not_found("template", template_name));
     };

@@ -334,17 +334,35 @@ fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport) -> Result<()> {
 
 /// Runs a scrip's (non-mail) action.
 fn run_action(tx: &mut Tx<'_>, scrip: &Scrip, subject: &Subject<'_>) -> Result<Option<String>> {
-    match registry::action(&scrip.action) {
-        Some(custom) => custom.run(tx, &scrip.template, subject.ticket, subject.txn),
-        None => actions::run(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, subject),
+    run_named_action(tx, &scrip.action, scrip.action_rule.as_deref(), &scrip.template, subject)
+}
+
+/// Runs the action called `name` (a registered one first) with its
+/// argument `rule` and template.
+pub(crate) fn run_named_action(
+    tx: &mut Tx<'_>,
+    name: &str,
+    rule: Option<&str>,
+    template: &str,
+    subject: &Subject<'_>,
+) -> Result<Option<String>> {
+    match registry::action(name) {
+        Some(custom) => custom.run(tx, template, subject.ticket, subject.txn),
+        None => actions::run(tx, name, rule, template, subject),
     }
 }
 
 /// Whether a scrip's condition holds for the ticket as it stands.
 pub(crate) fn applies(tx: &mut Tx<'_>, scrip: &Scrip, subject: &Subject<'_>) -> Result<bool> {
-    match registry::condition(&scrip.condition) {
+    condition_holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), subject)
+}
+
+/// Whether the condition called `name` (a registered one first) holds,
+/// with its argument `rule`.
+pub(crate) fn condition_holds(tx: &mut Tx<'_>, name: &str, rule: Option<&str>, subject: &Subject<'_>) -> Result<bool> {
+    match registry::condition(name) {
         Some(custom) => custom.holds(tx, subject),
-        None => conditions::holds(tx, &scrip.condition, scrip.condition_rule.as_deref(), subject),
+        None => conditions::holds(tx, name, rule, subject),
     }
 }
 

@@ -23,6 +23,9 @@
 //! - [`sla`]: the SLA scrips that set Starts and Due from the site's
 //!   `service_agreements` ([`rt_core::sla`] does the arithmetic).
 //!
+//! - [`crontool`]: scheduled jobs as RT's `rt-crontool` runs them (a
+//!   search, a condition and actions over tickets), safe to start on
+//!   several nodes at once;
 //! - [`preview`]: who an update will mail, before it is made;
 //! - [`webhook`]: the Webhook action (the transaction as JSON, POSTed
 //!   durably through the outbox's `webhook` channel) and its delivery.
@@ -32,6 +35,7 @@
 pub mod actions;
 pub mod conditions;
 pub mod context;
+pub mod crontool;
 pub mod defaults;
 pub mod engine;
 pub mod preview;

@@ -362,3 +362,116 @@ fn auto_open_actions_follow_rt() {
         assert_eq!((status(d), status(e)), ("new".into(), "open".into()));
     }
 }
+
+#[test]
+fn rt_condition_modules_hold_as_rt_says() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let (id, history) = history(&db);
+        let m = |c: &str, arg: Option<&str>| matches(&db, id, &history, c, arg);
+        assert_eq!(m("AnyTransaction", None).len(), history.len());
+        assert_eq!(m("StatusChange", Some("resolved")), ["Status:resolved"]);
+        assert_eq!(m("StatusChange", Some("old: resolved")), ["Status:open"]);
+        assert_eq!(m("StatusChange", Some("old: active; new: inactive")), ["Status:resolved", "Status:rejected"]);
+        assert_eq!(m("StatusChange", Some("old: initial, resolved; new: open")), ["Status:open", "Status:open"]);
+        assert_eq!(m("CloseTicket", None), ["Status:resolved", "Status:rejected"]);
+        assert_eq!(m("ReopenTicket", None), ["Status:open"]);
+        assert_eq!(m("ViaInterface", Some("Web, API")).len(), history.len());
+        assert_eq!(m("PriorityExceeds", Some("9")).len(), history.len());
+        assert!(m("PriorityExceeds", Some("10")).is_empty());
+        assert!(m("UntouchedInHours", Some("1")).is_empty(), "just changed");
+        assert!(m("Overdue", None).is_empty(), "no Due date");
+
+        let due_in = |hours: i64| {
+            db.root()
+                .write(|tx| {
+                    let general = tx.queue_by_name("General")?.queue_id();
+                    let due = Some(chrono::Utc::now() + chrono::Duration::hours(hours));
+                    tx.create_ticket(NewTicket {
+                        queue: Some(general),
+                        subject: "due".into(),
+                        due,
+                        ..NewTicket::default()
+                    })
+                })
+                .unwrap()
+        };
+        let (soon, late) = (due_in(2), due_in(-1));
+        let on = |id: TicketId, c: &str, arg: Option<&str>| {
+            let created = db.root().read(|tx| tx.history(id)).unwrap();
+            !matches(&db, id, &created, c, arg).is_empty()
+        };
+        assert!(on(soon, "BeforeDue", Some("3h")) && !on(soon, "BeforeDue", Some("1h30m")));
+        assert!(!on(soon, "Overdue", None) && on(late, "Overdue", None));
+        assert!(!on(late, "BeforeDue", Some("1d")), "past Due is not before it");
+        let system = db.rt().system_session(Interface::Api);
+        let bad = system.read(|tx| {
+            let ticket = tx.ticket(id)?;
+            holds(tx, "PriorityExceeds", Some("high"), &Subject { ticket: &ticket, txn: &history[0], attachments: &[] })
+        });
+        assert!(bad.unwrap_err().to_string().contains("\"high\" is not a priority"));
+    }
+}
+
+#[test]
+fn status_and_escalation_modules_follow_rt() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        let new = |priority: i64, due_hours: Option<i64>| {
+            root.write(|tx| {
+                let general = tx.queue_by_name("General")?.queue_id();
+                tx.create_ticket(NewTicket {
+                    queue: Some(general),
+                    subject: "rt modules".into(),
+                    priority: Some(priority),
+                    final_priority: Some(40),
+                    due: due_hours.map(|h| chrono::Utc::now() + chrono::Duration::hours(h)),
+                    ..NewTicket::default()
+                })
+            })
+            .unwrap()
+        };
+        let act = |id: TicketId, action: &str, arg: Option<&str>| {
+            root.write(|tx| {
+                let ticket = tx.ticket(id)?;
+                let txn = tx.history(id)?.remove(0);
+                let s = Subject { ticket: &ticket, txn: &txn, attachments: &[] };
+                rt_scrips::actions::run(tx, action, arg, "", &s)
+            })
+        };
+        let ticket = |id| root.read(|tx| tx.ticket(id)).unwrap();
+
+        // Without Due one step; with three whole days left a third of the gap.
+        let (no_due, three_days) = (new(10, None), new(10, Some(3 * 24 + 1)));
+        act(no_due, "EscalatePriority", None).unwrap();
+        act(three_days, "EscalatePriority", None).unwrap();
+        assert_eq!((ticket(no_due).priority, ticket(three_days).priority), (11, 20));
+        // Half-way from Created to Due: half-way between the priorities.
+        let halfway = root
+            .write(|tx| {
+                let general = tx.queue_by_name("General")?.queue_id();
+                tx.create_ticket(NewTicket {
+                    queue: Some(general),
+                    subject: "linear".into(),
+                    initial_priority: Some(0),
+                    final_priority: Some(40),
+                    starts: Some(chrono::Utc::now() - chrono::Duration::hours(10)),
+                    due: Some(chrono::Utc::now() + chrono::Duration::hours(10)),
+                    ..NewTicket::default()
+                })
+            })
+            .unwrap();
+        act(halfway, "LinearEscalate", None).unwrap();
+        assert!((19..=20).contains(&ticket(halfway).priority), "{}", ticket(halfway).priority);
+
+        // SetStatus: a class of statuses, or a status; an unknown one is an error.
+        assert_eq!(act(no_due, "SetStatus", Some("active")).unwrap().as_deref(), Some("status set to open"));
+        assert_eq!(act(no_due, "SetStatus", Some("inactive")).unwrap().as_deref(), Some("status set to resolved"));
+        assert_eq!(act(no_due, "SetStatus", Some("Resolved")).unwrap(), None, "already there");
+        assert!(act(no_due, "SetStatus", Some("pondering")).unwrap_err().to_string().contains("pondering"));
+        // Notify with RT's recipient list; a role RT does not know is refused.
+        assert!(act(no_due, "Notify", Some("Owner, Watchers")).unwrap_err().to_string().contains("Watchers"));
+        assert_eq!(act(no_due, "Notify", Some("Owner, AdminCc")).unwrap(), None, "unowned, nobody to tell");
+    }
+}

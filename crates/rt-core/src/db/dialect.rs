@@ -198,3 +198,15 @@ pub(crate) fn take_locked_events(
     taken.sort_by_key(|e| e.id);
     Ok(Some(taken))
 }
+
+/// Holds a ticket's row until the caller's DB transaction ends, so that
+/// work on one ticket by several processes takes turns. PostgreSQL locks
+/// the row (`FOR UPDATE`); on SQLite a write transaction already holds the
+/// database's one write lock (see [`write_transaction`]).
+pub(crate) fn lock_ticket_row(conn: &mut DbConnection, id: i64) -> Result<()> {
+    use super::schema::tickets;
+    if let DbConnection::Pg(c) = conn {
+        tickets::table.find(id).select(tickets::id).for_update().load::<i64>(c)?;
+    }
+    Ok(())
+}

@@ -352,6 +352,15 @@ diesel::joinable!(object_custom_fields -> custom_fields (custom_field));
 diesel::allow_tables_to_appear_in_same_query!(custom_fields, object_custom_fields, object_custom_field_values);
 
 diesel::table! {
+    job_claims (job_key, ticket_id) {
+        job_key -> Text,
+        ticket_id -> BigInt,
+        claimed_at -> Timestamp,
+        node -> Text,
+    }
+}
+
+diesel::table! {
     mail_receipts (receipt_key) {
         receipt_key -> Text,
         ticket_id -> BigInt,
