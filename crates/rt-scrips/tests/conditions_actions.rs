@@ -164,6 +164,68 @@ fn actions_open_tag_set_fields_and_notify_owner_or_adminccs() {
     }
 }
 
+/// RT's Notify: the owner is the To when nobody else is, else a Bcc.
+#[test]
+fn the_owner_is_to_only_when_nobody_else_is() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        let id = root
+            .write(|tx| {
+                let q = tx.queue_by_name("General")?.queue_id();
+                let bob = tx.create_user(rt_core::NewUser {
+                    name: "bob".into(),
+                    email: Some("bob@example.com".into()),
+                    privileged: true,
+                    ..Default::default()
+                })?;
+                tx.grant(rt_core::Grantee::User(bob), "OwnTicket", rt_core::AclObject::Queue(q))?;
+                let id = tx.create_ticket(NewTicket {
+                    queue: Some(q),
+                    subject: "Owned".into(),
+                    owner: Some(bob),
+                    requestors: vec!["carol@example.org".into()],
+                    ..NewTicket::default()
+                })?;
+                tx.create_template(&rt_core::NewTemplate {
+                    name: "Note".into(),
+                    content: "Subject: note\n\n{{ transaction.content_text }}".into(),
+                    ..Default::default()
+                })?;
+                tx.create_scrip(&NewScrip::new("owner", "On Comment", "Notify Owner", "Note"))?;
+                tx.create_scrip(&NewScrip::new(
+                    "both",
+                    "On Correspond",
+                    "Notify Owner, Requestors, Ccs and AdminCcs",
+                    "Note",
+                ))?;
+                Ok(id)
+            })
+            .unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        let system = db.rt().system_session(Interface::Api);
+        system.write(|tx| tx.claim_outbox("t", 100, std::time::Duration::from_secs(5))).unwrap();
+        let to_of = |mail: &rt_core::OutgoingMail| {
+            let text = String::from_utf8_lossy(&mail.content).into_owned();
+            let to = text.lines().find(|l| l.starts_with("To:")).unwrap_or("").to_string();
+            let bcc = text.lines().any(|l| l.starts_with("Bcc:"));
+            (to, bcc)
+        };
+        root.write(|tx| tx.comment(id, rt_core::Message::text("for the owner"))).unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        let sent = system.write(|tx| tx.claim_outbox("t", 10, std::time::Duration::from_secs(5))).unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].mail.recipients, ["bob@example.com"]);
+        assert!(to_of(&sent[0].mail).0.contains("bob@example.com"), "{:?}", to_of(&sent[0].mail));
+        root.write(|tx| tx.correspond(id, rt_core::Message::text("for both"))).unwrap();
+        rt_scrips::run_pending(db.rt(), 100).unwrap();
+        let sent = system.write(|tx| tx.claim_outbox("t", 10, std::time::Duration::from_secs(5))).unwrap();
+        let both = sent.iter().find(|s| s.mail.recipients.len() == 2).expect("one mail to both");
+        let (to, _) = to_of(&both.mail);
+        assert!(to.contains("carol@example.org") && !to.contains("bob@"), "{to}");
+    }
+}
+
 #[test]
 fn rt_action_modules_change_the_ticket() {
     use rt_core::customfield::{CfObject, CfType, NewCustomField};
