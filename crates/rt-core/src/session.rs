@@ -84,47 +84,11 @@ pub(crate) struct Inner {
     /// were read at (see `customfield::Tx::ticket_field_defaults`).
     pub(crate) cf_defaults: std::sync::Mutex<Option<(i64, crate::customfield::DefaultsByQueue)>>,
     pub(crate) system: SystemPrincipals,
-    /// On SQLite, the turn of each write transaction of this process:
-    /// writers queue here and each starts the moment the one before
-    /// commits, instead of polling SQLite's lock with the busy handler's
-    /// sleeps of up to 100 ms. Other processes still meet the busy timeout.
-    pub(crate) sqlite_writers: WriterQueue,
-}
-
-/// A first-come, first-served queue of writers: a thread that writes in a
-/// loop cannot take the turn back from one that has been waiting (as it
-/// can with a plain mutex), so the scrip engine and the request handlers
-/// share the database fairly.
-#[derive(Debug, Default)]
-pub(crate) struct WriterQueue {
-    /// The next ticket to hand out and the ticket being served.
-    tickets: std::sync::Mutex<(u64, u64)>,
-    turn: std::sync::Condvar,
-}
-
-impl WriterQueue {
-    /// Waits for this thread's turn, which lasts as long as the guard.
-    fn enter(&self) -> WriterTurn<'_> {
-        let mut tickets = self.tickets.lock().unwrap_or_else(|e| e.into_inner());
-        let mine = tickets.0;
-        tickets.0 += 1;
-        while tickets.1 != mine {
-            tickets = self.turn.wait(tickets).unwrap_or_else(|e| e.into_inner());
-        }
-        WriterTurn(self)
-    }
-}
-
-/// A writer's turn; the next one's begins when it is dropped (also when
-/// the writer panics: its transaction rolled back with its connection).
-struct WriterTurn<'a>(&'a WriterQueue);
-
-impl Drop for WriterTurn<'_> {
-    fn drop(&mut self) {
-        let mut tickets = self.0.tickets.lock().unwrap_or_else(|e| e.into_inner());
-        tickets.1 += 1;
-        self.0.turn.notify_all();
-    }
+    /// Which backend the pool connects to.
+    pub(crate) backend: db::Backend,
+    /// On SQLite, the queue of this process's writers, committed in groups
+    /// ([`db::writers`]). Other processes still meet the busy timeout.
+    pub(crate) sqlite_writers: db::writers::Writers,
 }
 
 /// An open RT database with the site's configuration. Cheap to clone; share
@@ -167,7 +131,8 @@ impl Rt {
             acl_cache: AclCache::default(),
             cf_defaults,
             system,
-            sqlite_writers: WriterQueue::default(),
+            backend: db::Backend::from_url(&url),
+            sqlite_writers: db::writers::Writers::default(),
         };
         Ok(Rt { inner: Arc::new(inner) })
     }
@@ -194,7 +159,7 @@ impl Rt {
 
     /// Which backend the database is.
     pub fn backend(&self) -> db::Backend {
-        db::Backend::from_url(&self.inner.config.effective_database_url())
+        self.inner.backend
     }
 
     /// Checks that the database answers (for `/healthz`).
@@ -309,15 +274,21 @@ impl Session {
     /// Runs `f` in one write transaction: everything it changes is committed
     /// together when it returns `Ok`, and nothing when it returns `Err`.
     pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.rt.inner.pool.get()?;
-        let _turn = match *conn {
-            DbConnection::Sqlite(_) => Some(self.rt.inner.sqlite_writers.enter()),
-            DbConnection::Pg(_) => None,
-        };
-        dialect::write_transaction(&mut conn, |conn| {
-            let mut tx = Tx::new(conn, &self.rt.inner, &self.user);
+        let inner = &self.rt.inner;
+        let run = |conn: &mut DbConnection| {
+            let mut tx = Tx::new(conn, inner, &self.user);
             f(&mut tx)
-        })
+        };
+        match inner.backend {
+            db::Backend::Sqlite => {
+                let forget = || {
+                    inner.acl_cache.clear();
+                    *inner.cf_defaults.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                };
+                inner.sqlite_writers.write(&inner.pool, &forget, run)
+            }
+            db::Backend::Postgres => dialect::write_transaction(&mut *inner.pool.get()?, run),
+        }
     }
 
     /// Runs `f` in a read-only transaction (one consistent snapshot).

@@ -7,6 +7,7 @@
 
 pub mod dialect;
 pub mod schema;
+pub(crate) mod writers;
 
 use std::time::Duration;
 
