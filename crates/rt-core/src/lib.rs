@@ -35,7 +35,8 @@
 //! rows it read (tickets, transactions, queues, templates...) until it
 //! changes them or ends, so repeated rights checks and lookups within one
 //! request cost no further statements. On SQLite the write transactions of
-//! one process take turns, first come, first served.
+//! one process take turns, first come, first served, and those that queue
+//! together share one commit (`db::writers`).
 //!
 //! ## Main types
 //!
