@@ -123,11 +123,14 @@ impl diesel::r2d2::ManageConnection for Manager {
 
 /// Pragmas of every SQLite connection: foreign keys, `synchronous=FULL`
 /// (what the gateway acknowledged survives a power cut), a busy timeout
-/// so that writers queue instead of failing, and reads through a 32 MiB
+/// so that writers queue instead of failing, savepoints' journals in
+/// memory rather than temporary files (every writer of a commit group
+/// works in a savepoint), and reads through a 32 MiB
 /// page cache and up to 1 GiB of memory-mapped file (searches over a
 /// million tickets touch many pages). WAL mode is a property of the file,
 /// set once by [`connect`].
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+    PRAGMA temp_store = MEMORY; \
     PRAGMA wal_autocheckpoint = 4000; PRAGMA cache_size = -32768; PRAGMA mmap_size = 1073741824;";
 
 diesel::define_sql_function! {
