@@ -634,6 +634,10 @@ fn scan_v6(b: &[u8], i: usize) -> Option<(IpRange, usize)> {
         return None;
     }
     let word_end = i + b[i..].iter().take_while(|&&c| v6_word(c)).count();
+    // Most words have no colon and cannot be an address: skip them at once.
+    if !b[i..word_end].contains(&b':') {
+        return None;
+    }
     // The address ends at the end of the word or at a dot not followed by
     // a blocker (a sentence's full stop); try the longest first.
     let last = word_end.min(i + MAX_V6_TEXT);

@@ -1,11 +1,18 @@
 //! # rtir: RT for Incident Response
 //!
-//! This crate will own the incident-response workflow layered on ordinary
-//! tickets: the Incident Reports / Incidents / Investigations /
-//! Countermeasures lifecycles and linking rules, constituencies, RTIR's
-//! custom fields, IP/domain/CVE detection, lookups, quick actions and
-//! reports.
+//! This crate owns the incident-response workflow layered on ordinary
+//! tickets. What exists so far:
+//!
+//! - [`detect`]: finding IP addresses and ranges, domains and CVE ids in
+//!   message text as RTIR's scrips do, and deciding which of them a
+//!   ticket's `IP`, `Domain` and `CVE ID` fields get (on messages, and
+//!   when tickets are linked or merged). Pure functions, no database.
+//!
+//! Still to come (the RTIR issue): the Incident Reports / Incidents /
+//! Investigations / Countermeasures lifecycles and linking rules,
+//! constituencies, RTIR's custom fields and the scrips that call
+//! [`detect`], lookups, quick actions and reports.
 //!
 //! It depends on `rt-core` and `rt-scrips` and must not know HTTP.
-//!
-//! Nothing is implemented yet; the RTIR issue fills this crate in.
+
+pub mod detect;
