@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use rt_core::acl::Role;
 use rt_core::{
-    Interface, NewQueue, NewScrip, NewTemplate, NewUser, OutboxItem, OwnerChange, Result, Ticket, TicketId,
-    TicketUpdate, Transaction, Tx,
+    Interface, NewQueue, NewScrip, NewTemplate, NewUser, OutboxItem, OwnerChange, Result, TicketId, TicketUpdate, Tx,
 };
 use rt_mail::{GatewayOutcome, GatewayRequest, deliver};
+use rt_scrips::conditions::Subject;
 use rt_scrips::registry::{Action, register_action};
 use rt_test_support::{TestDb, backends};
 
@@ -212,7 +212,8 @@ fn a_failing_scrip_is_recorded_and_the_change_and_other_scrips_stand() {
 struct Bump;
 
 impl Action for Bump {
-    fn run(&self, tx: &mut Tx<'_>, _: &str, ticket: &Ticket, _: &Transaction) -> Result<Option<String>> {
+    fn run(&self, tx: &mut Tx<'_>, _: &str, subject: &Subject<'_>) -> Result<Option<String>> {
+        let ticket = subject.ticket;
         tx.update_ticket(ticket.id, &TicketUpdate { priority: Some(ticket.priority + 1), ..TicketUpdate::default() })?;
         Ok(Some("bumped".into()))
     }

@@ -1,11 +1,25 @@
 //! # rtir: RT for Incident Response
 //!
-//! This crate will own the incident-response workflow layered on ordinary
-//! tickets: the Incident Reports / Incidents / Investigations /
-//! Countermeasures lifecycles and linking rules, constituencies, RTIR's
-//! custom fields, IP/domain/CVE detection, lookups, quick actions and
-//! reports.
+//! The incident-response workflow, layered on ordinary tickets: queues are
+//! RTIR's by their lifecycle ([`kind`]: Incident Reports, Incidents,
+//! Investigations, Countermeasures), [`lifecycles`] adds RTIR's lifecycles
+//! to the site's configuration, [`install`] creates RTIR's queues, custom
+//! fields, DutyTeam group, rights, templates and scrips at first start,
+//! [`links`] holds the rules by which children join Incidents, [`scrips`]
+//! RTIR's scrip conditions and actions (the closing and reopening cascade,
+//! owner and Due propagation...), and [`workflow`] the actions of RTIR's
+//! screens as library calls. docs/rtir.md describes the behaviour.
 //!
 //! It depends on `rt-core` and `rt-scrips` and must not know HTTP.
 //!
-//! Nothing is implemented yet; the RTIR issue fills this crate in.
+//! Not yet: constituencies, RTIR's SLA configuration, IP/domain/CVE
+//! detection and the merging of those values on linking and merge, split,
+//! merge and reply-to-all actions, lookups, reports, REST endpoints and
+//! benchmarks.
+
+pub mod install;
+pub mod kind;
+pub mod lifecycles;
+pub mod links;
+pub mod scrips;
+pub mod workflow;
