@@ -480,3 +480,32 @@ fn nodes_starting_together_install_the_defaults_once() {
         assert_eq!(scrips.len(), rt_scrips::defaults::SCRIPS.len());
     }
 }
+
+#[test]
+fn a_reply_with_a_file_reaches_the_requestor_with_the_file() {
+    for backend in backends() {
+        let db = site(backend);
+        let alice = staff(&db, "alice");
+        let id = by_mail(&db, "General", "From: Ana <ana@example.net>\nSubject: Logs\n\nWhat do you need?\n");
+        run(&db);
+        mail(&db);
+        let session = db.rt().session(alice, Interface::Web).unwrap();
+        let entity = rt_core::MimeEntity::multipart(vec![
+            rt_core::MimeEntity::text("The log you asked for is attached."),
+            rt_core::MimeEntity::attachment("firewall.log", "text/plain", b"DROP 192.0.2.7\n".to_vec()),
+        ]);
+        session.write(|tx| tx.correspond(id, rt_core::Message { entity: Some(entity), ..Default::default() })).unwrap();
+        run(&db);
+        let sent = to(&mail(&db), "ana@example.net");
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        let parsed = mailparse::parse_mail(sent[0].as_bytes()).unwrap();
+        let files: Vec<(String, String)> = parsed
+            .parts()
+            .filter_map(|p| {
+                let name = p.get_content_disposition().params.get("filename").cloned()?;
+                Some((name, p.get_body().unwrap()))
+            })
+            .collect();
+        assert_eq!(files, [("firewall.log".to_string(), "DROP 192.0.2.7\n".to_string())], "RT-Attach-Message: yes");
+    }
+}
