@@ -17,8 +17,9 @@
 //! Exit status: 0 when every ticket went well, 1 when the run or a ticket
 //! failed (a failed ticket is left as it was), 2 for a configuration error.
 //!
-//! It is glue over the library crates (rt-core, rt-scrips) and must not
-//! depend on rt-web or actix-web.
+//! It is glue over the library crates (rt-core, rt-scrips, and rtir for
+//! RTIR's lifecycles, conditions and actions) and must not depend on
+//! rt-web or actix-web.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -128,6 +129,10 @@ fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         config.set("database_url", database)?;
     }
     config.validate()?;
+    rtir::lifecycles::configure(&mut config)?;
+    if config.rtir.enabled {
+        rtir::scrips::register();
+    }
     let url = rt_core::db::redact_url(&config.effective_database_url());
     let rt = Rt::open(config).with_context(|| format!("cannot open the database {url}"))?;
     let login = unix_login().context("cannot tell who runs rt-crontool (no passwd entry, LOGNAME or USER)")?;

@@ -79,10 +79,14 @@ fn serve(config: Config) -> anyhow::Result<()> {
     served
 }
 
-/// RT's default scrips and templates, on first start.
+/// RT's default scrips and templates, then RTIR's queues, fields, rights
+/// and scrips (when `[rtir] enabled`), on first start.
 fn install_defaults(rt: &Rt) -> anyhow::Result<()> {
     if rt_scrips::defaults::install(rt).context("installing the default scrips and templates")? {
         tracing::info!("installed RT's default scrips and templates");
+    }
+    if rtir::install::install(rt).context("installing RTIR's queues, custom fields, rights and scrips")? {
+        tracing::info!("installed RTIR's queues, custom fields, rights and scrips");
     }
     Ok(())
 }

@@ -82,5 +82,6 @@ fn load_config(cli: &Cli) -> rt_core::Result<Config> {
         config.set("database_url", database)?;
     }
     config.validate()?;
+    rtir::lifecycles::configure(&mut config)?;
     Ok(config)
 }

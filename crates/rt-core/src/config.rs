@@ -101,6 +101,26 @@ pub struct Config {
     pub mail_batch_size: u32,
     /// Seconds between the worker's looks at the outbox.
     pub mail_poll_secs: u64,
+    /// RT for Incident Response (the `[rtir]` table).
+    pub rtir: RtirSettings,
+}
+
+/// The `[rtir]` table: RT for Incident Response's settings. The rtir crate
+/// reads them; rt-core only carries them with the rest of the site's
+/// configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RtirSettings {
+    /// Whether RTIR is on: its lifecycles are part of the site's, and its
+    /// queues, fields, groups, rights and scrips are created at first
+    /// start. Off for a plain help desk.
+    pub enabled: bool,
+}
+
+impl Default for RtirSettings {
+    fn default() -> Self {
+        RtirSettings { enabled: true }
+    }
 }
 
 /// A secret setting (a password): its `Debug` form hides the value.
@@ -149,6 +169,7 @@ impl Default for Config {
             mail_file_path: PathBuf::new(),
             mail_batch_size: 50,
             mail_poll_secs: 5,
+            rtir: RtirSettings::default(),
         }
     }
 }
@@ -184,6 +205,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_MAIL_FILE_PATH", "mail_file_path"),
     ("RT_MAIL_BATCH_SIZE", "mail_batch_size"),
     ("RT_MAIL_POLL_SECS", "mail_poll_secs"),
+    ("RT_RTIR_ENABLED", "rtir.enabled"),
 ];
 
 /// A boolean setting's string forms.
@@ -270,6 +292,9 @@ impl Config {
             "mail_file_path" => self.mail_file_path = PathBuf::from(value),
             "mail_batch_size" => self.mail_batch_size = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?,
             "mail_poll_secs" => self.mail_poll_secs = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?,
+            "rtir.enabled" => {
+                self.rtir.enabled = boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?
+            }
             _ => return Err(bad("unknown key".into())),
         }
         Ok(())
@@ -440,6 +465,9 @@ mod tests {
             .expect("valid");
         assert_eq!(c.rtname, "help.example");
         assert!(!c.public_mail);
+        assert!(c.rtir.enabled);
+        let c = Config::load(None, env(&[("RT_RTIR_ENABLED", "no")])).expect("valid");
+        assert!(!c.rtir.enabled);
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.effective_database_url(), "sqlite://var/rt.sqlite3");
     }

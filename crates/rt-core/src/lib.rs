@@ -97,7 +97,7 @@ pub use config::Config;
 pub use customfield::{CfInput, CfObject, CfType, CfValue, CustomField, LookupType, NewCustomField};
 pub use error::{Error, Result};
 pub use ids::{AttachmentId, CustomFieldId, GroupId, OutboxId, PrincipalId, QueueId, TicketId, TransactionId, UserId};
-pub use link::{Link, LinkEnd, LinkType};
+pub use link::{Link, LinkEnd, LinkRights, LinkType};
 pub use mail_receipt::MailTarget;
 pub use outbox::{OutboxItem, OutboxState, OutboxStatus, OutgoingMail};
 pub use principal::{Group, NewUser, User, UserProfile};

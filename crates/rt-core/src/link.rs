@@ -92,6 +92,17 @@ impl LinkType {
     }
 }
 
+/// Whose right to change tickets adding or removing a link needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRights {
+    /// `ModifyTicket` on every local end (RT with `$StrictLinkACL`, its
+    /// default).
+    BothEnds,
+    /// `ModifyTicket` on either local end (RT with `$StrictLinkACL` off;
+    /// RTIR links children to Incidents so).
+    EitherEnd,
+}
+
 /// The other end of a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LinkEnd {
@@ -146,10 +157,21 @@ impl Tx<'_> {
     /// ticket or to itself is refused; adding an existing link changes
     /// nothing.
     pub fn add_link(&mut self, ticket: TicketId, kind: LinkType, other: LinkEnd) -> Result<()> {
+        self.add_link_with(ticket, kind, other, LinkRights::BothEnds)
+    }
+
+    /// [`Tx::add_link`], needing the rights `rights` says.
+    pub fn add_link_with(
+        &mut self,
+        ticket: TicketId,
+        kind: LinkType,
+        other: LinkEnd,
+        rights: LinkRights,
+    ) -> Result<()> {
         if kind == LinkType::MergedInto {
             return Err(Error::invalid("link", "MergedInto links are made by merging tickets"));
         }
-        let (this, other) = self.link_ends(ticket, other)?;
+        let (this, other) = self.link_ends(ticket, other, rights)?;
         if let Some(o) = &other.1 {
             if o.status == "deleted" {
                 return Err(Error::invalid("link", format!("linking to deleted ticket {} is not allowed", o.id)));
@@ -164,7 +186,18 @@ impl Tx<'_> {
     /// Removes a link from `ticket`, with the rights of [`Tx::add_link`].
     /// Returns whether there was such a link.
     pub fn delete_link(&mut self, ticket: TicketId, kind: LinkType, other: LinkEnd) -> Result<bool> {
-        let (this, other) = self.link_ends(ticket, other)?;
+        self.delete_link_with(ticket, kind, other, LinkRights::BothEnds)
+    }
+
+    /// [`Tx::delete_link`], needing the rights `rights` says.
+    pub fn delete_link_with(
+        &mut self,
+        ticket: TicketId,
+        kind: LinkType,
+        other: LinkEnd,
+        rights: LinkRights,
+    ) -> Result<bool> {
+        let (this, other) = self.link_ends(ticket, other, rights)?;
         let this_uri = self.ticket_uri(this.id);
         let (stored, this_is_base) = kind.stored();
         let (base, target) = if this_is_base { (&this_uri, &other.0) } else { (&other.0, &this_uri) };
@@ -286,11 +319,20 @@ impl Tx<'_> {
     }
 
     /// Loads both ends, resolving merged tickets and local URIs, and checks
-    /// `ModifyTicket` on every local end.
+    /// `ModifyTicket` on every local end (or, with
+    /// [`LinkRights::EitherEnd`], on one of them).
     #[allow(clippy::type_complexity)]
-    fn link_ends(&mut self, ticket: TicketId, other: LinkEnd) -> Result<(Ticket, (String, Option<Ticket>))> {
+    fn link_ends(
+        &mut self,
+        ticket: TicketId,
+        other: LinkEnd,
+        link_rights: LinkRights,
+    ) -> Result<(Ticket, (String, Option<Ticket>))> {
         let this = self.load_ticket(ticket)?;
-        self.require(rights::MODIFY_TICKET, this.acl_object())?;
+        let may_modify_this = self.has_right(rights::MODIFY_TICKET, this.acl_object())?;
+        if !may_modify_this && link_rights == LinkRights::BothEnds {
+            return Err(Error::denied(rights::MODIFY_TICKET, this.acl_object().describe()));
+        }
         let local = match &other {
             LinkEnd::Ticket(id) => Ok(*id),
             LinkEnd::Uri(uri) => self.local_ticket_of(uri).ok_or_else(|| uri.trim().to_string()),
@@ -301,10 +343,15 @@ impl Tx<'_> {
                 if o.id == this.id {
                     return Err(Error::invalid("link", "a ticket cannot be linked to itself"));
                 }
-                self.require(rights::MODIFY_TICKET, o.acl_object())?;
+                if !may_modify_this || link_rights == LinkRights::BothEnds {
+                    self.require(rights::MODIFY_TICKET, o.acl_object())?;
+                }
                 (self.ticket_uri(o.id), Some(o))
             }
             Err(uri) => {
+                if !may_modify_this {
+                    return Err(Error::denied(rights::MODIFY_TICKET, this.acl_object().describe()));
+                }
                 if uri.is_empty() || !uri.contains(':') || uri.chars().any(char::is_whitespace) {
                     return Err(Error::invalid("link", format!("{uri:?} is not a URI")));
                 }

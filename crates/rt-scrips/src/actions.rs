@@ -19,7 +19,7 @@ use rt_core::acl::Role;
 use rt_core::lifecycles::StatusClass;
 use rt_core::transaction::header_value;
 use rt_core::{Error, Result, Ticket, TicketUpdate, Tx, UserId};
-use rt_mail::{ComposedMail, MailClass, TicketMail};
+use rt_mail::{ComposedMail, MailClass, MailFile, TicketMail};
 use serde::Deserialize;
 
 use crate::conditions::Subject;
@@ -566,7 +566,10 @@ pub fn compose(
         return Ok(None);
     }
     let Some(rendered) = render_for(tx, template_name, s)? else { return Ok(None) };
-    let mail = ticket_mail(&rendered, s, plan.class, recipients, plan.autoreply);
+    let mut mail = ticket_mail(&rendered, s, plan.class, recipients, plan.autoreply);
+    if rendered.header("RT-Attach-Message").is_some_and(|v| v.trim().eq_ignore_ascii_case("yes")) {
+        mail.files = message_files(tx, s)?;
+    }
     let Some(composed) = rt_mail::compose_ticket_mail(tx, &mail)? else { return Ok(None) };
     let kind = if plan.class == MailClass::Comment { "comment mail" } else { "mail" };
     let summary = format!("{kind} to {}", composed.recipients().join(", "));
@@ -612,6 +615,21 @@ fn ticket_mail(
         headers,
         ..TicketMail::new(s.ticket.id, &subject.replace(['\r', '\n'], " "), &text)
     }
+}
+
+/// The files of the transaction's message (its parts with a file name),
+/// which a template with `RT-Attach-Message: yes` sends along, as RT does.
+fn message_files(tx: &mut Tx<'_>, s: &Subject<'_>) -> Result<Vec<MailFile>> {
+    let mut files = Vec::new();
+    for part in s.attachments {
+        let Some(filename) = part.filename.as_deref().filter(|f| !f.is_empty()) else { continue };
+        if part.content_type.starts_with("multipart/") {
+            continue;
+        }
+        let (_, body) = tx.attachment(part.id)?;
+        files.push(MailFile { filename: filename.to_string(), content_type: part.content_type.clone(), body });
+    }
+    Ok(files)
 }
 
 /// The plain-text alternative of an HTML body: block ends become line

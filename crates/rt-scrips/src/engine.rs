@@ -347,7 +347,7 @@ pub(crate) fn run_named_action(
     subject: &Subject<'_>,
 ) -> Result<Option<String>> {
     match registry::action(name) {
-        Some(custom) => custom.run(tx, template, subject.ticket, subject.txn),
+        Some(custom) => custom.run(tx, template, subject),
         None => actions::run(tx, name, rule, template, subject),
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use rt_core::{Result, Ticket, Transaction, Tx};
+use rt_core::{Result, Tx};
 
 use crate::conditions::Subject;
 
@@ -18,9 +18,14 @@ pub trait Condition: Send + Sync {
 /// An action written in Rust. It runs as `RT_System` inside the engine's
 /// DB transaction (in its own savepoint); what it writes commits with the
 /// event. Returns what it did, for the scrip log, or `None` for nothing.
+///
+/// An action registered under a built-in action's name replaces it; it
+/// may still call the built-in one through [`crate::actions::run`] (RTIR
+/// narrows RT's `AutoOpen` that way).
 pub trait Action: Send + Sync {
-    /// Does the work; `template` is the scrip's template name.
-    fn run(&self, tx: &mut Tx<'_>, template: &str, ticket: &Ticket, txn: &Transaction) -> Result<Option<String>>;
+    /// Does the work for the ticket and transaction of `subject`;
+    /// `template` is the scrip's template name.
+    fn run(&self, tx: &mut Tx<'_>, template: &str, subject: &Subject<'_>) -> Result<Option<String>>;
 }
 
 type Table<T> = RwLock<HashMap<String, Arc<T>>>;

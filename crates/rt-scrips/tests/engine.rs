@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use rt_core::acl::Role;
 use rt_core::{
-    Interface, NewQueue, NewScrip, NewTemplate, NewUser, OutboxItem, OwnerChange, Result, Ticket, TicketId,
-    TicketUpdate, Transaction, Tx,
+    Interface, NewQueue, NewScrip, NewTemplate, NewUser, OutboxItem, OwnerChange, Result, TicketId, TicketUpdate, Tx,
 };
 use rt_mail::{GatewayOutcome, GatewayRequest, deliver};
+use rt_scrips::conditions::Subject;
 use rt_scrips::registry::{Action, register_action};
 use rt_test_support::{TestDb, backends};
 
@@ -212,7 +212,8 @@ fn a_failing_scrip_is_recorded_and_the_change_and_other_scrips_stand() {
 struct Bump;
 
 impl Action for Bump {
-    fn run(&self, tx: &mut Tx<'_>, _: &str, ticket: &Ticket, _: &Transaction) -> Result<Option<String>> {
+    fn run(&self, tx: &mut Tx<'_>, _: &str, subject: &Subject<'_>) -> Result<Option<String>> {
+        let ticket = subject.ticket;
         tx.update_ticket(ticket.id, &TicketUpdate { priority: Some(ticket.priority + 1), ..TicketUpdate::default() })?;
         Ok(Some("bumped".into()))
     }
@@ -477,5 +478,34 @@ fn nodes_starting_together_install_the_defaults_once() {
         assert_eq!(installed.iter().filter(|i| **i).count(), 1, "{installed:?}");
         let scrips = db.root().read(|tx| tx.all_scrips()).unwrap();
         assert_eq!(scrips.len(), rt_scrips::defaults::SCRIPS.len());
+    }
+}
+
+#[test]
+fn a_reply_with_a_file_reaches_the_requestor_with_the_file() {
+    for backend in backends() {
+        let db = site(backend);
+        let alice = staff(&db, "alice");
+        let id = by_mail(&db, "General", "From: Ana <ana@example.net>\nSubject: Logs\n\nWhat do you need?\n");
+        run(&db);
+        mail(&db);
+        let session = db.rt().session(alice, Interface::Web).unwrap();
+        let entity = rt_core::MimeEntity::multipart(vec![
+            rt_core::MimeEntity::text("The log you asked for is attached."),
+            rt_core::MimeEntity::attachment("firewall.log", "text/plain", b"DROP 192.0.2.7\n".to_vec()),
+        ]);
+        session.write(|tx| tx.correspond(id, rt_core::Message { entity: Some(entity), ..Default::default() })).unwrap();
+        run(&db);
+        let sent = to(&mail(&db), "ana@example.net");
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        let parsed = mailparse::parse_mail(sent[0].as_bytes()).unwrap();
+        let files: Vec<(String, String)> = parsed
+            .parts()
+            .filter_map(|p| {
+                let name = p.get_content_disposition().params.get("filename").cloned()?;
+                Some((name, p.get_body().unwrap()))
+            })
+            .collect();
+        assert_eq!(files, [("firewall.log".to_string(), "DROP 192.0.2.7\n".to_string())], "RT-Attach-Message: yes");
     }
 }

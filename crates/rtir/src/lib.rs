@@ -1,18 +1,29 @@
 //! # rtir: RT for Incident Response
 //!
-//! This crate owns the incident-response workflow layered on ordinary
-//! tickets. What exists so far:
-//!
-//! - [`detect`]: finding IP addresses and ranges, domains and CVE ids in
-//!   message text as RTIR's scrips do, and deciding which of them a
-//!   ticket's `IP`, `Domain` and `CVE ID` fields get (on messages, and
-//!   when tickets are linked or merged). Pure functions, no database.
-//!
-//! Still to come (the RTIR issue): the Incident Reports / Incidents /
-//! Investigations / Countermeasures lifecycles and linking rules,
-//! constituencies, RTIR's custom fields and the scrips that call
-//! [`detect`], lookups, quick actions and reports.
+//! The incident-response workflow, layered on ordinary tickets: queues are
+//! RTIR's by their lifecycle ([`kind`]: Incident Reports, Incidents,
+//! Investigations, Countermeasures), [`lifecycles`] adds RTIR's lifecycles
+//! to the site's configuration, [`install`] creates RTIR's queues, custom
+//! fields, DutyTeam group, rights, templates and scrips at first start,
+//! [`links`] holds the rules by which children join Incidents, [`scrips`]
+//! RTIR's scrip conditions and actions (the closing and reopening cascade,
+//! owner and Due propagation...), [`workflow`] the actions of RTIR's
+//! screens as library calls, and [`detect`] finds IP addresses and ranges,
+//! domains and CVE ids in message text and decides which of them a
+//! ticket's `IP`, `Domain` and `CVE ID` fields get (pure functions, no
+//! database). docs/rtir.md describes the behaviour.
 //!
 //! It depends on `rt-core` and `rt-scrips` and must not know HTTP.
+//!
+//! Not yet: the detection scrips that call [`detect`] and the merging of
+//! those values on linking and merge, constituencies, RTIR's SLA
+//! configuration, split, merge and reply-to-all actions, lookups, reports,
+//! REST endpoints and benchmarks.
 
 pub mod detect;
+pub mod install;
+pub mod kind;
+pub mod lifecycles;
+pub mod links;
+pub mod scrips;
+pub mod workflow;

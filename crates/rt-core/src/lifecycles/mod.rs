@@ -34,6 +34,9 @@ pub struct Action {
     pub label: String,
     /// The update type it pre-selects, if any.
     pub update: Option<UpdateType>,
+    /// Whether the user takes the ticket (or steals it from its owner)
+    /// before the transition, as RTIR's Reject does.
+    pub take_or_steal_first: bool,
 }
 
 /// A lifecycle definition as written in TOML.
@@ -77,6 +80,9 @@ pub struct ActionDef {
     /// `Respond` or `Comment`.
     #[serde(default)]
     pub update: Option<UpdateType>,
+    /// Take the ticket (or steal it) before the transition.
+    #[serde(default)]
+    pub take_or_steal_first: bool,
 }
 
 fn ticket_type() -> String {
@@ -171,7 +177,13 @@ impl Lifecycle {
                 key: key("actions"),
                 message: format!("bad transition {:?}", a.transition),
             })?;
-            actions.push(Action { from, to, label: a.label.clone(), update: a.update });
+            actions.push(Action {
+                from,
+                to,
+                label: a.label.clone(),
+                update: a.update,
+                take_or_steal_first: a.take_or_steal_first,
+            });
         }
         let mut defaults = BTreeMap::new();
         for (k, v) in &def.defaults {
