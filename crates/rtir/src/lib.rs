@@ -15,9 +15,7 @@
 //!
 //! It depends on `rt-core` and `rt-scrips` and must not know HTTP.
 //!
-//! Not yet: the detection scrips that call [`detect`] and the merging of
-//! those values on linking and merge, constituencies, RTIR's SLA
-//! configuration, split, merge and reply-to-all actions, lookups, reports,
+//! Not yet: constituencies, RTIR's SLA configuration, split, merge and reply-to-all actions, lookups, reports,
 //! REST endpoints and benchmarks.
 
 pub mod detect;

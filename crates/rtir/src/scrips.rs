@@ -14,9 +14,14 @@
 //! [`SET_COUNTERMEASURE_STATUS`]). [`register`] puts those narrowed
 //! actions in place under RT's names.
 //!
-//! Not here yet: the detection and value-merging actions (`RTIR parse
-//! message for IPs/Domains/CVEs`, `RTIR merge IPs/Domains/CVEs`) and
-//! `RTIR Change Child Constituencies`.
+//! The detection actions (`RTIR parse message for IPs/Domains/CVEs`) put
+//! what [`crate::detect`] finds in a message into the ticket's `IP`,
+//! `Domain` and `CVE ID` fields; the merging ones (`RTIR merge
+//! IPs/Domains/CVEs`) copy those values to the Incident a ticket joins or
+//! the ticket it is merged into. Both skip values already there and stay
+//! within the field's `MaxValues`.
+//!
+//! Not here yet: `RTIR Change Child Constituencies`.
 
 use chrono::{DateTime, Utc};
 use rt_core::acl::Role;
@@ -27,6 +32,9 @@ use rt_core::{LinkType, Message, OwnerChange, PrincipalId, Result, TicketId, Tic
 use rt_scrips::conditions::Subject;
 use rt_scrips::registry::{self, Action, Condition};
 
+use rt_core::ip::IpRange;
+
+use crate::detect;
 use crate::kind::{Kind, ticket_kind};
 use crate::links::{children_of, in_other_active_incident, incidents_of, is_active};
 
@@ -72,6 +80,19 @@ pub const SET_COUNTERMEASURE_STATUS: &str = "RTIR Set Countermeasure Status";
 pub const SET_INCIDENT_RESOLUTION: &str = "RTIR Set Incident Resolution";
 /// Action: the ticket moves to its first active status.
 pub const ACTIVATE: &str = "RTIR Activate Ticket";
+/// Action: IP addresses and ranges of the message into the `IP` field.
+pub const FIND_IPS: &str = "RTIR parse message for IPs";
+/// Action: domains of the message into the `Domain` field.
+pub const FIND_DOMAINS: &str = "RTIR parse message for Domains";
+/// Action: CVE ids of the message into the `CVE ID` field.
+pub const FIND_CVES: &str = "RTIR parse message for CVEs";
+/// Action: the ticket's `IP` values to the Incident it joins or the ticket
+/// it is merged into.
+pub const MERGE_IPS: &str = "RTIR merge IPs";
+/// Action: the same for `Domain`.
+pub const MERGE_DOMAINS: &str = "RTIR merge Domains";
+/// Action: the same for `CVE ID`.
+pub const MERGE_CVES: &str = "RTIR merge CVEs";
 
 /// The comment a child still in another active Incident gets when one of
 /// its Incidents closes.
@@ -109,6 +130,10 @@ pub fn register() {
     registry::register_action(SET_COUNTERMEASURE_STATUS, SetCountermeasureStatus);
     registry::register_action(SET_INCIDENT_RESOLUTION, SetIncidentResolution);
     registry::register_action(ACTIVATE, Activate);
+    for detected in [Detected::Ip, Detected::Domain, Detected::Cve] {
+        registry::register_action(detected.find_action(), Find(detected));
+        registry::register_action(detected.merge_action(), MergeValues(detected));
+    }
     for name in ["Open Tickets", "AutoOpen", "Open Inactive Tickets", "AutoOpenInactive"] {
         registry::register_action(name, NarrowedAutoOpen(name));
     }
@@ -504,5 +529,136 @@ impl Action for NarrowedAutoOpen {
             return Ok(None);
         }
         rt_scrips::actions::run(tx, self.0, None, template, s)
+    }
+}
+
+/// What the detection actions find, and the field each fills.
+#[derive(Clone, Copy)]
+enum Detected {
+    Ip,
+    Domain,
+    Cve,
+}
+
+impl Detected {
+    fn field(self) -> &'static str {
+        match self {
+            Detected::Ip => "IP",
+            Detected::Domain => "Domain",
+            Detected::Cve => "CVE ID",
+        }
+    }
+
+    fn find_action(self) -> &'static str {
+        match self {
+            Detected::Ip => FIND_IPS,
+            Detected::Domain => FIND_DOMAINS,
+            Detected::Cve => FIND_CVES,
+        }
+    }
+
+    fn merge_action(self) -> &'static str {
+        match self {
+            Detected::Ip => MERGE_IPS,
+            Detected::Domain => MERGE_DOMAINS,
+            Detected::Cve => MERGE_CVES,
+        }
+    }
+
+    /// Of `candidates`, those `current` (a field's values as shown) lacks,
+    /// as many as `max_values` leaves room for, as they are to be stored.
+    fn to_add(self, current: &[String], candidates: Vec<String>, max_values: i64) -> Vec<String> {
+        match self {
+            Detected::Ip => {
+                let parse = |v: &String| IpRange::parse(v).ok();
+                let current: Vec<IpRange> = current.iter().filter_map(parse).collect();
+                let found: Vec<IpRange> = candidates.iter().filter_map(parse).collect();
+                detect::values_to_add(&current, found, max_values).iter().map(ToString::to_string).collect()
+            }
+            Detected::Domain | Detected::Cve => detect::values_to_add(current, candidates, max_values),
+        }
+    }
+}
+
+/// Adds to a ticket's field (named by `what`) the values it lacks, within
+/// its `MaxValues`; what was added.
+fn add_values(tx: &mut Tx<'_>, ticket: TicketId, what: Detected, candidates: Vec<String>) -> Result<Vec<String>> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(cf) = ticket_field(tx, ticket, what.field())? else { return Ok(Vec::new()) };
+    let object = CfObject::Ticket(ticket);
+    let current: Vec<String> = tx.cf_values(object, cf.id)?.into_iter().map(|v| v.content).collect();
+    let add = what.to_add(&current, candidates, cf.max_values);
+    for value in &add {
+        tx.add_cf_value(object, cf.id, value.as_str())?;
+    }
+    Ok(add)
+}
+
+/// The text parts of the transaction's message to scan: its main content
+/// (the first text part that is not a file) first, then, for IPs only, as
+/// RTIR, its other text parts in order.
+fn message_parts(tx: &mut Tx<'_>, s: &Subject<'_>, all: bool) -> Result<Vec<String>> {
+    let text = |a: &&rt_core::Attachment| a.content_type.starts_with("text/");
+    let main = s.attachments.iter().filter(text).find(|a| a.filename.is_none()).map(|a| a.id);
+    let mut ids: Vec<_> = main.into_iter().collect();
+    if all {
+        ids.extend(s.attachments.iter().filter(text).map(|a| a.id).filter(|id| Some(*id) != main));
+    }
+    let mut parts = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (_, body) = tx.attachment(id)?;
+        parts.push(String::from_utf8_lossy(&body).into_owned());
+    }
+    Ok(parts)
+}
+
+/// `RTIR parse message for IPs/Domains/CVEs`.
+struct Find(Detected);
+
+impl Action for Find {
+    fn run(&self, tx: &mut Tx<'_>, _: &str, s: &Subject<'_>) -> Result<Option<String>> {
+        let what = self.0;
+        if ticket_field(tx, s.ticket.id, what.field())?.is_none() {
+            return Ok(None);
+        }
+        let parts = message_parts(tx, s, matches!(what, Detected::Ip))?;
+        let parts = parts.iter().map(String::as_str);
+        let found: Vec<String> = match what {
+            Detected::Ip => detect::find_in_parts(parts, detect::find_ips).iter().map(ToString::to_string).collect(),
+            Detected::Domain => detect::find_in_parts(parts, |t| detect::find_domains(t, true)),
+            Detected::Cve => detect::find_in_parts(parts, detect::find_cves),
+        };
+        let added = add_values(tx, s.ticket.id, what, found)?;
+        Ok((!added.is_empty()).then(|| format!("{} added: {}", what.field(), added.join(", "))))
+    }
+}
+
+/// `RTIR merge IPs/Domains/CVEs`: the ticket's values to the ticket it was
+/// merged into or the Incident it joined (every Incident it is in, when
+/// it was created in them).
+struct MergeValues(Detected);
+
+impl Action for MergeValues {
+    fn run(&self, tx: &mut Tx<'_>, _: &str, s: &Subject<'_>) -> Result<Option<String>> {
+        let what = self.0;
+        let targets: Vec<TicketId> = match s.txn.kind.as_str() {
+            "AddLink" => s.txn.new_value.as_deref().and_then(|uri| local_ticket(tx, uri)).into_iter().collect(),
+            _ => incidents_of(tx, s.ticket.id)?.into_iter().map(|t| t.id).collect(),
+        };
+        let Some(cf) = ticket_field(tx, s.ticket.id, what.field())? else { return Ok(None) };
+        let values: Vec<String> =
+            tx.cf_values(CfObject::Ticket(s.ticket.id), cf.id)?.into_iter().map(|v| v.content).collect();
+        let mut done = Vec::new();
+        for target in targets.into_iter().filter(|t| *t != s.ticket.id) {
+            let copied = values.clone();
+            if let Some(added) = each(tx, "copying values", target, |tx| add_values(tx, target, what, copied))
+                && !added.is_empty()
+            {
+                done.push(format!("#{target}: {}", added.join(", ")));
+            }
+        }
+        Ok((!done.is_empty()).then(|| format!("{} copied to {}", what.field(), done.join("; "))))
     }
 }

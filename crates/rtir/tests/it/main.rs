@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cascade;
+mod detection;
 mod install;
 mod linking;
 
