@@ -520,3 +520,124 @@ async fn the_openapi_document_describes_every_route() {
         assert!(status.is_success(), "{method} {uri}: {status} {answer}");
     }
 }
+
+/// Every route, for a privileged user without rights (each answer is
+/// listed: a new route must say what it gives such a user) and for a
+/// revoked token (401 everywhere).
+#[actix_web::test]
+async fn every_route_refuses_what_the_user_may_not_see_or_do() {
+    use StatusCode as S;
+    // What `staff` gets: the status, and for lists how many items.
+    let expected: &[(&str, &str, S, Option<u64>)] = &[
+        ("post", "/ticket", S::FORBIDDEN, None),
+        ("get", "/ticket/{id}", S::FORBIDDEN, None),
+        ("put", "/ticket/{id}", S::FORBIDDEN, None),
+        ("delete", "/ticket/{id}", S::FORBIDDEN, None),
+        ("put", "/ticket/{id}/{action}", S::FORBIDDEN, None),
+        ("post", "/ticket/{id}/correspond", S::FORBIDDEN, None),
+        ("post", "/ticket/{id}/comment", S::FORBIDDEN, None),
+        ("get", "/ticket/{id}/history", S::FORBIDDEN, None),
+        ("get", "/ticket/{id}/attachments", S::FORBIDDEN, None),
+        ("get", "/tickets", S::OK, Some(0)),
+        ("post", "/tickets", S::OK, Some(0)),
+        ("get", "/transaction/{id}", S::FORBIDDEN, None),
+        ("get", "/transaction/{id}/attachments", S::FORBIDDEN, None),
+        ("get", "/attachment/{id}", S::FORBIDDEN, None),
+        ("get", "/queue/{id}", S::FORBIDDEN, None),
+        ("get", "/queues", S::OK, Some(0)),
+        ("post", "/queues", S::OK, Some(0)),
+        ("get", "/queues/all", S::OK, Some(0)),
+        // Privileged users see users (RT's summary of others).
+        ("get", "/user/{id}", S::OK, None),
+        ("get", "/user/{id}/groups", S::FORBIDDEN, None),
+        ("get", "/users", S::OK, None),
+        ("post", "/users", S::OK, None),
+        ("get", "/users/privileged", S::OK, None),
+        ("get", "/users/unprivileged", S::OK, None),
+        ("get", "/group/{id}", S::FORBIDDEN, None),
+        ("get", "/group/{id}/members", S::FORBIDDEN, None),
+        ("get", "/groups", S::OK, Some(0)),
+        ("post", "/groups", S::OK, Some(0)),
+        ("get", "/customfield/{id}", S::FORBIDDEN, None),
+        ("get", "/customfields", S::OK, Some(0)),
+        ("post", "/customfields", S::OK, Some(0)),
+        // One's own tokens: none yet; creating needs ManageAuthTokens;
+        // root's token is not found.
+        ("get", "/tokens", S::OK, Some(0)),
+        ("post", "/tokens", S::FORBIDDEN, None),
+        ("delete", "/token/{id}", S::NOT_FOUND, None),
+    ];
+    for backend in backends() {
+        let db = site(backend);
+        let app = app!(db);
+        let root = basic("root", "password");
+        let create = r#"{"Queue":"General","Subject":"private","Content":"x","CustomFields":{"Severity":"high"}}"#;
+        assert_eq!(send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(create)).0, StatusCode::CREATED);
+        db.root()
+            .write(|tx| {
+                for user in ["root", "staff"] {
+                    let id = tx.user_by_name(user)?.user_id();
+                    tx.grant(Grantee::User(id), "ManageAuthTokens", AclObject::System)?;
+                }
+                let group = tx.create_group("Secret", "")?;
+                let root = tx.user_by_name("root")?.user_id();
+                tx.add_group_member(group, root.into())
+            })
+            .unwrap();
+        let (_, root_token) = send!(app, "POST", "/REST/2.0/tokens", Some(root.clone()), Some("{}"));
+        let (_, revoked) = send!(app, "POST", "/REST/2.0/tokens", Some(basic("staff", "staffpass")), Some("{}"));
+        let revoked_auth = ("Authorization", format!("token {}", revoked["token"].as_str().unwrap()));
+        let revoked_id = revoked["id"].as_i64().unwrap();
+        assert_eq!(
+            send!(app, "DELETE", &format!("/REST/2.0/token/{revoked_id}"), Some(revoked_auth.clone()), None).0,
+            StatusCode::NO_CONTENT
+        );
+        db.root()
+            .write(|tx| {
+                let staff = tx.user_by_name("staff")?.user_id();
+                tx.revoke(Grantee::User(staff), "ManageAuthTokens", AclObject::System).map(drop)
+            })
+            .unwrap();
+        let group = db.root().read(|tx| tx.group_by_name("Secret")).unwrap().id;
+        let first_txn = db.root().read(|tx| tx.history(TicketId(1))).unwrap()[0].id.0;
+        let attachment = db.root().read(|tx| tx.ticket_attachments(TicketId(1))).unwrap()[0].id.0;
+        let cf = db.root().read(|tx| tx.visible_custom_fields()).unwrap()[0].id.0;
+        let staff = basic("staff", "staffpass");
+        let history = db.root().read(|tx| tx.history(TicketId(1))).unwrap().len();
+        for (method, path, _, _) in rt_web::rest2::ROUTES {
+            let (_, _, want, items) = expected
+                .iter()
+                .find(|(m, p, ..)| m == method && p == path)
+                .unwrap_or_else(|| panic!("{method} {path}: say what a user without rights gets"));
+            let id = match *path {
+                p if p.starts_with("/transaction/") => first_txn.to_string(),
+                p if p.starts_with("/attachment/") => attachment.to_string(),
+                p if p.starts_with("/group/") => group.to_string(),
+                p if p.starts_with("/customfield/") => cf.to_string(),
+                p if p.starts_with("/user/") => "root".to_string(),
+                p if p.starts_with("/token/") => root_token["id"].to_string(),
+                _ => "1".to_string(),
+            };
+            let uri = format!("/REST/2.0{}?query=id%3E0", path.replace("{id}", &id).replace("{action}", "take"));
+            let body = match *method {
+                "post" if path.ends_with('s') && *path != "/tokens" => Some("[]"),
+                "post" if path.ends_with("correspond") || path.ends_with("comment") => Some(r#"{"Content":"x"}"#),
+                "post" if *path == "/ticket" => Some(create),
+                "post" | "put" => Some(r#"{"Subject":"mine"}"#),
+                _ => None,
+            };
+            let method = method.to_uppercase();
+            let (status, answer) = send!(app, method.as_str(), &uri, Some(staff.clone()), body);
+            assert_eq!(status, *want, "{backend:?} {method} {uri}: {answer}");
+            if let Some(n) = items {
+                assert_eq!(answer["count"], json!(n), "{backend:?} {method} {uri}: {answer}");
+            }
+            let (status, _) = send!(app, method.as_str(), &uri, Some(revoked_auth.clone()), body);
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{backend:?} revoked token: {method} {uri}");
+        }
+        // Nothing changed.
+        let t = db.root().read(|tx| tx.ticket(TicketId(1))).unwrap();
+        assert_eq!((t.subject.as_str(), t.status.as_str()), ("private", "new"));
+        assert_eq!(db.root().read(|tx| tx.history(TicketId(1))).unwrap().len(), history);
+    }
+}
