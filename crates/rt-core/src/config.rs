@@ -103,6 +103,55 @@ pub struct Config {
     pub mail_poll_secs: u64,
     /// RT for Incident Response (the `[rtir]` table).
     pub rtir: RtirSettings,
+    /// RT's `$EnablePriorityAsString` and `%PriorityAsString` (the
+    /// `[priority_labels]` table).
+    pub priority_labels: PriorityLabels,
+}
+
+/// The `[priority_labels]` table: priorities shown and accepted as labels
+/// (RT's `$EnablePriorityAsString`, on by default, and
+/// `%PriorityAsString`). A priority is named by the label of the highest
+/// threshold it reaches: with RT's default Low 0, Medium 50, High 100, 20
+/// is Low and 75 Medium. Priorities are always stored as numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PriorityLabels {
+    /// Whether labels are used at all.
+    pub enabled: bool,
+    /// Labels and their thresholds, for queues not in `queues`.
+    pub default: BTreeMap<String, i64>,
+    /// Per queue (by name); an empty table shows that queue's priorities
+    /// as numbers.
+    pub queues: BTreeMap<String, BTreeMap<String, i64>>,
+}
+
+impl Default for PriorityLabels {
+    fn default() -> Self {
+        let default = [("Low", 0), ("Medium", 50), ("High", 100)].map(|(l, n)| (l.to_string(), n)).into();
+        PriorityLabels { enabled: true, default, queues: BTreeMap::new() }
+    }
+}
+
+impl PriorityLabels {
+    fn labels(&self, queue: &str) -> Option<&BTreeMap<String, i64>> {
+        let labels = self.queues.get(queue).unwrap_or(&self.default);
+        (self.enabled && !labels.is_empty()).then_some(labels)
+    }
+
+    /// How a priority of a ticket in `queue` is shown: its label, or
+    /// `None` when the queue shows numbers. Below every threshold it is
+    /// `unknown`, as RT says.
+    pub fn label(&self, queue: &str, priority: i64) -> Option<String> {
+        let labels = self.labels(queue)?;
+        let best = labels.iter().filter(|(_, n)| priority >= **n).max_by_key(|(_, n)| **n);
+        Some(best.map_or_else(|| "unknown".to_string(), |(label, _)| label.clone()))
+    }
+
+    /// The number a label given for a ticket in `queue` stands for
+    /// (case-insensitive), if it is one of the queue's labels.
+    pub fn number(&self, queue: &str, label: &str) -> Option<i64> {
+        self.labels(queue)?.iter().find(|(l, _)| l.eq_ignore_ascii_case(label.trim())).map(|(_, n)| *n)
+    }
 }
 
 /// The `[rtir]` table: RT for Incident Response's settings. The rtir crate
@@ -170,6 +219,7 @@ impl Default for Config {
             mail_batch_size: 50,
             mail_poll_secs: 5,
             rtir: RtirSettings::default(),
+            priority_labels: PriorityLabels::default(),
         }
     }
 }
@@ -531,5 +581,24 @@ mod tests {
         assert!(c.is_trusted_proxy("10.1.200.3".parse().expect("ip")));
         assert!(!c.is_trusted_proxy("10.2.0.1".parse().expect("ip")));
         assert!(c.is_trusted_proxy("::1".parse().expect("ip")));
+    }
+
+    #[test]
+    fn priorities_are_named_by_the_highest_threshold_they_reach() {
+        let labels = PriorityLabels::default();
+        assert_eq!(labels.label("General", 0).as_deref(), Some("Low"));
+        assert_eq!(labels.label("General", 20).as_deref(), Some("Low"));
+        assert_eq!(labels.label("General", 75).as_deref(), Some("Medium"));
+        assert_eq!(labels.label("General", 100).as_deref(), Some("High"));
+        assert_eq!(labels.label("General", -5).as_deref(), Some("unknown"));
+        assert_eq!(labels.number("General", "high"), Some(100));
+        assert_eq!(labels.number("General", "urgent"), None);
+        let mut site = labels.clone();
+        site.queues.insert("Support".into(), BTreeMap::new());
+        site.queues.insert("Ops".into(), [("Calm".to_string(), 0), ("On Fire".to_string(), 90)].into());
+        assert_eq!(site.label("Support", 50), None, "an empty table shows numbers");
+        assert_eq!(site.label("Ops", 95).as_deref(), Some("On Fire"));
+        site.enabled = false;
+        assert_eq!(site.label("General", 50), None);
     }
 }

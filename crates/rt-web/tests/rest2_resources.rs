@@ -69,6 +69,10 @@ async fn etags_guard_updates() {
             exchange!(app, "PUT", "/REST/2.0/ticket/1", Some(root.clone()), Some(r#"{"Priority":6}"#), list);
         assert_eq!(status, StatusCode::OK);
         assert_eq!(db.root().read(|tx| tx.ticket(TicketId(1))).unwrap().priority, 6);
+        // Priorities in words, as RT's default %PriorityAsString names them.
+        let (_, said) = send!(app, "PUT", "/REST/2.0/ticket/1", Some(root.clone()), Some(r#"{"Priority":"medium"}"#));
+        assert_eq!(said, json!(["Ticket 1: Priority changed from 'Low' to 'Medium'"]));
+        assert_eq!(db.root().read(|tx| tx.ticket(TicketId(1))).unwrap().priority, 50);
     }
 }
 

@@ -9,8 +9,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use rt_core::Total;
 use rt_core::lifecycles::UpdateType;
 use rt_core::{
-    CfObject, CustomField, Error, GroupId, LinkEnd, LinkType, Message, MimeEntity, NewTicket, PrincipalId, Role, Rt,
-    Ticket, TicketId, TicketUpdate, Tx, UserId, rights,
+    CfObject, CustomField, Error, GroupId, LinkEnd, LinkType, Message, MimeEntity, NewTicket, PrincipalId, QueueId,
+    Role, Rt, Ticket, TicketId, TicketUpdate, Tx, UserId, rights,
 };
 use serde_json::{Map, Value, json};
 
@@ -168,6 +168,20 @@ fn number(key: &str, v: &Value) -> ApiResult<i64> {
     .ok_or_else(|| ApiError::bad_request(format!("{key}: '{}' is not a number", text(v).unwrap_or_default())))
 }
 
+/// A priority given as a number or, where the ticket's queue names
+/// priorities ([`rt_core::config::PriorityLabels`]), as one of its labels.
+fn priority(tx: &mut Tx<'_>, queue: QueueId, key: &str, v: &Value) -> rt_core::Result<i64> {
+    if let Ok(n) = number(key, v) {
+        return Ok(n);
+    }
+    let given = text(v).unwrap_or_default();
+    let name = tx.queue(queue)?.name;
+    tx.config()
+        .priority_labels
+        .number(&name, &given)
+        .ok_or_else(|| Error::invalid(key, format!("{key}: '{given}' is not a number")))
+}
+
 /// A date given as W3CDTF (`2026-12-04T15:35:07Z`) or `YYYY-MM-DD
 /// HH:MM:SS`, both UTC; empty clears it.
 pub fn date_value(key: &str, v: &Value) -> ApiResult<Option<DateTime<Utc>>> {
@@ -259,15 +273,10 @@ fn create_ticket(ctx: &Ctx, body: &Map<String, Value>) -> ApiResult<TicketId> {
         admin_cc: get("AdminCc").map(texts).unwrap_or_default(),
         ..NewTicket::default()
     };
-    for (key, slot) in [
-        ("Priority", &mut new.priority),
-        ("InitialPriority", &mut new.initial_priority),
-        ("FinalPriority", &mut new.final_priority),
-    ] {
-        if let Some(v) = get(key) {
-            *slot = Some(number(key, v)?);
-        }
-    }
+    let priorities: Vec<(&str, Value)> = ["Priority", "InitialPriority", "FinalPriority"]
+        .into_iter()
+        .filter_map(|key| Some((key, get(key)?.clone())))
+        .collect();
     for (key, slot) in [
         ("TimeEstimated", &mut new.time_estimated),
         ("TimeWorked", &mut new.time_worked),
@@ -303,6 +312,18 @@ fn create_ticket(ctx: &Ctx, body: &Map<String, Value>) -> ApiResult<TicketId> {
             Err(e) => return Err(e),
         };
         new.queue = Some(queue);
+        for (key, v) in &priorities {
+            let n = match priority(tx, queue, key, v) {
+                Ok(n) => n,
+                Err(Error::Validation { message, .. }) => return Ok(Err(ApiError::bad_request(message))),
+                Err(e) => return Err(e),
+            };
+            *match *key {
+                "Priority" => &mut new.priority,
+                "InitialPriority" => &mut new.initial_priority,
+                _ => &mut new.final_priority,
+            } = Some(n);
+        }
         if let Some(name) = &owner {
             new.owner = Some(tx.user_by_name(name)?.user_id());
         }
@@ -378,7 +399,7 @@ pub async fn delete(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<String>
 
 /// One requested change.
 enum Change {
-    Number(&'static str, i64),
+    Number(&'static str, Value),
     Subject(String),
     Status(String),
     Queue(String),
@@ -441,7 +462,10 @@ fn update_ticket(
                     .into_iter()
                     .find(|n| *n == k)
                     .unwrap_or("Priority");
-                Change::Number(name, number(k, v)?)
+                if !k.ends_with("Priority") {
+                    number(k, v)?;
+                }
+                Change::Number(name, v.clone())
             }
             k @ ("Starts" | "Started" | "Due") => {
                 let name = ["Starts", "Started", "Due"].into_iter().find(|n| *n == k).unwrap_or("Due");
@@ -603,7 +627,13 @@ fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<
             tx.update_ticket(t.id, &TicketUpdate { subject: Some(s.clone()), ..TicketUpdate::default() })?;
             changed("Subject", &now.subject, s)
         }
-        Change::Number(field, n) => {
+        Change::Number(field, given) => {
+            let is_priority = field.ends_with("Priority");
+            let n = &if is_priority {
+                priority(tx, now.queue, field, given)?
+            } else {
+                number(field, given).map_err(|e| Error::invalid(*field, e.message))?
+            };
             let mut u = TicketUpdate::default();
             let current = match *field {
                 "Priority" => {
@@ -635,7 +665,13 @@ fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<
                 return Ok(None);
             }
             tx.update_ticket(t.id, &u)?;
-            changed(field, &current.to_string(), &n.to_string())
+            // As RT: priorities in words where the queue names them.
+            let queue = tx.queue(now.queue)?.name;
+            let shown = |n: i64| {
+                let labels = &tx.config().priority_labels;
+                is_priority.then(|| labels.label(&queue, n)).flatten().unwrap_or_else(|| n.to_string())
+            };
+            changed(field, &shown(current), &shown(*n))
         }
         Change::Date(field, d) => {
             let current = match *field {
