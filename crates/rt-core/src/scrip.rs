@@ -488,6 +488,7 @@ impl Tx<'_> {
         self.require_system_engine()?;
         let rows: Vec<(i64, i64, i64, i64, i64)> = events::table
             .filter(events::done_at.is_null())
+            .filter(events::claimed_until.is_null().or(events::claimed_until.le(self.now)))
             .order(events::id)
             .limit(i64::try_from(limit).unwrap_or(i64::MAX))
             .select((events::id, events::transaction_id, events::depth, events::batch_id, events::object_id))
@@ -514,6 +515,27 @@ impl Tx<'_> {
             .set((events::done_at.eq(Some(self.now)), events::attempts.eq(events::attempts + 1i64)))
             .execute(self.conn)?;
         Ok(taken == 1)
+    }
+
+    /// Puts off event `id`, whose scrips failed (an error or a panic, not
+    /// a scrip's own failure, which is recorded and done): it is retried
+    /// after 2, 4, 8... seconds (at most ten minutes), and after
+    /// `give_up_after` attempts it is marked done unhandled. Returns
+    /// whether it was given up. Only `RT_System`.
+    pub fn defer_event(&mut self, id: i64, give_up_after: i64) -> Result<bool> {
+        self.require_system_engine()?;
+        let attempts: i64 = events::table.find(id).select(events::attempts).get_result(self.conn)?;
+        let attempts = attempts + 1;
+        let give_up = attempts >= give_up_after;
+        let retry = self.now + chrono::Duration::seconds(2i64.saturating_pow(attempts.clamp(1, 30) as u32).min(600));
+        diesel::update(events::table.find(id).filter(events::done_at.is_null()))
+            .set((
+                events::attempts.eq(attempts),
+                events::claimed_until.eq(Some(retry)),
+                events::done_at.eq(give_up.then_some(self.now)),
+            ))
+            .execute(self.conn)?;
+        Ok(give_up)
     }
 
     /// When `event` is the last of its batch for its object, the batch's

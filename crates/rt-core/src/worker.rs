@@ -14,7 +14,10 @@ use crate::Result;
 pub fn run_until_stopped(name: &str, poll: Duration, stop: &Receiver<()>, mut step: impl FnMut() -> Result<bool>) {
     loop {
         loop {
-            match step() {
+            // A panic is a bug, but it must not stop the worker for good.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(&mut step))
+                .unwrap_or_else(|_| Err(crate::Error::Database("the work panicked".into())));
+            match result {
                 Ok(true) => {
                     if stop.try_recv().is_ok() {
                         return;

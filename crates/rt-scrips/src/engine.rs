@@ -32,7 +32,8 @@ use rt_core::db::Backend;
 use rt_core::scrip::Event;
 use rt_core::transaction::NewTransaction;
 use rt_core::{
-    Attachment, Error, Interface, QueueId, Result, Rt, Scrip, ScripId, Ticket, TicketId, Transaction, TransactionId, Tx,
+    Attachment, Error, Interface, QueueId, Result, Rt, Scrip, ScripId, Session, Ticket, TicketId, Transaction,
+    TransactionId, Tx,
 };
 use rt_mail::ComposedMail;
 
@@ -83,41 +84,30 @@ pub const BATCH: usize = 25;
 pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
     let system = rt.system_session(Interface::Api);
     let mut report = RunReport::default();
+    // After a batch fails as a whole (a database error, a panic: not a
+    // scrip's own failure, which is recorded and done), its events go one
+    // at a time, so that the one that fails is found and put off while the
+    // others are handled.
+    let mut one_by_one = false;
     while report.events < max {
-        let limit = BATCH.min(max - report.events);
-        let batch = match rt.backend() {
-            Backend::Sqlite => {
-                let plans: Vec<Plan> = system.read(|tx| {
-                    let mut lists = ScripLists::default();
-                    let events = tx.peek_events(limit)?;
-                    tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
-                    events.into_iter().map(|event| prepare(tx, event, &mut lists)).collect()
-                })?;
-                if plans.is_empty() {
-                    break;
-                }
-                system.write(|tx| {
-                    let mut batch = RunReport::default();
-                    for plan in plans {
-                        // Taking the event marks it done with what its
-                        // scrips write, or skips it if another worker did.
-                        if tx.claim_event(plan.event.id)? {
-                            commit(tx, plan, &mut batch)?;
-                        }
-                    }
-                    Ok(batch)
-                })?
+        let limit = if one_by_one { 1 } else { BATCH.min(max - report.events) };
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_batch(rt, &system, limit, one_by_one)))
+                .unwrap_or_else(|panic| Err(Error::Database(format!("a scrip panicked: {}", panic_text(&*panic)))));
+        let batch = match outcome {
+            Ok(Some(batch)) => batch,
+            Ok(None) => break,
+            Err(e) if !one_by_one => {
+                tracing::warn!(error = %e, "a batch of scrips failed; handling its events one by one");
+                one_by_one = true;
+                continue;
             }
-            Backend::Postgres => system.write(|tx| {
-                let (mut batch, mut lists) = (RunReport::default(), ScripLists::default());
-                let events = tx.take_events(limit)?;
-                tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
-                for event in events {
-                    let plan = prepare(tx, event, &mut lists)?;
-                    commit(tx, plan, &mut batch)?;
-                }
-                Ok(batch)
-            })?,
+            Err(e) => {
+                put_off(&system, &e)?;
+                report.events += 1;
+                report.failed += 1;
+                continue;
+            }
         };
         report.events += batch.events;
         report.done += batch.done;
@@ -126,11 +116,86 @@ pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
         // Caught up: what arrives from now on waits for the next call,
         // and comes in full batches; the events the scrips' own changes
         // made are handled now.
-        if batch.events < limit && batch.changed == 0 {
+        if !one_by_one && batch.events < limit && batch.changed == 0 {
             break;
         }
     }
     Ok(report)
+}
+
+/// Attempts at an event whose scrips fail as a whole before it is given up
+/// (retried after 2, 4, ... 256 seconds: about eight and a half minutes in
+/// all, so that a database that is briefly unwell loses nothing).
+const MAX_ATTEMPTS: i64 = 8;
+
+/// Handles one batch of up to `limit` pending events; `None` when there
+/// were none. `peeked` takes the events seen by a read transaction and
+/// claims each again when committing (SQLite's way, and how a single event
+/// is retried on either backend: the event that failed is then the one
+/// put off).
+fn run_batch(rt: &Rt, system: &Session, limit: usize, peeked: bool) -> Result<Option<RunReport>> {
+    let batch = if peeked || rt.backend() == Backend::Sqlite {
+        let plans: Vec<Plan> = system.read(|tx| {
+            let mut lists = ScripLists::default();
+            let events = tx.peek_events(limit)?;
+            tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
+            events.into_iter().map(|event| prepare(tx, event, &mut lists)).collect()
+        })?;
+        if plans.is_empty() {
+            return Ok(None);
+        }
+        system.write(|tx| {
+            let mut batch = RunReport::default();
+            for plan in plans {
+                // Taking the event marks it done with what its scrips
+                // write, or skips it if another worker did.
+                if tx.claim_event(plan.event.id)? {
+                    commit(tx, plan, &mut batch)?;
+                }
+            }
+            Ok(batch)
+        })?
+    } else {
+        system.write(|tx| {
+            let (mut batch, mut lists) = (RunReport::default(), ScripLists::default());
+            let events = tx.take_events(limit)?;
+            tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
+            for event in events {
+                let plan = prepare(tx, event, &mut lists)?;
+                commit(tx, plan, &mut batch)?;
+            }
+            Ok(batch)
+        })?
+    };
+    Ok((batch.events > 0 || !peeked).then_some(batch))
+}
+
+/// Puts off the next pending event, whose scrips just failed alone with
+/// `error`; once given up, says so on its ticket.
+fn put_off(system: &Session, error: &Error) -> Result<()> {
+    let Some(event) = system.read(|tx| tx.peek_events(1))?.into_iter().next() else { return Ok(()) };
+    let message = format!("Scrips of transaction {} failed: {error}", event.transaction);
+    system.write(|tx| {
+        if !tx.defer_event(event.id, MAX_ATTEMPTS)? {
+            tracing::warn!(event = event.id, "{message}; retrying later");
+            return Ok(());
+        }
+        tracing::error!(event = event.id, "{message}; given up after {MAX_ATTEMPTS} attempts");
+        let ticket = TicketId(event.object_id);
+        if let Err(e) = tx.savepoint(|tx| system_error(tx, ticket, &format!("{message}; given up"))) {
+            tracing::warn!(event = event.id, error = %e, "could not record the failure on the ticket");
+        }
+        Ok(())
+    })
+}
+
+/// What a panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "no message".into())
 }
 
 /// The scrips of each queue and stage, read once per batch.

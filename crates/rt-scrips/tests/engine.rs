@@ -509,3 +509,68 @@ fn a_reply_with_a_file_reaches_the_requestor_with_the_file() {
         assert_eq!(files, [("firewall.log".to_string(), "DROP 192.0.2.7\n".to_string())], "RT-Attach-Message: yes");
     }
 }
+
+/// An action with a bug: it panics on tickets called "poison".
+struct Explode;
+
+impl Action for Explode {
+    fn run(&self, _: &mut Tx<'_>, _: &str, subject: &Subject<'_>) -> Result<Option<String>> {
+        assert_ne!(subject.ticket.subject, "poison", "a bug in an action");
+        Ok(Some("fine".into()))
+    }
+}
+
+#[test]
+fn an_event_whose_scrips_panic_is_put_off_and_the_others_go_on() {
+    register_action("Test Explode", Explode);
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        root.write(|tx| tx.create_scrip(&NewScrip::new("explode", "On Create", "Test Explode", "Blank"))).unwrap();
+        let ids: Vec<TicketId> = ["before", "poison", "after"]
+            .into_iter()
+            .map(|subject| {
+                root.write(|tx| {
+                    let q = tx.queue_by_name("General")?.queue_id();
+                    tx.create_ticket(rt_core::NewTicket {
+                        queue: Some(q),
+                        subject: subject.into(),
+                        ..Default::default()
+                    })
+                })
+                .unwrap()
+            })
+            .collect();
+        let report = rt_scrips::run_pending(db.rt(), 1000).expect("the engine goes on");
+        assert_eq!(report.failed, 1, "{report:?}");
+        let ran = |id: TicketId| {
+            let txn = root.read(|tx| tx.history(id)).unwrap()[0].id;
+            let runs = db.rt().system_session(Interface::Api).read(|tx| tx.scrip_runs(txn)).unwrap();
+            runs.iter().any(|r| r.outcome == "done")
+        };
+        assert!(ran(ids[0]) && ran(ids[2]) && !ran(ids[1]));
+        // The poison event waits for its retry; the queue is not stuck.
+        let system = db.rt().system_session(Interface::Api);
+        assert!(system.read(|tx| tx.peek_events(10)).unwrap().is_empty());
+        assert_eq!(rt_scrips::run_pending(db.rt(), 1000).unwrap().events, 0);
+    }
+}
+
+#[test]
+fn an_event_put_off_too_often_is_given_up() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let root = db.root();
+        root.write(|tx| {
+            let q = tx.queue_by_name("General")?.queue_id();
+            tx.create_ticket(rt_core::NewTicket { queue: Some(q), subject: "x".into(), ..Default::default() })
+        })
+        .unwrap();
+        let system = db.rt().system_session(Interface::Api);
+        let event = system.read(|tx| tx.peek_events(1)).unwrap().remove(0);
+        assert!(!system.write(|tx| tx.defer_event(event.id, 2)).unwrap(), "first attempt: retried later");
+        assert!(system.read(|tx| tx.peek_events(1)).unwrap().is_empty(), "not before its retry time");
+        assert!(system.write(|tx| tx.defer_event(event.id, 2)).unwrap(), "second: given up");
+        assert!(!system.write(|tx| tx.claim_event(event.id)).unwrap(), "given up means done");
+    }
+}

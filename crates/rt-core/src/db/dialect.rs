@@ -189,7 +189,8 @@ pub(crate) fn take_locked_events(
     let DbConnection::Pg(c) = conn else { return Ok(None) };
     let mut taken = diesel::sql_query(
         "UPDATE events SET done_at = $1, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM events WHERE done_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         WHERE id IN (SELECT id FROM events WHERE done_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $1) \
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
          RETURNING id, transaction_id, depth, batch_id, object_id",
     )
     .bind::<diesel::sql_types::Timestamp, _>(now)

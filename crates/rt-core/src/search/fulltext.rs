@@ -103,7 +103,8 @@ pub fn decode_entities(text: &str) -> String {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
-        let end = tail[..tail.len().min(12)].find(';');
+        // `;` is ASCII, so where its byte is, a character ends.
+        let end = tail.as_bytes()[..tail.len().min(12)].iter().position(|b| *b == b';');
         let decoded = end.and_then(|end| {
             let name = &tail[1..end];
             let c = match name {
@@ -220,6 +221,13 @@ impl TextQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entities_next_to_non_ascii_text_decode() {
+        assert_eq!(decode_entities("&#32;smörgåsbord&#32;x"), " smörgåsbord x");
+        assert_eq!(decode_entities("&ååååååå;"), "&ååååååå;");
+        assert_eq!(decode_entities("a&amp;é"), "a&é");
+    }
 
     #[test]
     fn words_are_folded_and_split_on_anything_else() {
