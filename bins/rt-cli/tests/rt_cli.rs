@@ -492,3 +492,203 @@ fn scripted_session(cli: &Cli) {
     let wrong = cli.run_with(&[("RTPASSWD", "wrong")], &["show", "ticket/3", "-f", "subject"]);
     assert_eq!(wrong, failed("rt: Incorrect username or password.", 255), "{:?}", cli.program);
 }
+
+/// An editor for the tests: it logs its runs, keeps each form it was given
+/// (`editor.in.<n>`), then applies the sed script in `RT_TEST_SED`.
+fn install_editor(home: &Path) -> String {
+    let path = home.join("editor.sh");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\n\
+         echo run >> \"$RT_TEST_HOME/editor.log\"\n\
+         cp \"$1\" \"$RT_TEST_HOME/editor.in.$(wc -l < \"$RT_TEST_HOME/editor.log\" | tr -d ' ')\"\n\
+         sed -i -e \"$RT_TEST_SED\" \"$1\"\n",
+    )
+    .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&path).unwrap().permissions(), 0o755);
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn without_values_the_form_goes_through_the_editor() {
+    for backend in backends() {
+        for program in programs() {
+            let cli = Cli::new(program, backend, "editor");
+            let editor = install_editor(&cli.home);
+            let runs = || std::fs::read_to_string(cli.home.join("editor.log")).unwrap_or_default().lines().count();
+            let edit = |sed: &str, args: &[&str]| cli.run_with(&[("EDITOR", &editor), ("RT_TEST_SED", sed)], args);
+
+            // Create: the server's new-ticket form, filled in.
+            let created = edit(
+                r"s/^Subject: *$/Subject: From the editor/;s/^Text: *$/Text: Typed in the editor/",
+                &["create", "-t", "ticket"],
+            );
+            assert_eq!(created, ok("# Ticket 1 created."), "{program:?}");
+            let given = std::fs::read_to_string(cli.home.join("editor.in.1")).unwrap();
+            assert!(given.starts_with("# Required: id, Queue\n\nid: ticket/new\nQueue: General\n"), "{given}");
+            check!(cli, ["show", "ticket/1", "-f", "subject"], ok("id: ticket/1\nSubject: From the editor"));
+
+            // Edit: the ticket's whole form, one value changed.
+            assert_eq!(edit("s/^Priority: .*/Priority: 9/", &["edit", "ticket/1"]), ok("# Ticket 1 updated."));
+            check!(cli, ["show", "ticket/1", "-f", "priority"], ok("id: ticket/1\nPriority: 9"));
+
+            // A comment without -m.
+            assert_eq!(edit("s/^Text: *$/Text: Said in the editor/", &["comment", "1"]), ok("# Comments added"));
+            let history = cli.run(&["show", "ticket/1/history"]).stdout;
+            assert!(history.contains("===> Comments added by root on <ctime>\nSaid in the editor"), "{history}");
+
+            // A value the server refuses: the form comes back with its
+            // complaint above it. Left as it is, nothing more is sent (as
+            // with RT's client, the first return differs from what came
+            // back by the blank line the form gains under its comments,
+            // so it is sent once more).
+            let before = runs();
+            assert_eq!(edit("s/^Status: .*/Status: bogus/", &["edit", "ticket/1"]), ok(""), "{program:?}");
+            assert_eq!(runs(), before + 3, "{program:?}");
+            let again = std::fs::read_to_string(cli.home.join(format!("editor.in.{}", before + 2))).unwrap();
+            assert!(again.starts_with("# Status: Status 'bogus' isn't a valid status for this ticket.\n"), "{again}");
+
+            // A syntax error: the form comes back marked; left as it is,
+            // nothing is sent.
+            let before = runs();
+            let unsent = edit("s/^Text: *$/this is not a field/", &["correspond", "1"]);
+            // (RT's client also warns "Use of uninitialized value in exit".)
+            assert_eq!((unsent.stdout.as_str(), unsent.code), ("", 0), "{program:?}");
+            assert_eq!(runs(), before + 2);
+            let again = std::fs::read_to_string(cli.home.join(format!("editor.in.{}", before + 2))).unwrap();
+            assert!(again.starts_with("# Syntax error.\n\nTicket: 1\n"), "{again}");
+            assert!(again.contains("\n>> this is not a field\n"), "{again}");
+
+            // An emptied form: nothing is sent. (RT's client dies on it:
+            // "Can't use an undefined value as an ARRAY reference".)
+            if program == Program::Ours {
+                assert_eq!(edit("d", &["create", "-t", "ticket"]), ok(""));
+            }
+            check!(cli, ["ls", "-i", "Queue='General'"], ok("ticket/1"));
+        }
+    }
+}
+
+#[test]
+fn settings_come_from_the_nearest_file_then_the_environment() {
+    for backend in backends() {
+        for program in programs() {
+            let cli = Cli::new(program, backend, "config");
+            let (home, server) = (&cli.home, &cli.server);
+            let project = home.join("project");
+            let cwd = project.join("sub");
+            std::fs::create_dir_all(&cwd).unwrap();
+            let logged_in = |env_given: &[(&str, &str)]| {
+                let _ = std::fs::remove_file(home.join(".rt_sessions"));
+                let mut env = vec![("RTSERVER", ""), ("RTUSER", ""), ("RTPASSWD", "")];
+                env.extend(env_given);
+                let out = cli.command(&env).current_dir(&cwd).args(["ls", "-i", "id=1"]).output().unwrap();
+                assert!(out.status.success(), "{program:?}: {out:?}");
+                let sessions = std::fs::read_to_string(home.join(".rt_sessions")).unwrap();
+                sessions.split(' ').nth(1).unwrap().to_string()
+            };
+            std::fs::write(home.join(".rtrc"), format!("# mine\n\nserver {server}\nuser staff\npasswd staffpass\n"))
+                .unwrap();
+            assert_eq!(logged_in(&[]), "staff", "{program:?}: ~/.rtrc");
+            std::fs::write(project.join(".rtrc"), format!("server {server}\nuser root\npasswd password\n")).unwrap();
+            assert_eq!(logged_in(&[]), "root", "{program:?}: the nearest .rtrc");
+            assert_eq!(logged_in(&[("RTUSER", "staff"), ("RTPASSWD", "staffpass")]), "staff", "{program:?}: env");
+            let elsewhere = home.join("elsewhere.conf");
+            std::fs::write(&elsewhere, format!("server {server}\nuser staff\npasswd staffpass\n")).unwrap();
+            assert_eq!(logged_in(&[("RTCONFIG", elsewhere.to_str().unwrap())]), "staff", "{program:?}: RTCONFIG");
+
+            std::fs::write(project.join(".rtrc"), "server http://localhost\ncolour blue\n").unwrap();
+            let out = cli.command(&[]).current_dir(&cwd).arg("ls").output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let file = project.join(".rtrc");
+            assert_eq!(stderr, format!("rt: {}:2: unknown configuration directive.\n", file.display()), "{program:?}");
+            assert_ne!(out.status.code(), Some(0), "{program:?}");
+        }
+    }
+}
+
+#[test]
+fn failures_are_told_with_a_non_zero_exit() {
+    for backend in backends() {
+        for program in programs() {
+            let cli = Cli::new(program, backend, "failures");
+            // An unprivileged user: RT sends them to self-service.
+            let guest = cli.run_with(&[("RTUSER", "guest"), ("RTPASSWD", "guestpass")], &["show", "ticket/1"]);
+            assert_eq!(guest, failed("rt: Server error: Found (302)", 255), "{program:?}");
+            // Not RT at that address.
+            let elsewhere = format!("{}/nothing", cli.server);
+            let missing = cli.run_with(&[("RTSERVER", &elsewhere)], &["show", "ticket/1"]);
+            assert_eq!(missing, failed("rt: Server error: Not Found (404)", 255), "{program:?}");
+            // No server at all.
+            let nothing = cli.run_with(&[("RTSERVER", "http://127.0.0.1:9")], &["show", "ticket/1"]);
+            assert_eq!((nothing.stdout.as_str(), nothing.code), ("", 255), "{program:?}");
+            assert!(nothing.stderr.starts_with("rt: Server error: "), "{program:?}: {nothing:?}");
+            // Usage errors.
+            check!(
+                cli,
+                ["merge", "1"],
+                failed(
+                    "rt: merge: Too few arguments specified.\nrt: For help, run 'rt help merge'.\nrt: For help, run 'rt help ticket'.",
+                    1
+                )
+            );
+            check!(
+                cli,
+                ["frobnicate", "1"],
+                failed("rt: Unknown command 'frobnicate 1'.\nrt: For help, run 'rt help'.", 1)
+            );
+        }
+    }
+}
+
+#[test]
+fn json_gives_the_forms_as_json() {
+    for backend in backends() {
+        let cli = Cli::new(Program::Ours, backend, "json");
+        check!(
+            cli,
+            ["create", "-t", "ticket", "set", "subject=Printer on fire", "queue=General", "CF.{Severity}=high"],
+            ok("# Ticket 1 created.")
+        );
+        check!(cli, ["create", "-t", "ticket", "set", "subject=Second", "queue=General"], ok("# Ticket 2 created."));
+        let json = |args: &[&str]| {
+            let out = cli.run(args);
+            assert_eq!((out.code, out.stderr.as_str()), (0, ""), "rt {}: {out:?}", args.join(" "));
+            serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()
+        };
+
+        let shown = json(&["show", "--json", "ticket/1"]);
+        let ticket = shown.as_array().unwrap()[0].as_object().unwrap();
+        assert_eq!(shown.as_array().unwrap().len(), 1);
+        assert_eq!(ticket["id"], "ticket/1");
+        assert_eq!(ticket["Subject"], "Printer on fire");
+        assert_eq!(ticket["CF.{Severity}"], "high");
+        assert_eq!(ticket["Requestors"], "root@localhost");
+        let out = cli.run(&["show", "--json", "ticket/1"]).stdout;
+        assert!(out.find("\"id\"") < out.find("\"Queue\"") && out.find("\"Queue\"") < out.find("\"Subject\""), "{out}");
+
+        let fields = json(&["show", "--json", "1", "-f", "subject,status"]);
+        assert_eq!(fields, serde_json::json!([{"id": "ticket/1", "Subject": "Printer on fire", "Status": "new"}]));
+        let history = json(&["show", "--json", "ticket/1/history"]);
+        assert_eq!(history[0]["Type"], "Create");
+
+        let listed = json(&["ls", "--json", "-f", "subject", "Queue='General'"]);
+        assert_eq!(
+            listed,
+            serde_json::json!([{"id": "ticket/1", "Subject": "Printer on fire"}, {"id": "ticket/2", "Subject": "Second"}])
+        );
+        assert_eq!(json(&["ls", "--json", "id=2"])[0]["Subject"], "Second");
+        assert_eq!(json(&["ls", "--json", "Subject='nothing'"]), serde_json::json!([]));
+
+        // The server's refusals: its message, and exit status 1.
+        let missing = Output { stdout: "[]".into(), stderr: "rt: Ticket 99 does not exist.".into(), code: 1 };
+        check!(cli, ["show", "--json", "ticket/99"], missing);
+        let bad = cli.run(&["ls", "--json", "Nonsense = = ="]);
+        assert_eq!((bad.stdout.as_str(), bad.code), ("", 1), "{bad:?}");
+        assert!(bad.stderr.starts_with("rt: Invalid query"), "{bad:?}");
+        let usage = cli.run(&["ls", "--json", "-i"]);
+        assert_eq!(usage.code, 1);
+        assert!(usage.stderr.starts_with("rt: list: --json"), "{usage:?}");
+    }
+}
