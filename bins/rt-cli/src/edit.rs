@@ -145,14 +145,13 @@ pub fn edit(app: &mut App, action: &str, mut args: Args) -> Outcome {
             text.push_str(&format!("Content-Type: {ct}\n"));
         }
         if interactive {
-            let Some(edited) = editor::edit_forms(&text, |form| attachments_exist(form, false))? else {
+            let Some((edited, attached)) = editor::edit_forms(&text)? else {
                 return Ok(0);
             };
             if after_error && edited == text {
                 return Ok(0);
             }
-            files = form::parse(&edited).iter().flat_map(|f| f.get("Attachment").map(split_list)).flatten().collect();
-            text = edited;
+            (text, files) = (edited, attached);
         }
         let mut request = vec![Field::text("content", &text)];
         request.extend(data.iter().filter(|(k, _)| !is_attachment_field(k)).map(|(k, v)| Field::text(k, v)));
@@ -283,18 +282,6 @@ fn relist(form: &mut Form, key: &str) {
     if let Some(value) = form.get(key) {
         let items = split_list(value);
         form.set(key, Value::List(items));
-    }
-}
-
-/// An editor check: every file named in `Attachment` exists (the field
-/// must be there when `required`).
-pub fn attachments_exist(form: &Form, required: bool) -> Result<(), String> {
-    let Some(value) = form.get("Attachment") else {
-        return if required { Err("No Attachment field.".into()) } else { Ok(()) };
-    };
-    match split_list(value).into_iter().find(|f| !std::path::Path::new(f).is_file()) {
-        Some(missing) => Err(format!("File '{missing}' doesn't exist")),
-        None => Ok(()),
     }
 }
 

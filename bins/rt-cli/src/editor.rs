@@ -2,21 +2,21 @@
 //! `rt correspond` when no values are given on the command line: the form
 //! is written to a private temporary file, `$EDITOR` (else `$VISUAL`, else
 //! `vi`) runs on it, and the result is read back. A form that does not
-//! parse, or that fails the action's check, goes back to the editor with
-//! the problem as its comment, until it is right or the user leaves it
-//! unchanged or empty (then nothing is sent).
+//! parse, or names in `Attachment` a file that is not there, goes back to
+//! the editor with the problem as its comment, until it is right or the
+//! user leaves it unchanged or empty (then nothing is sent).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
-use rt_client::rest1::form::{self, Form};
+use rt_client::rest1::form::{self, Form, split_list};
 
 use crate::app::Fatal;
 
-/// Lets the user edit `text`; `check` says what is wrong with a form. The
-/// text to send, or `None` when there is nothing to send.
-pub fn edit_forms(text: &str, check: impl Fn(&Form) -> Result<(), String>) -> Result<Option<String>, Fatal> {
+/// Lets the user edit `text`. The text to send and the files its forms
+/// attach, or `None` when there is nothing to send.
+pub fn edit_forms(text: &str) -> Result<Option<(String, Vec<String>)>, Fatal> {
     let mut text = text.to_string();
     let mut error = false;
     loop {
@@ -32,7 +32,7 @@ pub fn edit_forms(text: &str, check: impl Fn(&Form) -> Result<(), String>) -> Re
         for form in &mut forms {
             let problem = match &form.error {
                 Some(_) => Some("Syntax error.".to_string()),
-                None => check(form).err(),
+                None => missing_file(form),
             };
             if let Some(problem) = problem {
                 form.comment = format!("# {problem}");
@@ -41,13 +41,20 @@ pub fn edit_forms(text: &str, check: impl Fn(&Form) -> Result<(), String>) -> Re
         }
         text = form::compose(&forms);
         if !error {
-            return Ok(Some(text));
+            let files = forms.iter().flat_map(|f| f.get("Attachment").map(split_list)).flatten().collect();
+            return Ok(Some((text, files)));
         }
     }
 }
 
+/// What is wrong with a form's `Attachment`: a file that is not there.
+fn missing_file(form: &Form) -> Option<String> {
+    let missing = split_list(form.get("Attachment")?).into_iter().find(|f| !std::path::Path::new(f).is_file())?;
+    Some(format!("File '{missing}' doesn't exist"))
+}
+
 /// What the user made of `text` in the editor.
-pub fn run_editor(text: &str) -> Result<String, Fatal> {
+fn run_editor(text: &str) -> Result<String, Fatal> {
     let editor = ["EDITOR", "VISUAL"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()))

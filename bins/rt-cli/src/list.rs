@@ -163,8 +163,7 @@ fn quote_values(query: &str) -> String {
         let boundary = value[..run]
             .char_indices()
             .map(|(j, c)| j + c.len_utf8())
-            .filter(|&end| is_word(value[..end].chars().next_back()) != is_word(value[end..].chars().next()))
-            .next_back();
+            .rfind(|&end| is_word(value[..end].chars().next_back()) != is_word(value[end..].chars().next()));
         match boundary {
             Some(end) => {
                 out.push_str(&rest[..operator]);

@@ -5,11 +5,11 @@
 use std::io::Read;
 
 use rt_client::rest1::Field;
-use rt_client::rest1::form::{self, Form, Value, split_list};
+use rt_client::rest1::form::{self, Form, Value};
 
 use crate::app::{App, Fatal, Outcome, emit};
 use crate::args::{self, Args, unhash, whine};
-use crate::edit::{attachments, attachments_exist};
+use crate::edit::attachments;
 use crate::editor;
 
 /// Runs `rt comment` or `rt correspond` (`action`).
@@ -81,11 +81,10 @@ pub fn comment(app: &mut App, action: &str, mut args: Args) -> Outcome {
     fields.extend(status.filter(|s| !s.is_empty()).map(|s| ("Status".to_string(), Value::Text(s))));
     let mut text = form::compose(&[Form::new(fields)]);
     if use_editor || message.is_none() {
-        let Some(edited) = editor::edit_forms(&text, |form| attachments_exist(form, false))? else {
+        let Some((edited, attached)) = editor::edit_forms(&text)? else {
             return Ok(0);
         };
-        files = form::parse(&edited).iter().flat_map(|f| f.get("Attachment").map(split_list)).flatten().collect();
-        text = edited;
+        (text, files) = (edited, attached);
     }
     let mut request = attachments(&files)?;
     request.push(Field::text("content", text));
