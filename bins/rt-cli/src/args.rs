@@ -5,6 +5,7 @@
 
 use std::collections::VecDeque;
 
+use rt_client::rest1::Field;
 use rt_client::rest1::form::{is_field, leading_field};
 
 /// The arguments left to read.
@@ -53,6 +54,17 @@ pub fn var_argument(handler: &str, args: &mut Args, data: &mut Vec<(String, Stri
             false
         }
     }
+}
+
+/// A request's fields as RT's client makes them, where `-S` values and
+/// options share one table: the action's own fields (`fixed`) unless `-S`
+/// gave that name, each option's value instead of `-S`'s, then `-S`'s.
+pub fn request(fixed: &[(&str, &str)], options: &[(&str, Option<&str>)], data: &[(String, String)]) -> Vec<Field> {
+    let given = |name: &str| data.iter().any(|(k, _)| k == name);
+    let fixed = fixed.iter().filter(|(name, _)| !given(name)).map(|(k, v)| Field::text(*k, *v));
+    let options: Vec<(&str, &str)> = options.iter().filter_map(|(k, v)| Some((*k, (*v)?))).collect();
+    let data = data.iter().filter(|(k, _)| !options.iter().any(|(o, _)| o == k)).map(|(k, v)| Field::text(k, v));
+    fixed.chain(options.iter().map(|(k, v)| Field::text(*k, *v))).chain(data).collect()
 }
 
 /// Whether `list` is a comma-separated list of field names (`-f`).

@@ -84,11 +84,11 @@ pub fn edit(app: &mut App, action: &str, mut args: Args) -> Outcome {
         }
     }
     if action == "edit" || action == "ed" {
-        if objects.is_empty() && !bad {
+        if objects.is_empty() {
             whine(HANDLER, "No objects specified.");
             bad = true;
         }
-    } else if !bad {
+    } else {
         if !objects.is_empty() {
             whine(HANDLER, &format!("You shouldn't specify objects as arguments to {action}."));
             bad = true;
@@ -153,8 +153,8 @@ pub fn edit(app: &mut App, action: &str, mut args: Args) -> Outcome {
             }
             (text, files) = (edited, attached);
         }
-        let mut request = vec![Field::text("content", &text)];
-        request.extend(data.iter().filter(|(k, _)| !is_attachment_field(k)).map(|(k, v)| Field::text(k, v)));
+        data.retain(|(k, _)| !is_attachment_field(k));
+        let mut request = args::request(&[("content", &text)], &[], &data);
         request.extend(attachments(&files)?);
         let response = app.submit("edit", &request)?;
         if response.code == 409 && interactive {

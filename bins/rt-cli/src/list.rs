@@ -6,7 +6,6 @@
 //! limit the query; unquoted values are quoted. `--json` prints the
 //! matching objects' forms as JSON.
 
-use rt_client::rest1::Field;
 use rt_client::rest1::form;
 
 use crate::app::{App, Outcome, emit};
@@ -91,11 +90,8 @@ pub fn list(app: &mut App, mut args: Args) -> Outcome {
     if !raw && !json {
         emit(format!("Query:{query}\n"));
     }
-    let mut request = vec![Field::text("query", &query)];
-    for (name, value) in [("format", format), ("fields", fields), ("orderby", orderby)] {
-        request.extend(value.map(|v| Field::text(name, v)));
-    }
-    request.extend(data.into_iter().map(|(k, v)| Field::text(k, v)));
+    let options = [("format", format.as_deref()), ("fields", fields.as_deref()), ("orderby", orderby.as_deref())];
+    let request = args::request(&[("query", &query)], &options, &data);
     let response = app.submit(&format!("search/{kind}"), &request)?;
     if json {
         if !response.is_success() {

@@ -6,7 +6,6 @@
 
 use std::io::BufRead;
 
-use rt_client::rest1::Field;
 use rt_client::rest1::form;
 
 use crate::app::{App, Outcome, emit};
@@ -89,18 +88,15 @@ pub fn show(app: &mut App, mut args: Args) -> Outcome {
         objects.extend(history);
         format.get_or_insert_with(|| "l".into());
     }
-    if objects.is_empty() && !bad {
+    if objects.is_empty() {
         whine(HANDLER, "No objects specified.");
         bad = true;
     }
     if bad {
         return Ok(args::suggest_help("show", kind.as_deref(), 1));
     }
-    let mut request: Vec<Field> = objects.iter().map(|o| Field::text("id", o)).collect();
-    for (name, value) in [("format", format), ("fields", fields)] {
-        request.extend(value.map(|v| Field::text(name, v)));
-    }
-    request.extend(data.into_iter().map(|(k, v)| Field::text(k, v)));
+    let ids: Vec<(&str, &str)> = objects.iter().map(|o| ("id", o.as_str())).collect();
+    let request = args::request(&ids, &[("format", format.as_deref()), ("fields", fields.as_deref())], &data);
     let response = app.submit("show", &request)?;
     if json {
         return Ok(show_json(&response.text(), response.is_success()));

@@ -61,10 +61,10 @@ pub fn comment(app: &mut App, action: &str, mut args: Args) -> Outcome {
             }
         }
     }
+    if id.is_none() {
+        whine(HANDLER, "No object specified.");
+    }
     let Some(id) = id.filter(|_| !bad) else {
-        if !bad {
-            whine(HANDLER, "No object specified.");
-        }
         return Ok(args::suggest_help(action, Some("ticket"), 1));
     };
     let message = message.filter(|m| !m.is_empty() && m != "0");
@@ -96,16 +96,20 @@ pub fn comment(app: &mut App, action: &str, mut args: Args) -> Outcome {
 /// Runs `rt merge <from> <into>`.
 pub fn merge(app: &mut App, args: Args) -> Outcome {
     const HANDLER: &str = "merge";
-    let mut ids = Vec::new();
+    let (mut ids, mut bad) = (Vec::new(), false);
     for arg in args.into_iter().map(unhash) {
         if arg.is_empty() || !arg.chars().all(|c| c.is_ascii_digit()) {
             whine(HANDLER, &format!("Unrecognised argument: '{arg}'."));
-            return Ok(args::suggest_help("merge", Some("ticket"), 1));
+            bad = true;
+            break;
         }
         ids.push(arg);
     }
     if ids.len() != 2 {
         whine(HANDLER, &format!("Too {} arguments specified.", if ids.len() > 2 { "many" } else { "few" }));
+        bad = true;
+    }
+    if bad {
         return Ok(args::suggest_help("merge", Some("ticket"), 1));
     }
     let response = app.submit(&format!("ticket/{}/merge/{}", ids[0], ids[1]), &[])?;
@@ -136,11 +140,11 @@ pub fn link(app: &mut App, mut args: Args) -> Outcome {
         }
     }
     let kind = kind.unwrap_or_else(|| "ticket".into());
-    if !bad && args.len() != 3 {
+    if args.len() != 3 {
         whine(HANDLER, &format!("Too {} arguments specified.", if args.len() > 3 { "many" } else { "few" }));
         bad = true;
     }
-    if !bad && kind == "ticket" && !RELATIONS.iter().any(|r| r.eq_ignore_ascii_case(&args[1])) {
+    if args.len() == 3 && kind == "ticket" && !RELATIONS.iter().any(|r| r.eq_ignore_ascii_case(&args[1])) {
         whine(HANDLER, &format!("Invalid link '{}' for type {kind} specified.", args[1]));
         bad = true;
     }
