@@ -2,10 +2,10 @@
 //! `<url>/REST/1.0/NoAuth/mail-gateway` as a multipart form, the way RT's
 //! own `rt-mailgate` does, and reading RT's one-line answer.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ureq::tls::{PemItem, RootCerts, TlsConfig};
+use crate::http;
 
 /// How to reach the server.
 #[derive(Debug, Clone)]
@@ -71,31 +71,24 @@ pub fn endpoint(base: &str) -> String {
 /// Posts `message` and returns RT's answer.
 pub fn post_message(conn: &Connection, delivery: &Delivery, message: &[u8]) -> Result<Answer, MailgateError> {
     let url = endpoint(&conn.url);
-    let mut tls = TlsConfig::builder().disable_verification(conn.no_verify);
-    if let Some(path) = &conn.ca_file {
-        let fail = |message: String| MailgateError::CaFile { path: path.display().to_string(), message };
-        let pem = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
-        let certs: Vec<_> = ureq::tls::parse_pem(&pem)
-            .filter_map(|item| match item {
-                Ok(PemItem::Certificate(c)) => Some(c),
-                _ => None,
-            })
-            .collect();
-        if certs.is_empty() {
-            return Err(fail("no certificate in it".into()));
-        }
-        tls = tls.root_certs(RootCerts::new_with_certs(&certs));
-    }
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(conn.timeout))
-        .tls_config(tls.build())
-        .user_agent(concat!("rt-mailgate/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
+    let agent = http::agent(&http::AgentOptions {
+        user_agent: concat!("rt-mailgate/", env!("CARGO_PKG_VERSION")),
+        timeout: Some(conn.timeout),
+        ca_file: conn.ca_file.as_deref(),
+        no_verify: conn.no_verify,
+    })
+    .map_err(|message| MailgateError::CaFile {
+        path: conn.ca_file.as_deref().unwrap_or(Path::new("")).display().to_string(),
+        message,
+    })?;
     let (content_type, body) = form(delivery, message);
-    let http = |e: ureq::Error| MailgateError::Http { url: url.clone(), message: e.to_string() };
-    let mut response = agent.post(&url).header("Content-Type", &content_type).send(&body[..]).map_err(http)?;
-    let text = response.body_mut().read_to_string().map_err(http)?;
+    let http = |message: String| MailgateError::Http { url: url.clone(), message };
+    let mut response =
+        agent.post(&url).header("Content-Type", &content_type).send(&body[..]).map_err(|e| http(e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(http(format!("http status: {}", response.status().as_u16())));
+    }
+    let text = response.body_mut().read_to_string().map_err(|e| http(e.to_string()))?;
     Ok(parse_answer(&text))
 }
 
@@ -113,49 +106,18 @@ pub fn parse_answer(text: &str) -> Answer {
 
 /// The multipart form: `queue`, `action`, `ticket` and the `message` file.
 fn form(delivery: &Delivery, message: &[u8]) -> (String, Vec<u8>) {
-    let boundary = format!("rt-mailgate-{:016x}", boundary_seed(message));
-    let mut body = Vec::with_capacity(message.len() + 512);
-    let mut field = |name: &str, value: &[u8], file: bool| {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes());
-        if file {
-            body.extend_from_slice(b"; filename=\"message\"\r\nContent-Type: application/octet-stream");
-        }
-        body.extend_from_slice(b"\r\n\r\n");
-        body.extend_from_slice(value);
-        body.extend_from_slice(b"\r\n");
-    };
-    if let Some(queue) = &delivery.queue {
-        field("queue", queue.as_bytes(), false);
-    }
-    field("action", delivery.action.as_bytes(), false);
-    if let Some(ticket) = &delivery.ticket {
-        field("ticket", ticket.as_bytes(), false);
-    }
-    field("message", message, true);
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-/// A boundary that does not occur in the message: derived from its bytes
-/// (FNV-1a), re-drawn in the unlikely case it does.
-fn boundary_seed(message: &[u8]) -> u64 {
-    let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for b in message {
-        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    while contains(message, format!("rt-mailgate-{hash:016x}").as_bytes()) {
-        hash = hash.wrapping_add(1);
-    }
-    hash
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    let mut parts = Vec::with_capacity(4);
+    parts.extend(delivery.queue.as_deref().map(|q| http::Part::text("queue", q)));
+    parts.push(http::Part::text("action", &delivery.action));
+    parts.extend(delivery.ticket.as_deref().map(|t| http::Part::text("ticket", t)));
+    parts.push(http::Part { name: "message", file: Some(("message", "application/octet-stream")), body: message });
+    http::multipart("rt-mailgate", &parts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::contains;
 
     #[test]
     fn answers_are_read_as_rt_mailgate_reads_them() {

@@ -20,7 +20,8 @@
 //! - [`object`]: `user/<id|name>`, `queue/<id|name>`, `group/<id|name>`;
 //!   users and queues also created and edited through the CLI's `edit`.
 //!
-//! RT's own `rt` client runs against all of this in `tests/rt_cli.rs`.
+//! RT's own `rt` client, and ours, run against all of this in
+//! `bins/rt-cli/tests/rt_cli.rs`.
 //!
 //! Handlers hold no rules: each call goes through an rt-core
 //! [`Session`] acting as the logged-in user through

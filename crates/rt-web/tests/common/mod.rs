@@ -1,4 +1,5 @@
-//! What the tests replaying RT's REST 1.0 transcript share.
+//! What the tests replaying RT's REST 1.0 transcript share: rt-web's, and
+//! `bins/rt-cli/tests/rt_cli.rs`, which includes this file by its path.
 
 #![allow(clippy::unwrap_used, dead_code)]
 
