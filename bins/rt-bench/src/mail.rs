@@ -99,6 +99,14 @@ pub struct Args {
     /// Seconds to wait for each answer.
     #[arg(long, default_value_t = 120)]
     timeout: u64,
+    /// Put what RTIR's detection scrips look for in every message: two IP
+    /// addresses (one as a CIDR), a domain and a CVE id.
+    #[arg(long)]
+    indicators: bool,
+    /// The server's database: after delivering, wait until its scrips
+    /// have handled every event, and report that time too.
+    #[arg(long, value_name = "URL")]
+    scrips_db: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -254,6 +262,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         outcomes.extend(deliver(&sender, Arc::new(reply_messages), clients));
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let with_scrips = match &args.scrips_db {
+        Some(url) => Some(wait_for_scrips(url, started)?),
+        None => None,
+    };
 
     let count = |kind: Kind| outcomes.iter().filter(|o| o.kind == kind).count();
     let (ok, not_ok, tempfail, error) =
@@ -289,6 +301,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ms(99.0)
     );
     println!("answers: ok {ok}, not ok {not_ok}, tempfail {tempfail}, error {error}");
+    if let Some(seconds) = with_scrips {
+        let rate = delivered as f64 / seconds;
+        println!("scrips done after {seconds:.2} s: {rate:.0} messages/s with their scrips");
+        println!("{{\"bench\":\"mail-scrips\",\"seconds\":{seconds:.3},\"messages_per_second\":{rate:.1}}}");
+    }
     for detail in &details {
         println!("  e.g. {}", detail.chars().take(300).collect::<String>());
     }
@@ -493,6 +510,16 @@ fn message(args: &Args, rng: &mut Rng, run_id: &str, i: usize, reply_to: Option<
             body.push(' ');
         }
     }
+    if args.indicators {
+        body.push_str(&format!(
+            "\n\nSeen from 10.{}.{}.{} and 198.51.100.{}/32, phishing host mal{i}.example.com, exploiting CVE-2024-{}.",
+            i % 250,
+            i / 250 % 250,
+            rng.below(250) + 1,
+            i % 250 + 1,
+            1000 + i % 9000
+        ));
+    }
     body.push_str(&format!("\n\nRegards,\n{name}\n"));
     // RFC 2047 for the non-ASCII display name.
     let display = if name.is_ascii() {
@@ -550,5 +577,30 @@ mod tests {
         assert_eq!(base64(b"fooba"), "Zm9vYmE=");
         assert_eq!(base64(b"foob"), "Zm9vYg==");
         assert_eq!(base64(b""), "");
+    }
+}
+
+/// Waits until the server's database has no pending event left (its
+/// scrips caught up), polling every 50 ms; seconds since `started`.
+fn wait_for_scrips(url: &str, started: Instant) -> anyhow::Result<f64> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = rt_core::db::connect(url).context("connecting to the server's database")?;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let pending: Vec<N> = diesel::sql_query("SELECT count(*) AS n FROM events WHERE done_at IS NULL")
+            .load(&mut conn)
+            .context("counting pending events")?;
+        if pending.first().is_none_or(|p| p.n == 0) {
+            return Ok(started.elapsed().as_secs_f64());
+        }
+        if Instant::now() > deadline {
+            bail!("{} events still pending after 10 minutes", pending[0].n);
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
