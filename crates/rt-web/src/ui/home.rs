@@ -106,7 +106,7 @@ fn rows(tx: &mut Tx<'_>, viewer: &Viewer, query: &str, order_by: &str, order: &s
     let mut rows = Vec::with_capacity(found.ids.len());
     for id in found.ids {
         let t = tx.ticket(id)?;
-        let queue = tx.queue(t.queue)?.name;
+        let queue = super::queue_name(tx, t.queue)?;
         rows.push(Row {
             id: t.id.0,
             subject: t.subject,

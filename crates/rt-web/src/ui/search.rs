@@ -276,7 +276,7 @@ fn ticket_value(tx: &mut Tx<'_>, viewer: &Viewer, t: &Ticket, name: &str) -> rt_
         "Subject" => t.subject.clone(),
         "Status" => t.status.clone(),
         "Type" => t.kind.clone(),
-        "QueueName" | "Queue" => tx.queue(t.queue)?.name,
+        "QueueName" | "Queue" => super::queue_name(tx, t.queue)?,
         "OwnerName" => tx.user(t.owner)?.name,
         "Creator" => tx.user(t.creator)?.name,
         "LastUpdatedBy" => tx.user(t.last_updated_by)?.name,

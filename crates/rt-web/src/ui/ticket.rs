@@ -90,7 +90,7 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
             if history_only {
                 return Ok(());
             }
-            let queue = tx.queue(t.queue)?.name;
+            let queue = super::queue_name(tx, t.queue)?;
             let owner = tx.user(t.owner)?.name;
             let time = |minutes: i64| format!("{minutes} min");
             let basics = vec![
