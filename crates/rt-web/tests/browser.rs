@@ -31,9 +31,13 @@ fn browser_installed() -> bool {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         true
     } else if std::env::var("RT_REQUIRE_ALL").is_ok_and(|v| v == "1") {
-        panic!("RT_REQUIRE_ALL=1 but {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)");
+        panic!(
+            "RT_REQUIRE_ALL=1 but {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)"
+        );
     } else {
-        eprintln!("NOTE: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver); the browser test does not run");
+        eprintln!(
+            "NOTE: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver); the browser test does not run"
+        );
         false
     }
 }

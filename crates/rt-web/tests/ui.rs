@@ -7,11 +7,11 @@
 
 #![allow(clippy::unwrap_used)]
 
+use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderMap;
-use actix_http::Request;
 use actix_web::{App, test, web};
 use regex::Regex;
 use rt_core::db::Backend;
@@ -86,10 +86,15 @@ where
     answer.cookie()
 }
 
+/// The first group of `pattern`'s first match in `text`.
+fn captured(pattern: &str, text: &str) -> String {
+    let re = Regex::new(pattern).unwrap();
+    re.captures(text).unwrap_or_else(|| panic!("no {pattern} in {text}"))[1].to_string()
+}
+
 /// The CSRF token a page's forms carry.
 fn csrf(page: &str) -> String {
-    let re = Regex::new(r#"name="CSRF" value="([0-9a-f]{64})""#).unwrap();
-    re.captures(page).unwrap_or_else(|| panic!("no CSRF token in {page}"))[1].to_string()
+    captured(r#"name="CSRF" value="([0-9a-f]{64})""#, page)
 }
 
 fn owner(site: &Site, id: TicketId) -> String {
@@ -142,7 +147,7 @@ async fn login_follows_only_local_next_and_sets_a_strict_cookie() {
         assert_eq!(good.status, StatusCode::SEE_OTHER, "{backend:?}: {}", good.body);
         assert_eq!(good.header("location"), "/Search/Results.html?Query=id%3E0");
         let set = good.header("set-cookie");
-        assert!(Regex::new(r"^RT_SID_example\.com\.\d+=[0-9a-f]{32}; ").unwrap().is_match(set), "{set}");
+        assert!(!captured(r"^RT_SID_example\.com\.\d+=([0-9a-f]{32}); ", set).is_empty());
         for flag in ["; Path=/", "; HttpOnly", "; SameSite=Lax"] {
             assert!(set.contains(flag), "{flag} in {set}");
         }
@@ -203,11 +208,8 @@ async fn the_cookie_is_secure_behind_https() {
 #[actix_web::test]
 async fn failed_logins_are_throttled_per_client_address() {
     for backend in backends() {
-        let config = Config {
-            login_throttle_failures: 3,
-            trusted_proxies: vec!["10.0.0.1".into()],
-            ..Config::default()
-        };
+        let config =
+            Config { login_throttle_failures: 3, trusted_proxies: vec!["10.0.0.1".into()], ..Config::default() };
         let site = site(backend, config);
         let app = app!(site);
         let from = |peer: &str, forwarded: Option<&str>, pass: &str| {
@@ -310,19 +312,16 @@ async fn without_show_ticket_the_page_history_and_attachments_are_403() {
         let staff = login(&app, "staff").await;
         let display = send(&app, get(&format!("/Ticket/Display.html?id={}", site.hostile.0), &staff)).await;
         assert_eq!(display.status, StatusCode::OK);
-        let link = Regex::new(r#"href="(/Ticket/Attachment/\d+/\d+/notes\.txt)""#).unwrap();
-        let attachment = link.captures(&display.body).unwrap_or_else(|| panic!("{}", display.body))[1].to_string();
+        let attachment = captured(r#"href="(/Ticket/Attachment/\d+/\d+/notes\.txt)""#, &display.body);
         let file = send(&app, get(&attachment, &staff)).await;
         assert_eq!(file.status, StatusCode::OK);
         assert_eq!(file.body, "line one\nline two\n");
 
         let outsider = login(&app, "outsider").await;
         let id = site.hostile.0;
-        for uri in [
-            format!("/Ticket/Display.html?id={id}"),
-            format!("/Ticket/History.html?id={id}"),
-            attachment.clone(),
-        ] {
+        for uri in
+            [format!("/Ticket/Display.html?id={id}"), format!("/Ticket/History.html?id={id}"), attachment.clone()]
+        {
             let answer = send(&app, get(&uri, &outsider)).await;
             assert_eq!(answer.status, StatusCode::FORBIDDEN, "{backend:?}: {uri}");
             assert!(answer.body.contains("Permission Denied"), "{}", answer.body);
@@ -378,8 +377,7 @@ async fn a_hostile_html_mail_is_displayed_inert() {
         }
         // The HTML attachment is a download, never a page of the site.
         let page = send(&app, get(&format!("/Ticket/Display.html?id={}", site.hostile.0), &cookie)).await;
-        let link = Regex::new(r#"href="(/Ticket/Attachment/\d+/\d+/evil\.html)""#).unwrap();
-        let url = link.captures(&page.body).unwrap()[1].to_string();
+        let url = captured(r#"href="(/Ticket/Attachment/\d+/\d+/evil\.html)""#, &page.body);
         let file = send(&app, get(&url, &cookie)).await;
         assert_eq!(file.status, StatusCode::OK);
         assert_eq!(file.header("content-type"), "application/octet-stream");
@@ -456,11 +454,14 @@ async fn search_results_follow_the_format_sort_and_paging() {
         );
         let page = send(&app, get(&uri, &cookie)).await;
         assert!(page.body.contains(">Number</a>"), "{}", page.body);
-        assert!(page.body.contains("<b>Printer on fire</b>") && !page.body.contains("Quarterly report"), "{}", page.body);
+        assert!(
+            page.body.contains("<b>Printer on fire</b>") && !page.body.contains("Quarterly report"),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains("guest@example.com") && page.body.contains("<td>General</td>"), "{}", page.body);
         assert!(page.body.contains("Found 2 tickets"));
-        let next = Regex::new(r#"rel="next" href="([^"]+)""#).unwrap();
-        let next = next.captures(&page.body).unwrap()[1].replace("&amp;", "&");
+        let next = captured(r#"rel="next" href="([^"]+)""#, &page.body).replace("&amp;", "&");
         let second = send(&app, get(&next, &cookie)).await;
         assert!(second.body.contains("<b>Quarterly report</b>") && second.body.contains(r#"rel="prev""#));
         assert!(!second.body.contains(r#"rel="next""#));

@@ -97,11 +97,8 @@ pub(crate) async fn self_service(req: HttpRequest, rt: web::Data<Rt>) -> HttpRes
 /// The first [`SUMMARY_ROWS`] tickets of a search run as the user.
 fn rows(tx: &mut Tx<'_>, viewer: &Viewer, query: &str, order_by: &str, order: &str) -> rt_core::Result<Vec<Row>> {
     let order = parse_order_by(order_by, order).map_err(|e| rt_core::Error::invalid("OrderBy", e.to_string()))?;
-    let search = TicketQuery {
-        order,
-        paging: Paging { rows_per_page: Some(SUMMARY_ROWS), page: 1 },
-        ..TicketQuery::new(query)
-    };
+    let search =
+        TicketQuery { order, paging: Paging { rows_per_page: Some(SUMMARY_ROWS), page: 1 }, ..TicketQuery::new(query) };
     let found = tx.search_tickets(&search)?;
     let mut rows = Vec::with_capacity(found.ids.len());
     for id in found.ids {

@@ -86,10 +86,8 @@ pub(crate) fn login_url(next: &str) -> String {
 /// `next` when it is a path on this site (`/...`, not `//host` or
 /// `/\host`, no control characters), else `None`.
 fn local_next(next: &str) -> Option<&str> {
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(char::is_control);
+    let local =
+        next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.chars().any(char::is_control);
     local.then_some(next)
 }
 

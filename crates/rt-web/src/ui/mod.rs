@@ -55,9 +55,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/SelfService/", web::get().to(home::self_service))
         .route("/SelfService/index.html", web::get().to(home::self_service))
         .service(
-            web::resource("/NoAuth/Login.html")
-                .route(web::get().to(login::form))
-                .route(web::post().to(login::submit)),
+            web::resource("/NoAuth/Login.html").route(web::get().to(login::form)).route(web::post().to(login::submit)),
         )
         .route("/NoAuth/Logout.html", web::get().to(login::logout))
         .route("/static/css/rt.css", web::get().to(stylesheet))
@@ -190,12 +188,7 @@ where
 
 /// [`run`] for a POST: `token` must be the session's CSRF token, else the
 /// answer is a 403 page and `f` does not run.
-pub(crate) async fn run_post<F>(
-    req: &HttpRequest,
-    rt: web::Data<Rt>,
-    token: Option<String>,
-    f: F,
-) -> HttpResponse
+pub(crate) async fn run_post<F>(req: &HttpRequest, rt: web::Data<Rt>, token: Option<String>, f: F) -> HttpResponse
 where
     F: FnOnce(&Viewer) -> Result<Answer, PageError> + Send + 'static,
 {

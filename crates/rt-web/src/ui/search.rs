@@ -165,7 +165,8 @@ fn headers(format: &Format, params: &Params) -> Vec<Vec<Header>> {
         .map(|row| {
             row.iter()
                 .map(|column| {
-                    let title = column.title.clone().unwrap_or_else(|| column.column_name().map(title_of).unwrap_or_default());
+                    let title =
+                        column.title.clone().unwrap_or_else(|| column.column_name().map(title_of).unwrap_or_default());
                     let sort = column.sort_column().map(sort_key).map(|key| {
                         let flip = key == params.order_by && params.order.eq_ignore_ascii_case("ASC");
                         params.url(&key, if flip { "DESC" } else { "ASC" }, 1)
@@ -219,8 +220,9 @@ fn cells(tx: &mut Tx<'_>, viewer: &Viewer, format: &Format, t: &Ticket) -> rt_co
         .map(|row| {
             row.iter()
                 .map(|column| {
-                    let html = column
-                        .render_html(|f| values.get(f.name()).cloned().unwrap_or_else(|| FieldValue::Text(String::new())));
+                    let html = column.render_html(|f| {
+                        values.get(f.name()).cloned().unwrap_or_else(|| FieldValue::Text(String::new()))
+                    });
                     let mut class = column.class.clone().unwrap_or_default();
                     if let Some(align) = column.align {
                         class = format!("{class} align-{}", align.as_str()).trim().to_string();
@@ -249,7 +251,8 @@ fn value(tx: &mut Tx<'_>, viewer: &Viewer, t: &Ticket, kind: FieldKind<'_>, name
         }
         FieldKind::CustomField { name, .. } => {
             let object = CfObject::Ticket(t.id);
-            let field = tx.custom_fields_for(object)?.into_iter().find(|cf| cf.name == name || cf.id.0.to_string() == name);
+            let field =
+                tx.custom_fields_for(object)?.into_iter().find(|cf| cf.name == name || cf.id.0.to_string() == name);
             match field.map(|cf| tx.cf_values(object, cf.id)) {
                 Some(Ok(values)) => values.into_iter().map(|v| v.content).collect::<Vec<_>>().join(", "),
                 Some(Err(rt_core::Error::PermissionDenied { .. })) | None => String::new(),

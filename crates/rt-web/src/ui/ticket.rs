@@ -106,10 +106,8 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
             let mut custom_fields = Vec::new();
             for cf in tx.custom_fields_for(CfObject::Ticket(t.id))? {
                 match tx.cf_values(CfObject::Ticket(t.id), cf.id) {
-                    Ok(values) => custom_fields.push(Field {
-                        label: cf.name,
-                        values: values.into_iter().map(|v| v.content).collect(),
-                    }),
+                    Ok(values) => custom_fields
+                        .push(Field { label: cf.name, values: values.into_iter().map(|v| v.content).collect() }),
                     Err(rt_core::Error::PermissionDenied { .. }) => {}
                     Err(e) => return Err(e),
                 }
@@ -168,7 +166,11 @@ pub(crate) async fn action(req: HttpRequest, rt: web::Data<Rt>, form: web::Form<
 }
 
 /// `GET /Ticket/Attachment/<txn>/<id>/<name>`: the attachment's bytes.
-pub(crate) async fn attachment(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<(String, String, String)>) -> HttpResponse {
+pub(crate) async fn attachment(
+    req: HttpRequest,
+    rt: web::Data<Rt>,
+    path: web::Path<(String, String, String)>,
+) -> HttpResponse {
     let (txn, aid, _) = path.into_inner();
     run(&req, rt, Audience::Privileged, move |viewer| {
         let not_found = || rt_core::Error::not_found("attachment", &aid);
