@@ -8,7 +8,7 @@
 //!   action and attachment downloads.
 //! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings.
 //!
-//! Every page goes through [`run`] (or [`run_post`] for forms that change
+//! Every page goes through `run` (or `run_post` for forms that change
 //! something): the session cookie names the user (no session: a redirect
 //! to the login page with `next`), the work runs off the async workers in
 //! an rt-core [`Session`] of that user through [`Interface::Web`] (so

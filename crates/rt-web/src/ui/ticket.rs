@@ -5,7 +5,7 @@
 //!
 //! Everything is read as the user, so a user without `ShowTicket` gets
 //! rt-core's refusal, shown as a 403 page, on each of them. Mail bodies
-//! are shown as text, or, for HTML mail, through [`sanitize`] (ammonia):
+//! are shown as text, or, for HTML mail, through `sanitize` (ammonia):
 //! no scripts, event handlers, styles, `javascript:` or relative URLs, and
 //! no images (a remote image would tell the sender the mail was read).
 //! Downloads are sent with a Content-Type from a short list of types a
