@@ -567,19 +567,6 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::base64;
-
-    #[test]
-    fn base64_matches_the_rfc_examples() {
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64(b"fooba"), "Zm9vYmE=");
-        assert_eq!(base64(b"foob"), "Zm9vYg==");
-        assert_eq!(base64(b""), "");
-    }
-}
-
 /// Waits until the server's database has no pending event left (its
 /// scrips caught up), polling every 50 ms; seconds since `started`.
 fn wait_for_scrips(url: &str, started: Instant) -> anyhow::Result<f64> {
@@ -602,5 +589,18 @@ fn wait_for_scrips(url: &str, started: Instant) -> anyhow::Result<f64> {
             bail!("{} events still pending after 10 minutes", pending[0].n);
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_the_rfc_examples() {
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(b"fooba"), "Zm9vYmE=");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        assert_eq!(base64(b""), "");
     }
 }

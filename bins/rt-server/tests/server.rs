@@ -109,9 +109,10 @@ fn serves_pages_and_stops_on_sigterm() {
         };
         assert!(lines.iter().any(|l| l.starts_with(&expected)), "{expected:?} not in {lines:?}");
         assert!(lines.iter().any(|l| l.contains("log in as root with password password")), "{lines:?}");
-        let (status, body) = get(addr, "/");
+        assert_eq!(get(addr, "/").0, 303, "the home page asks for a login");
+        let (status, body) = get(addr, "/NoAuth/Login.html");
         assert_eq!(status, 200, "{body}");
-        assert!(body.contains("example.com"), "{body}");
+        assert!(body.contains("RT for example.com"), "{body}");
         assert_eq!(get(addr, "/healthz"), (200, "ok".to_string()));
         assert_eq!(get(addr, "/no/such/page").0, 404);
         let status = terminate(child);

@@ -53,6 +53,12 @@ pub struct Config {
     /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-*` headers are
     /// trusted.
     pub trusted_proxies: Vec<String>,
+    /// Failed web logins from one client address that start the login
+    /// throttle; 0 turns it off.
+    pub login_throttle_failures: u32,
+    /// How long the throttle remembers failures and refuses logins, in
+    /// minutes.
+    pub login_throttle_minutes: u64,
     /// Grant Everyone CreateTicket and ReplyToTicket on the General queue at
     /// first start, so mail from the public opens and updates tickets.
     pub public_mail: bool,
@@ -199,6 +205,8 @@ impl Default for Config {
             notify_actor: false,
             timezone: "UTC".into(),
             trusted_proxies: Vec::new(),
+            login_throttle_failures: 10,
+            login_throttle_minutes: 15,
             public_mail: true,
             max_attachment_size: 10 * 1024 * 1024,
             oversized_attachments: "truncate".into(),
@@ -239,6 +247,8 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_NOTIFY_ACTOR", "notify_actor"),
     ("RT_TIMEZONE", "timezone"),
     ("RT_TRUSTED_PROXIES", "trusted_proxies"),
+    ("RT_LOGIN_THROTTLE_FAILURES", "login_throttle_failures"),
+    ("RT_LOGIN_THROTTLE_MINUTES", "login_throttle_minutes"),
     ("RT_PUBLIC_MAIL", "public_mail"),
     ("RT_MAX_ATTACHMENT_SIZE", "max_attachment_size"),
     ("RT_OVERSIZED_ATTACHMENTS", "oversized_attachments"),
@@ -316,6 +326,12 @@ impl Config {
             "trusted_proxies" => {
                 self.trusted_proxies =
                     value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+            }
+            "login_throttle_failures" => {
+                self.login_throttle_failures = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
+            }
+            "login_throttle_minutes" => {
+                self.login_throttle_minutes = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
             }
             "public_mail" => {
                 self.public_mail = boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?

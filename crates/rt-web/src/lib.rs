@@ -4,9 +4,9 @@
 //! server loop with graceful shutdown, and the one place where rt-core's
 //! [`rt_core::Error`] becomes an HTTP status ([`error`]); REST 1.0 answers
 //! HTTP 200 and states RT's own status in the body ([`rest1`]); REST 2.0
-//! answers JSON with RT's statuses ([`rest2`]). It serves RT's REST 1.0
-//! with DB-backed login sessions ([`auth`]) and a first slice of REST 2.0,
-//! and will grow the HTML UI (Tera) and the rest of REST 2.0.
+//! answers JSON with RT's statuses ([`rest2`]). It serves the first pages
+//! of RT's HTML UI (Tera, [`ui`]), RT's REST 1.0 with DB-backed login
+//! sessions ([`auth`]) shared with the UI, and a first slice of REST 2.0.
 //!
 //! It is the only crate of the workspace that depends on actix-web. It
 //! depends on the library crates below it (rt-core and, as they are wired
@@ -26,14 +26,21 @@
 //!
 //! # fn main() -> rt_core::Result<()> {
 //! let rt = rt_core::Rt::open(rt_core::Config::default())?;
-//! let app = App::new().app_data(web::Data::new(rt)).configure(rt_web::configure);
+//! let app = App::new()
+//!     .app_data(web::Data::new(rt))
+//!     .app_data(web::Data::new(rt_web::LoginThrottle::default()))
+//!     .configure(rt_web::configure);
 //! # drop(app);
 //! # Ok(()) }
 //! ```
 //!
 //! ## Routes
 //!
-//! - `GET /`: a start page naming the site.
+//! - The HTML UI ([`ui`]): `GET /` (RT at a glance), `/NoAuth/Login.html`,
+//!   `/NoAuth/Logout.html`, `/SelfService/`, `/Ticket/Display.html?id=N`
+//!   (and `POST` to take it), `/Ticket/History.html?id=N`,
+//!   `/Ticket/Attachment/<txn>/<id>/<name>`, `/Search/Results.html`,
+//!   `/static/css/rt.css`.
 //! - `GET /healthz`: `200 ok` when the database answers, `503` otherwise.
 //! - `POST /REST/1.0/NoAuth/mail-gateway`: mail from `rt-mailgate`
 //!   ([`gateway`]).
@@ -56,6 +63,7 @@ pub mod gateway;
 mod pages;
 pub mod rest1;
 pub mod rest2;
+pub mod ui;
 
 use std::net::{SocketAddr, TcpListener};
 use std::pin::Pin;
@@ -67,13 +75,16 @@ use actix_web::middleware::{Next, NormalizePath, TrailingSlash, from_fn};
 use actix_web::{App, HttpServer, web};
 
 pub use error::{Error, Result};
+pub use ui::LoginThrottle;
 
 /// Registers every route of the application.
 ///
 /// The application must hold the site's [`rt_core::Rt`] as
-/// `web::Data<Rt>` (`App::app_data(web::Data::new(rt))`).
+/// `web::Data<Rt>` (`App::app_data(web::Data::new(rt))`) and one
+/// [`LoginThrottle`] shared by all its workers as
+/// `web::Data<LoginThrottle>`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(pages::index))
+    cfg.configure(ui::configure)
         .route("/REST/1.0/NoAuth/mail-gateway", web::post().to(gateway::mail_gateway))
         .configure(rest1::configure)
         .configure(rest2::configure)
@@ -127,12 +138,14 @@ impl Listener {
     async fn run_with(self, stop: Option<Pin<Box<dyn Future<Output = ()> + Send>>>) -> std::io::Result<()> {
         let addr = self.local_addr()?;
         let data = web::Data::new(self.rt);
+        let throttle = web::Data::new(LoginThrottle::default());
         // `//` merged into `/`: RT's rt-mailgate appends its path to
         // `--url` as given, and RT's own docs write that URL with a
         // trailing slash.
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
+                .app_data(throttle.clone())
                 .wrap(NormalizePath::new(TrailingSlash::MergeOnly))
                 .wrap(from_fn(log_request))
                 .configure(configure)
