@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 #[macro_use]
 mod rest2_support;
-use rest2_support::{basic, site};
+use rest2_support::{basic, rtir_site, site};
 
 const NO_HEADER: Option<(&str, String)> = None;
 
@@ -456,7 +456,7 @@ async fn tokens_authenticate_until_revoked() {
 
 #[actix_web::test]
 async fn the_openapi_document_describes_every_route() {
-    let db = site(rt_core::db::Backend::Sqlite);
+    let db = rtir_site(rt_core::db::Backend::Sqlite);
     let app = app!(db);
     let root = basic("root", "password");
     let (status, doc) = send!(app, "GET", "/REST/2.0/openapi.json", NO_HEADER, None);
@@ -484,44 +484,114 @@ async fn the_openapi_document_describes_every_route() {
     registered.sort();
     registered.dedup();
     assert_eq!(documented, registered);
-    // Each route is really served: with ids that exist, none answers the
-    // catch-all's 404 or a 405.
-    let create = r#"{"Queue":"General","Subject":"for routes","Content":"x"}"#;
-    assert_eq!(send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(create)).0, StatusCode::CREATED);
-    db.root()
-        .write(|tx| {
-            let root = tx.user_by_name("root")?.user_id();
-            tx.grant(Grantee::User(root), "ManageAuthTokens", AclObject::System)?;
-            tx.create_group("Routes", "").map(drop)
-        })
-        .unwrap();
-    let (_, token) = send!(app, "POST", "/REST/2.0/tokens", Some(root.clone()), Some("{}"));
-    let group = db.root().read(|tx| tx.group_by_name("Routes")).unwrap().id;
-    let first_txn = db.root().read(|tx| tx.history(TicketId(1))).unwrap()[0].id.0;
-    let attachment = db.root().read(|tx| tx.ticket_attachments(TicketId(1))).unwrap()[0].id.0;
-    let cf = db.root().read(|tx| tx.visible_custom_fields()).unwrap()[0].id.0;
+    // Each route is really served: with objects that exist, every one
+    // succeeds (none answers the catch-all's 404 or a 405).
+    let objects = Objects::make(&db, &app).await;
     let mut routes: Vec<_> = rt_web::rest2::ROUTES.iter().collect();
     routes.sort_by_key(|(method, ..)| *method == "delete");
     for (method, path, _, _) in routes {
-        let id = match *path {
-            p if p.starts_with("/transaction/") => first_txn.to_string(),
-            p if p.starts_with("/attachment/") => attachment.to_string(),
-            p if p.starts_with("/group/") => group.to_string(),
-            p if p.starts_with("/customfield/") => cf.to_string(),
-            p if p.starts_with("/user/") => "root".to_string(),
-            p if p.starts_with("/token/") => token["id"].to_string(),
-            _ => "1".to_string(),
-        };
-        let uri = format!("/REST/2.0{}", path.replace("{id}", &id).replace("{action}", "take"));
-        let body = match *method {
-            "post" | "put" if path.ends_with("correspond") || path.ends_with("comment") => Some(r#"{"Content":"x"}"#),
-            "post" if *path == "/ticket" => Some(create),
-            "post" if path.ends_with('s') && *path != "/tokens" => Some("[]"),
-            "post" | "put" => Some("{}"),
-            _ => None,
-        };
-        let (status, answer) = send!(app, method.to_uppercase().as_str(), &uri, Some(root.clone()), body);
+        let (uri, body) = objects.request(method, path);
+        let (status, answer) = send!(app, method.to_uppercase().as_str(), &uri, Some(root.clone()), body.as_deref());
         assert!(status.is_success(), "{method} {uri}: {status} {answer}");
+    }
+}
+
+/// Objects of an RTIR site for requests to every route: a General ticket
+/// with a custom field and an attachment, an Incident Report with an
+/// Incident, a user-defined group root is in, root's token.
+struct Objects {
+    ticket: i64,
+    report: i64,
+    incident: i64,
+    txn: i64,
+    attachment: i64,
+    group: i64,
+    cf: i64,
+    token: i64,
+}
+
+impl Objects {
+    async fn make<S>(db: &rt_test_support::TestDb, app: &S) -> Objects
+    where
+        S: actix_web::dev::Service<
+                actix_http::Request,
+                Response = actix_web::dev::ServiceResponse,
+                Error = actix_web::Error,
+            >,
+    {
+        let root = basic("root", "password");
+        let create = r#"{"Queue":"General","Subject":"for routes","Content":"x","CustomFields":{"Severity":"high"}}"#;
+        let (_, made) = send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(create));
+        let ticket = made["id"].as_str().unwrap().parse().unwrap();
+        let report = r#"{"Subject":"scan","Requestor":"cert@edu.example","Content":"from 10.0.2.7"}"#;
+        let (_, made) = send!(app, "POST", "/REST/2.0/rtir/report", Some(root.clone()), Some(report));
+        let report: i64 = made["id"].as_str().unwrap().parse().unwrap();
+        let incident = format!(r#"{{"Subject":"scanning","Children":[{report}]}}"#);
+        let (_, made) = send!(app, "POST", "/REST/2.0/rtir/incident", Some(root.clone()), Some(incident.as_str()));
+        let incident = made["id"].as_str().unwrap().parse().unwrap();
+        let group = db
+            .root()
+            .write(|tx| {
+                let root = tx.user_by_name("root")?.user_id();
+                tx.grant(Grantee::User(root), "ManageAuthTokens", AclObject::System)?;
+                let group = tx.create_group("Routes", "")?;
+                tx.add_group_member(group, root.into())?;
+                Ok(group.0)
+            })
+            .unwrap();
+        let (_, token) = send!(app, "POST", "/REST/2.0/tokens", Some(root), Some("{}"));
+        let id = TicketId(ticket);
+        Objects {
+            ticket,
+            report,
+            incident,
+            txn: db.root().read(|tx| tx.history(id)).unwrap()[0].id.0,
+            attachment: db.root().read(|tx| tx.ticket_attachments(id)).unwrap()[0].id.0,
+            group,
+            cf: db.root().read(|tx| tx.visible_custom_fields()).unwrap()[0].id.0,
+            token: token["id"].as_i64().unwrap(),
+        }
+    }
+
+    /// The URI and body of a request to the route `method path` about
+    /// these objects. A route without an entry here fails the test.
+    fn request(&self, method: &str, path: &str) -> (String, Option<String>) {
+        let (t, r, i) = (self.ticket, self.report, self.incident);
+        let (id, body): (String, Option<String>) = match (method, path) {
+            (_, p) if p.starts_with("/transaction/") => (self.txn.to_string(), None),
+            (_, p) if p.starts_with("/attachment/") => (self.attachment.to_string(), None),
+            (_, p) if p.starts_with("/group/") => (self.group.to_string(), None),
+            (_, p) if p.starts_with("/customfield/") => (self.cf.to_string(), None),
+            (_, p) if p.starts_with("/user/") => ("root".into(), None),
+            (_, p) if p.starts_with("/token/") => (self.token.to_string(), None),
+            ("post", "/ticket") => (String::new(), Some(r#"{"Queue":"Locked","Subject":"new"}"#.into())),
+            ("post", p) if p.ends_with("/correspond") || p.ends_with("/comment") => {
+                (t.to_string(), Some(r#"{"Content":"x"}"#.into()))
+            }
+            ("post", "/tickets" | "/queues" | "/users" | "/groups" | "/customfields") => {
+                (String::new(), Some("[]".into()))
+            }
+            ("post", "/tokens") => (String::new(), Some("{}".into())),
+            ("post", "/rtir/report") => {
+                (String::new(), Some(r#"{"Subject":"another","Content":"CVE-2024-1234"}"#.into()))
+            }
+            ("post", "/rtir/incident") => (String::new(), Some(r#"{"Subject":"empty incident"}"#.into())),
+            ("post", "/rtir/investigation") => {
+                (String::new(), Some(format!(r#"{{"Requestor":"isp@example.net","Incident":[{i}],"Reports":[{r}]}}"#)))
+            }
+            ("post", "/rtir/countermeasure") => {
+                (String::new(), Some(format!(r#"{{"Subject":"block","Incidents":[{i}]}}"#)))
+            }
+            ("post", "/rtir/reports/reject") => (String::new(), Some(r#"{"Reports":[]}"#.into())),
+            (_, "/rtir/ticket/{id}/incident/{incident}") => (r.to_string(), None),
+            ("post", "/rtir/ticket/{id}/{action}") => (i.to_string(), None),
+            ("put", _) => (t.to_string(), Some(r#"{"Subject":"changed"}"#.into())),
+            ("get" | "delete", _) => (t.to_string(), None),
+            _ => panic!("no request for {method} {path}"),
+        };
+        let action = if path.starts_with("/rtir/") { "abandon" } else { "take" };
+        let uri = path.replace("{id}", &id).replace("{incident}", &i.to_string()).replace("{action}", action);
+        (format!("/REST/2.0{uri}"), body)
     }
 }
 
@@ -570,26 +640,29 @@ async fn every_route_refuses_what_the_user_may_not_see_or_do() {
         ("get", "/tokens", S::OK, Some(0)),
         ("post", "/tokens", S::FORBIDDEN, None),
         ("delete", "/token/{id}", S::NOT_FOUND, None),
+        // RTIR ships Everyone with CreateTicket on Incident Reports.
+        ("post", "/rtir/report", S::CREATED, None),
+        ("post", "/rtir/incident", S::FORBIDDEN, None),
+        ("post", "/rtir/investigation", S::FORBIDDEN, None),
+        ("post", "/rtir/countermeasure", S::FORBIDDEN, None),
+        ("put", "/rtir/ticket/{id}/incident/{incident}", S::FORBIDDEN, None),
+        ("delete", "/rtir/ticket/{id}/incident/{incident}", S::FORBIDDEN, None),
+        ("post", "/rtir/ticket/{id}/{action}", S::FORBIDDEN, None),
+        ("post", "/rtir/reports/reject", S::OK, None),
     ];
     for backend in backends() {
-        let db = site(backend);
+        let db = rtir_site(backend);
         let app = app!(db);
-        let root = basic("root", "password");
-        let create = r#"{"Queue":"General","Subject":"private","Content":"x","CustomFields":{"Severity":"high"}}"#;
-        assert_eq!(send!(app, "POST", "/REST/2.0/ticket", Some(root.clone()), Some(create)).0, StatusCode::CREATED);
-        db.root()
-            .write(|tx| {
-                for user in ["root", "staff"] {
-                    let id = tx.user_by_name(user)?.user_id();
-                    tx.grant(Grantee::User(id), "ManageAuthTokens", AclObject::System)?;
-                }
-                let group = tx.create_group("Secret", "")?;
-                let root = tx.user_by_name("root")?.user_id();
-                tx.add_group_member(group, root.into())
-            })
-            .unwrap();
-        let (_, root_token) = send!(app, "POST", "/REST/2.0/tokens", Some(root.clone()), Some("{}"));
-        let (_, revoked) = send!(app, "POST", "/REST/2.0/tokens", Some(basic("staff", "staffpass")), Some("{}"));
+        let objects = Objects::make(&db, &app).await;
+        let (_, revoked) = {
+            db.root()
+                .write(|tx| {
+                    let staff = tx.user_by_name("staff")?.user_id();
+                    tx.grant(Grantee::User(staff), "ManageAuthTokens", AclObject::System)
+                })
+                .unwrap();
+            send!(app, "POST", "/REST/2.0/tokens", Some(basic("staff", "staffpass")), Some("{}"))
+        };
         let revoked_auth = ("Authorization", format!("token {}", revoked["token"].as_str().unwrap()));
         let revoked_id = revoked["id"].as_i64().unwrap();
         assert_eq!(
@@ -602,46 +675,76 @@ async fn every_route_refuses_what_the_user_may_not_see_or_do() {
                 tx.revoke(Grantee::User(staff), "ManageAuthTokens", AclObject::System).map(drop)
             })
             .unwrap();
-        let group = db.root().read(|tx| tx.group_by_name("Secret")).unwrap().id;
-        let first_txn = db.root().read(|tx| tx.history(TicketId(1))).unwrap()[0].id.0;
-        let attachment = db.root().read(|tx| tx.ticket_attachments(TicketId(1))).unwrap()[0].id.0;
-        let cf = db.root().read(|tx| tx.visible_custom_fields()).unwrap()[0].id.0;
         let staff = basic("staff", "staffpass");
-        let history = db.root().read(|tx| tx.history(TicketId(1))).unwrap().len();
+        let ticket = TicketId(objects.ticket);
+        let history = db.root().read(|tx| tx.history(ticket)).unwrap().len();
         for (method, path, _, _) in rt_web::rest2::ROUTES {
             let (_, _, want, items) = expected
                 .iter()
                 .find(|(m, p, ..)| m == method && p == path)
                 .unwrap_or_else(|| panic!("{method} {path}: say what a user without rights gets"));
-            let id = match *path {
-                p if p.starts_with("/transaction/") => first_txn.to_string(),
-                p if p.starts_with("/attachment/") => attachment.to_string(),
-                p if p.starts_with("/group/") => group.to_string(),
-                p if p.starts_with("/customfield/") => cf.to_string(),
-                p if p.starts_with("/user/") => "root".to_string(),
-                p if p.starts_with("/token/") => root_token["id"].to_string(),
-                _ => "1".to_string(),
-            };
-            let uri = format!("/REST/2.0{}?query=id%3E0", path.replace("{id}", &id).replace("{action}", "take"));
-            let body = match *method {
-                "post" if path.ends_with('s') && *path != "/tokens" => Some("[]"),
-                "post" if path.ends_with("correspond") || path.ends_with("comment") => Some(r#"{"Content":"x"}"#),
-                "post" if *path == "/ticket" => Some(create),
-                "post" | "put" => Some(r#"{"Subject":"mine"}"#),
-                _ => None,
-            };
+            let (uri, body) = objects.request(method, path);
+            let uri = format!("{uri}?query=id%3E0");
             let method = method.to_uppercase();
-            let (status, answer) = send!(app, method.as_str(), &uri, Some(staff.clone()), body);
+            let (status, answer) = send!(app, method.as_str(), &uri, Some(staff.clone()), body.as_deref());
             assert_eq!(status, *want, "{backend:?} {method} {uri}: {answer}");
             if let Some(n) = items {
                 assert_eq!(answer["count"], json!(n), "{backend:?} {method} {uri}: {answer}");
             }
-            let (status, _) = send!(app, method.as_str(), &uri, Some(revoked_auth.clone()), body);
+            let (status, _) = send!(app, method.as_str(), &uri, Some(revoked_auth.clone()), body.as_deref());
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{backend:?} revoked token: {method} {uri}");
         }
         // Nothing changed.
-        let t = db.root().read(|tx| tx.ticket(TicketId(1))).unwrap();
-        assert_eq!((t.subject.as_str(), t.status.as_str()), ("private", "new"));
-        assert_eq!(db.root().read(|tx| tx.history(TicketId(1))).unwrap().len(), history);
+        let t = db.root().read(|tx| tx.ticket(ticket)).unwrap();
+        assert_eq!((t.subject.as_str(), t.status.as_str()), ("for routes", "new"));
+        assert_eq!(db.root().read(|tx| tx.history(ticket)).unwrap().len(), history);
+        assert_eq!(db.root().read(|tx| tx.ticket(TicketId(objects.incident))).unwrap().status, "open");
+    }
+}
+
+#[actix_web::test]
+async fn rtir_workflow_over_rest() {
+    for backend in backends() {
+        let db = rtir_site(backend);
+        let app = app!(db);
+        let root = basic("root", "password");
+        let report = r#"{"Subject":"scan","Requestor":"cert@edu.example","Content":"from 10.0.2.0/24","HowReported":"Telephone"}"#;
+        let (status, made) = send!(app, "POST", "/REST/2.0/rtir/report", Some(root.clone()), Some(report));
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let report: i64 = made["id"].as_str().unwrap().parse().unwrap();
+        let t = db.root().read(|tx| tx.ticket(TicketId(report))).unwrap();
+        let queue = db.root().read(|tx| tx.queue(t.queue)).unwrap().name;
+        assert_eq!(queue, "Incident Reports");
+        let how = db.root().read(|tx| rtir::workflow::field_values(tx, TicketId(report), "How Reported")).unwrap();
+        assert_eq!(how, ["Telephone"]);
+        // A countermeasure needs an Incident: refused with RTIR's reason.
+        let (status, said) =
+            send!(app, "POST", "/REST/2.0/rtir/countermeasure", Some(root.clone()), Some(r#"{"Subject":"block"}"#));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{said}");
+        assert!(!said["message"].as_str().unwrap().is_empty());
+        // An Incident from the report; the report joins it.
+        let body = format!(r#"{{"Children":[{report}]}}"#);
+        let (status, made) = send!(app, "POST", "/REST/2.0/rtir/incident", Some(root.clone()), Some(body.as_str()));
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let incident: i64 = made["id"].as_str().unwrap().parse().unwrap();
+        let children = db.root().read(|tx| rtir::links::children_of(tx, TicketId(incident))).unwrap();
+        assert_eq!(children.iter().map(|(_, t)| t.id.0).collect::<Vec<_>>(), [report]);
+        // Unlink and link again.
+        let link = format!("/REST/2.0/rtir/ticket/{report}/incident/{incident}");
+        assert_eq!(send!(app, "DELETE", &link, Some(root.clone()), None).0, StatusCode::OK);
+        assert!(db.root().read(|tx| rtir::links::children_of(tx, TicketId(incident))).unwrap().is_empty());
+        let (status, said) = send!(app, "PUT", &link, Some(root.clone()), None);
+        assert_eq!(status, StatusCode::OK, "{said}");
+        // Quick resolve the report; abandon the Incident.
+        let (_, said) =
+            send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{report}/resolve"), Some(root.clone()), None);
+        assert_eq!(said["Status"], json!("resolved"));
+        let (status, said) =
+            send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{incident}/abandon"), Some(root.clone()), None);
+        assert_eq!((status, said["Abandoned"].clone()), (StatusCode::OK, json!(true)), "{said}");
+        assert_eq!(db.root().read(|tx| tx.ticket(TicketId(incident))).unwrap().status, "abandoned");
+        let (status, _) =
+            send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{report}/explode"), Some(root.clone()), None);
+        assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }

@@ -21,6 +21,7 @@
 //!   and attachments.
 //! - [`collection`]: the other lists, filtered by RT's JSON conditions.
 //! - [`token`]: a user's authentication tokens.
+//! - [`rtir`]: RTIR's workflow actions (our addition).
 //!
 //! Resources refer to each other as `{"type", "id", "_url"}`; `_url`s are
 //! absolute, under the site's base URL. Handlers hold no rules: each call
@@ -30,6 +31,7 @@
 
 pub mod collection;
 pub mod object;
+pub mod rtir;
 pub mod search;
 pub mod ticket;
 pub mod token;
@@ -93,6 +95,14 @@ api! {
     get "/tokens" => token::list, "The caller's authentication tokens", item;
     post "/tokens" => token::create, "Create an authentication token (its secret is shown once)", write;
     delete "/token/{id}" => token::revoke, "Revoke an authentication token", write;
+    post "/rtir/report" => rtir::report, "RTIR: create an Incident Report", write;
+    post "/rtir/incident" => rtir::incident, "RTIR: create an Incident from reports", write;
+    post "/rtir/investigation" => rtir::investigation, "RTIR: launch an Investigation", write;
+    post "/rtir/countermeasure" => rtir::countermeasure, "RTIR: create a Countermeasure in Incidents", write;
+    put "/rtir/ticket/{id}/incident/{incident}" => rtir::link, "RTIR: link a ticket to an Incident", write;
+    delete "/rtir/ticket/{id}/incident/{incident}" => rtir::link, "RTIR: unlink a ticket from an Incident", write;
+    post "/rtir/ticket/{id}/{action}" => rtir::action, "RTIR: resolve, reject or abandon", write;
+    post "/rtir/reports/reject" => rtir::bulk_reject, "RTIR: reject several reports", write;
 }
 
 /// Registers `/REST/2.0/...`.

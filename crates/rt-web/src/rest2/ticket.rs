@@ -251,20 +251,36 @@ fn find_cf<'a>(fields: &'a [CustomField], key: &str) -> ApiResult<&'a CustomFiel
 /// `POST /ticket`.
 pub async fn create(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload) -> ApiResult<HttpResponse> {
     let body = json_object(&read_body(&rt, payload).await?)?;
-    let (id, url) = call(&req, &rt, move |ctx| {
-        let id = create_ticket(ctx, &body)?;
+    let made = call(&req, &rt, move |ctx| {
+        let id = create_ticket(ctx, &body, None, |tx, new| tx.create_ticket(new))?;
         Ok((id, ctx.url(&format!("ticket/{}", id.0))))
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, url.clone()))
-        .content_type("application/json")
-        .body(json!({"id": id.0.to_string(), "type": "ticket", "_url": url}).to_string()))
+    Ok(created(made))
 }
 
-fn create_ticket(ctx: &Ctx, body: &Map<String, Value>) -> ApiResult<TicketId> {
+/// RT's answer to a creation: `201`, `Location` and the new ticket's
+/// reference, given its id and URL.
+pub fn created((id, url): (TicketId, String)) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, url.clone()))
+        .content_type("application/json")
+        .body(json!({"id": id.0.to_string(), "type": "ticket", "_url": url}).to_string())
+}
+
+/// Makes a ticket from a JSON body as `POST /ticket` reads it (queue,
+/// subject, watchers, priorities, times, dates, content with attachments,
+/// owner, custom fields of the queue) with `make`. Without a `Queue` in
+/// the body, `default_queue` names it (`None`: the body must).
+pub fn create_ticket(
+    ctx: &Ctx,
+    body: &Map<String, Value>,
+    default_queue: Option<&str>,
+    make: impl FnOnce(&mut Tx<'_>, NewTicket) -> rt_core::Result<TicketId>,
+) -> ApiResult<TicketId> {
     let get = |k: &str| body.get(k).filter(|v| !v.is_null());
-    let queue_text = get("Queue").and_then(text).unwrap_or_default();
+    let queue_text =
+        get("Queue").and_then(text).filter(|q| !q.is_empty()).or(default_queue.map(str::to_string)).unwrap_or_default();
     let mut new = NewTicket {
         subject: get("Subject").and_then(text).unwrap_or_default(),
         status: get("Status").and_then(text).filter(|s| !s.is_empty()),
@@ -336,7 +352,7 @@ fn create_ticket(ctx: &Ctx, body: &Map<String, Value>) -> ApiResult<TicketId> {
                 }
             }
         }
-        Ok(Ok(tx.create_ticket(new)?))
+        Ok(Ok(make(tx, new)?))
     });
     match result {
         Ok(answer) => answer,

@@ -12,8 +12,25 @@ use rt_test_support::TestDb;
 /// no rights), `helper` (privileged, may see, create and reply in
 /// General), and queue Locked with no rights at all.
 pub fn site(backend: Backend) -> TestDb {
-    let config = Config { rtname: "example.com".into(), organization: "example.com".into(), ..Config::default() };
+    site_with(backend, false)
+}
+
+/// [`site`] with RTIR on: its lifecycles, RT's default scrips and
+/// templates, and RTIR's queues, fields, groups, rights and scrips.
+pub fn rtir_site(backend: Backend) -> TestDb {
+    site_with(backend, true)
+}
+
+fn site_with(backend: Backend, rtir: bool) -> TestDb {
+    let mut config = Config { rtname: "example.com".into(), organization: "example.com".into(), ..Config::default() };
+    if rtir {
+        rtir::lifecycles::configure(&mut config).unwrap();
+    }
     let db = TestDb::with_config(backend, config);
+    if rtir {
+        rt_scrips::defaults::install(db.rt()).unwrap();
+        rtir::install::install(db.rt()).unwrap();
+    }
     db.root()
         .write(|tx| {
             let general = tx.queue_by_name("General")?.queue_id();
