@@ -15,8 +15,9 @@
 //!
 //! It depends on `rt-core` and `rt-scrips` and must not know HTTP.
 //!
-//! Not yet: constituencies, RTIR's SLA configuration, split, merge and reply-to-all actions, lookups, reports,
-//! REST endpoints and benchmarks.
+//! Not yet: constituencies, RTIR's SLA configuration, split, merge and
+//! reply-to-all actions, lookups, reports and benchmarks. (rt-web serves
+//! the workflow actions over REST 2.0.)
 
 pub mod detect;
 pub mod install;
