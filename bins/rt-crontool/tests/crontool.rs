@@ -263,7 +263,7 @@ fn a_bad_query_fails_clearly_and_changes_nothing() {
                 "99",
             ],
         );
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{:?} {}", out.status, stderr(&out));
         let message = stderr(&out);
         assert!(message.contains("the search failed") && message.contains("query"), "{message}");
         assert_eq!(priority(&db, id), 3);

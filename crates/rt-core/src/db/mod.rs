@@ -196,7 +196,11 @@ pub fn open_pool(url: &str, max_size: u32) -> Result<Pool> {
     let manager = Manager { url: url.to_string(), backend };
     let builder = diesel::r2d2::Pool::builder()
         .max_size(max_size)
-        .min_idle(Some(1))
+        // No connections opened in the background to keep a minimum idle:
+        // one still being opened when a short-lived process (rt-crontool,
+        // rt-server's commands) exits races libpq's and OpenSSL's exit
+        // handlers and crashes the process. Idle connections stay pooled.
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(30))
         // A broken connection fails its query and is discarded then
         // (`has_broken`); pinging on every checkout would cost a round trip.
