@@ -18,6 +18,7 @@
 //! Not yet: constituencies, RTIR's SLA configuration, split, merge and reply-to-all actions, lookups, reports,
 //! REST endpoints and benchmarks.
 
+pub mod constituency;
 pub mod detect;
 pub mod install;
 pub mod kind;
