@@ -190,7 +190,8 @@ fn configuration_errors_name_the_key_and_exit_2() {
 fn add_constituency_creates_updates_and_renames_one() {
     for backend in backends() {
         let db = TestDb::new(backend);
-        let run = |args: &[&str]| rt_server().args(["--database", &db.url, "add-constituency"]).args(args).output().unwrap();
+        let run =
+            |args: &[&str]| rt_server().args(["--database", &db.url, "add-constituency"]).args(args).output().unwrap();
         let out = run(&["--name", "GOVNET", "--correspond", "govnet@cert.example"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let text = String::from_utf8_lossy(&out.stdout);

@@ -462,10 +462,7 @@ impl Tx<'_> {
         crate::queue::load_queue(self.conn, queue)?;
         let rows: Vec<FieldRow> = object_custom_fields::table
             .inner_join(custom_fields::table)
-            .filter(
-                custom_fields::lookup_type
-                    .eq_any([LookupType::Ticket.as_str(), LookupType::Transaction.as_str()]),
-            )
+            .filter(custom_fields::lookup_type.eq_any([LookupType::Ticket.as_str(), LookupType::Transaction.as_str()]))
             .filter(object_custom_fields::object_id.eq(queue.0))
             .order((object_custom_fields::sort_order, custom_fields::sort_order, custom_fields::id))
             .select(field_columns())

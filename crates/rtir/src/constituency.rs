@@ -20,11 +20,10 @@
 //! ([`crate::scrips::CHANGE_CHILD_CONSTITUENCIES`]).
 
 use rt_core::customfield::{CfObject, CustomField};
-use rt_core::{
-    AclObject, Error, GroupId, Grantee, LookupType, NewQueue, NewTemplate, QueueId, Result, Role,
-    Ticket, Tx,
-};
 use rt_core::queue::{Queue, QueueUpdate};
+use rt_core::{
+    AclObject, Error, Grantee, GroupId, LookupType, NewQueue, NewTemplate, QueueId, Result, Role, Ticket, Tx,
+};
 
 use crate::install::{DUTY_TEAM, DUTY_TEAM_QUEUE_RIGHTS, OWNER_QUEUE_RIGHTS, everyone_rights};
 use crate::kind::{Kind, rtir_kind};
@@ -295,7 +294,13 @@ fn clone_queue(
 /// RTIR's rights on a constituency's queue of `kind`: the DutyTeam rights
 /// to its `DutyTeam`, looking to its `ReadOnly`, and the Owner's and
 /// Everyone's as on the base queues.
-fn grant_queue_rights(tx: &mut Tx<'_>, kind: Kind, queue: QueueId, duty_team: GroupId, read_only: GroupId) -> Result<()> {
+fn grant_queue_rights(
+    tx: &mut Tx<'_>,
+    kind: Kind,
+    queue: QueueId,
+    duty_team: GroupId,
+    read_only: GroupId,
+) -> Result<()> {
     let object = AclObject::Queue(queue);
     let everyone = tx.system().everyone;
     let grants = [

@@ -30,9 +30,7 @@ use rt_core::acl::Role;
 use rt_core::customfield::{CfObject, CustomField};
 use rt_core::lifecycles::{Lifecycle, StatusClass};
 use rt_core::transaction::header_value;
-use rt_core::{
-    LinkType, Message, OwnerChange, PrincipalId, QueueId, Result, TicketId, TicketUpdate, Tx, UserId,
-};
+use rt_core::{LinkType, Message, OwnerChange, PrincipalId, QueueId, Result, TicketId, TicketUpdate, Tx, UserId};
 use rt_scrips::conditions::Subject;
 use rt_scrips::registry::{self, Action, Condition};
 

@@ -114,8 +114,9 @@ fn adding_a_constituency_clones_the_base_queues_and_is_idempotent() {
             assert_eq!(rights_of(&db, govnet.read_only, id), sorted(READ_ONLY_QUEUE_RIGHTS));
             assert_eq!(rights_of(&db, everyone, id), sorted(everyone_rights(kind)));
             assert!(rights_of(&db, duty_team, id).is_empty(), "the base DutyTeam has no rights there");
-            let owner_rights =
-                read(&db, |tx| tx.acl_entries(AclObject::Queue(id))).into_iter().filter(|a| a.principal_type == "Owner");
+            let owner_rights = read(&db, |tx| tx.acl_entries(AclObject::Queue(id)))
+                .into_iter()
+                .filter(|a| a.principal_type == "Owner");
             assert_eq!(owner_rights.map(|a| a.right).collect::<Vec<_>>(), ["ModifyTicket"]);
             assert_eq!(read(&db, |tx| tx.queue_watchers(id, Role::AdminCc)), [govnet.duty_team.into()]);
         }
@@ -179,9 +180,8 @@ fn a_constituency_team_sees_only_its_own_tickets() {
         let seen = gary.read(|tx| tx.ticket(edu_report));
         assert!(matches!(seen, Err(Error::PermissionDenied { .. })), "{seen:?}");
         assert_eq!(gary.read(|tx| tx.ticket(gov_report)).unwrap().subject, "GOVNET scan");
-        let search = |s: &Session| {
-            s.read(|tx| tx.search_tickets(&TicketQuery::new("Subject LIKE 'scan'"))).unwrap().ids
-        };
+        let search =
+            |s: &Session| s.read(|tx| tx.search_tickets(&TicketQuery::new("Subject LIKE 'scan'"))).unwrap().ids;
         assert_eq!(search(&gary), [gov_report]);
         assert_eq!(search(&edna), [edu_report]);
         let changed = edna.write(|tx| tx.set_status(edu_report, "open"));
@@ -215,8 +215,9 @@ fn linking_across_constituencies_is_refused_unless_strict_linking_is_off() {
         assert!(db.root().write(|tx| link_to_incident(tx, edu_report, base_incident)).is_err());
         let cm = NewTicket { subject: "block".into(), ..NewTicket::default() };
         let cm_queue = Some(queue(&db, "Countermeasures - EDUNET"));
-        let refused =
-            db.root().write(|tx| workflow::create_countermeasure(tx, NewTicket { queue: cm_queue, ..cm }, &[gov_incident]));
+        let refused = db
+            .root()
+            .write(|tx| workflow::create_countermeasure(tx, NewTicket { queue: cm_queue, ..cm }, &[gov_incident]));
         assert!(matches!(refused, Err(Error::Validation { .. })), "{refused:?}");
 
         // Made from a report, an Incident is of the report's constituency.
@@ -253,19 +254,24 @@ fn moving_an_incident_to_another_constituency_moves_its_children() {
             ..NewTicket::default()
         };
         let inv = root
-            .write(|tx| workflow::launch_investigation(tx, ticket("ask", vec!["isp@example.org".into()]), Some(incident), &[]))
+            .write(|tx| {
+                workflow::launch_investigation(tx, ticket("ask", vec!["isp@example.org".into()]), Some(incident), &[])
+            })
             .unwrap();
         let cm = root.write(|tx| workflow::create_countermeasure(tx, ticket("block", vec![]), &[incident])).unwrap();
         run_scrips(&db);
-        let queue_name_of = |id| read(&db, |tx| {
-            let t = tx.ticket(id)?;
-            Ok(tx.queue(t.queue)?.name)
-        });
+        let queue_name_of = |id| {
+            read(&db, |tx| {
+                let t = tx.ticket(id)?;
+                Ok(tx.queue(t.queue)?.name)
+            })
+        };
         assert_eq!(queue_name_of(inv), "Investigations - EDUNET");
 
         root.write(|tx| tx.set_queue(incident, queue(&db, "Incidents - GOVNET"))).unwrap();
         run_scrips(&db);
-        for (id, kind) in [(incident, Kind::Incident), (report, Kind::Report), (inv, Kind::Investigation), (cm, Kind::Countermeasure)]
+        for (id, kind) in
+            [(incident, Kind::Incident), (report, Kind::Report), (inv, Kind::Investigation), (cm, Kind::Countermeasure)]
         {
             assert_eq!(queue_name_of(id), queue_name(kind, "GOVNET"));
         }
