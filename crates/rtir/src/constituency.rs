@@ -92,7 +92,9 @@ pub fn add_constituency(
     for kind in Kind::ALL {
         let base = base_queue(tx, kind)?;
         let queue = clone_queue(tx, &base, &queue_name(kind, &name), correspond, comment)?;
-        tx.add_cf_value(CfObject::Queue(queue), field.id, name.as_str())?;
+        if queue_constituency(tx, queue)?.as_deref() != Some(name.as_str()) {
+            tx.add_cf_value(CfObject::Queue(queue), field.id, name.as_str())?;
+        }
         for cf in tx.custom_fields_applied_to(base.queue_id())? {
             tx.apply_custom_field(cf.id, Some(queue))?;
             if !fields.contains(&cf.id) {
