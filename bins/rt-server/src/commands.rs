@@ -21,6 +21,9 @@ pub(crate) fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Init => init(config),
         Command::Migrate => migrate(&config),
         Command::Backup { output } => backup(&config, &output),
+        Command::AddConstituency { name, correspond, comment, rename } => {
+            add_constituency(config, &name, correspond.as_deref(), comment.as_deref(), rename.as_deref())
+        }
     }
 }
 
@@ -209,6 +212,37 @@ fn backup(config: &Config, output: &Path) -> anyhow::Result<()> {
     db::dialect::backup_sqlite(&mut conn, &output.display().to_string())
         .with_context(|| format!("backing up {database}"))?;
     println!("copied {database} to {}", output.display());
+    Ok(())
+}
+
+/// RTIR's `add_constituency`: creates or completes a constituency, or
+/// renames one, in one DB transaction.
+fn add_constituency(
+    config: Config,
+    name: &str,
+    correspond: Option<&str>,
+    comment: Option<&str>,
+    rename: Option<&str>,
+) -> anyhow::Result<()> {
+    if !config.rtir.enabled {
+        bail!("RTIR is off ([rtir] enabled = false): constituencies are RTIR's");
+    }
+    let url = config.effective_database_url();
+    require_sqlite_file(&url)?;
+    let rt = Rt::open(config).with_context(|| format!("cannot open the database {}", db::redact_url(&url)))?;
+    install_defaults(&rt)?;
+    let system = rt.system_session(rt_core::Interface::Cli);
+    if let Some(new) = rename {
+        system.write(|tx| rtir::constituency::rename_constituency(tx, name, new))?;
+        println!("renamed constituency {} to {}", name.trim(), new.trim());
+        return Ok(());
+    }
+    let made = system.write(|tx| rtir::constituency::add_constituency(tx, name, correspond, comment))?;
+    println!("constituency {}:", made.name);
+    for (kind, _) in &made.queues {
+        println!("  queue {}", rtir::constituency::queue_name(*kind, &made.name));
+    }
+    println!("  groups DutyTeam {0} and ReadOnly {0}", made.name);
     Ok(())
 }
 

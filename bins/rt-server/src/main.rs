@@ -2,7 +2,7 @@
 //!
 //! The binary that serves the web application (`rt-server` or
 //! `rt-server serve`) and the administrators' commands (`init`, `migrate`,
-//! `backup`).
+//! `backup`, `add-constituency`).
 //!
 //! It is glue: it parses the command line, loads the configuration, starts
 //! logging and calls into rt-core and rt-web. Its only policy is the exit
@@ -50,6 +50,22 @@ pub(crate) enum Command {
         /// The file to write; it must not exist yet.
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
+    },
+    /// Add an RTIR constituency (its queues, DutyTeam and ReadOnly groups
+    /// and rights), update its addresses, or rename it.
+    AddConstituency {
+        /// The constituency (with --rename: the one to rename).
+        #[arg(long)]
+        name: String,
+        /// The correspond address of its queues.
+        #[arg(long, value_name = "ADDRESS")]
+        correspond: Option<String>,
+        /// The comment address of its queues.
+        #[arg(long, value_name = "ADDRESS")]
+        comment: Option<String>,
+        /// Rename the constituency, its queues and groups to this.
+        #[arg(long, value_name = "NEW_NAME")]
+        rename: Option<String>,
     },
 }
 

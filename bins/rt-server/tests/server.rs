@@ -187,10 +187,48 @@ fn configuration_errors_name_the_key_and_exit_2() {
 }
 
 #[test]
+fn add_constituency_creates_updates_and_renames_one() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let run =
+            |args: &[&str]| rt_server().args(["--database", &db.url, "add-constituency"]).args(args).output().unwrap();
+        let out = run(&["--name", "GOVNET", "--correspond", "govnet@cert.example"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        for line in ["queue Incident Reports - GOVNET", "queue Countermeasures - GOVNET", "DutyTeam GOVNET"] {
+            assert!(text.contains(line), "{text}");
+        }
+        let queue = |name: &str| db.root().read(|tx| tx.queue_by_name(name));
+        assert_eq!(queue("Incidents - GOVNET").unwrap().correspond_address, "govnet@cert.example");
+        // Again: the address is updated.
+        let out = run(&["--name", "GOVNET", "--comment", "govnet-comment@cert.example"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let incidents = queue("Incidents - GOVNET").unwrap();
+        assert_eq!(incidents.comment_address, "govnet-comment@cert.example");
+        assert_eq!(incidents.correspond_address, "govnet@cert.example");
+
+        let out = run(&["--name", "GOVNET", "--rename", "GOV"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(queue("Incidents - GOV").unwrap().id, incidents.id);
+        assert!(db.root().read(|tx| tx.group_by_name("DutyTeam GOV")).is_ok());
+        let out = run(&["--name", "GOVNET", "--rename", "GOV"]);
+        assert_eq!(out.status.code(), Some(1), "GOVNET is gone");
+
+        let out = rt_server()
+            .args(["--database", &db.url, "add-constituency", "--name", "EDUNET"])
+            .env("RT_RTIR_ENABLED", "no")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("RTIR is off"));
+    }
+}
+
+#[test]
 fn help_lists_the_commands_and_options() {
     let out = rt_server().arg("--help").output().unwrap();
     assert!(out.status.success());
-    for word in ["serve", "init", "migrate", "backup", "--database", "--listen", "--config"] {
+    for word in ["serve", "init", "migrate", "backup", "add-constituency", "--database", "--listen", "--config"] {
         assert!(String::from_utf8_lossy(&out.stdout).contains(word), "--help lacks {word}");
     }
 }

@@ -170,11 +170,16 @@ pub struct RtirSettings {
     /// queues, fields, groups, rights and scrips are created at first
     /// start. Off for a plain help desk.
     pub enabled: bool,
+    /// RTIR's `$RTIR_StrictConstituencyLinking`: tickets of different
+    /// constituencies are not linked, and an Incident moved to another
+    /// constituency takes its children along. Off: links across
+    /// constituencies are allowed and nothing moves.
+    pub strict_constituency_linking: bool,
 }
 
 impl Default for RtirSettings {
     fn default() -> Self {
-        RtirSettings { enabled: true }
+        RtirSettings { enabled: true, strict_constituency_linking: true }
     }
 }
 
@@ -266,6 +271,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_MAIL_BATCH_SIZE", "mail_batch_size"),
     ("RT_MAIL_POLL_SECS", "mail_poll_secs"),
     ("RT_RTIR_ENABLED", "rtir.enabled"),
+    ("RT_RTIR_STRICT_CONSTITUENCY_LINKING", "rtir.strict_constituency_linking"),
 ];
 
 /// A boolean setting's string forms.
@@ -360,6 +366,10 @@ impl Config {
             "mail_poll_secs" => self.mail_poll_secs = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?,
             "rtir.enabled" => {
                 self.rtir.enabled = boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?
+            }
+            "rtir.strict_constituency_linking" => {
+                self.rtir.strict_constituency_linking =
+                    boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?
             }
             _ => return Err(bad("unknown key".into())),
         }
@@ -532,8 +542,11 @@ mod tests {
         assert_eq!(c.rtname, "help.example");
         assert!(!c.public_mail);
         assert!(c.rtir.enabled);
-        let c = Config::load(None, env(&[("RT_RTIR_ENABLED", "no")])).expect("valid");
+        assert!(c.rtir.strict_constituency_linking);
+        let c = Config::load(None, env(&[("RT_RTIR_ENABLED", "no"), ("RT_RTIR_STRICT_CONSTITUENCY_LINKING", "off")]))
+            .expect("valid");
         assert!(!c.rtir.enabled);
+        assert!(!c.rtir.strict_constituency_linking);
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.effective_database_url(), "sqlite://var/rt.sqlite3");
     }

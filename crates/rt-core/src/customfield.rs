@@ -456,6 +456,43 @@ impl Tx<'_> {
         self.fields_in_scope(LookupType::Ticket, Some(queue.0))
     }
 
+    /// The ticket and transaction fields applied to `queue` itself (not
+    /// the global ones), in sort order.
+    pub fn custom_fields_applied_to(&mut self, queue: QueueId) -> Result<Vec<CustomField>> {
+        crate::queue::load_queue(self.conn, queue)?;
+        let rows: Vec<FieldRow> = object_custom_fields::table
+            .inner_join(custom_fields::table)
+            .filter(custom_fields::lookup_type.eq_any([LookupType::Ticket.as_str(), LookupType::Transaction.as_str()]))
+            .filter(object_custom_fields::object_id.eq(queue.0))
+            .order((object_custom_fields::sort_order, custom_fields::sort_order, custom_fields::id))
+            .select(field_columns())
+            .load(self.conn)?;
+        rows.into_iter().map(field).collect()
+    }
+
+    /// Renames a value a select offers; the values objects hold are not
+    /// changed. Needs `AdminCustomFieldValues`.
+    pub fn rename_custom_field_option(&mut self, id: CustomFieldId, old: &str, new: &str) -> Result<()> {
+        self.custom_field(id)?;
+        if !self.has_right(rights::ADMIN_CUSTOM_FIELD, AclObject::CustomField(id))? {
+            self.require(rights::ADMIN_CUSTOM_FIELD_VALUES, AclObject::CustomField(id))?;
+        }
+        if new.trim().is_empty() {
+            return Err(Error::invalid("value", "must not be empty"));
+        }
+        let n = diesel::update(
+            custom_field_values::table
+                .filter(custom_field_values::custom_field.eq(id.0))
+                .filter(custom_field_values::name.eq(old)),
+        )
+        .set(custom_field_values::name.eq(new.trim()))
+        .execute(self.conn)?;
+        if n == 0 {
+            return Err(Error::invalid("value", format!("the field offers no value {old:?}")));
+        }
+        Ok(())
+    }
+
     fn fields_in_scope(&mut self, lookup: LookupType, queue: Option<i64>) -> Result<Vec<CustomField>> {
         // One query: the fields with their settings, not one lookup each.
         let rows: Vec<FieldRow> = object_custom_fields::table

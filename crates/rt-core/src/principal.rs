@@ -341,6 +341,28 @@ impl Tx<'_> {
         Ok(id)
     }
 
+    /// Renames a user-defined group. Needs `AdminGroup` on it.
+    pub fn rename_group(&mut self, group: GroupId, name: &str) -> Result<()> {
+        let g = self.group(group)?;
+        if g.domain != domain::USER_DEFINED {
+            return Err(Error::invalid("group", format!("{} groups cannot be renamed", g.domain)));
+        }
+        self.require(rights::ADMIN_GROUP, AclObject::Group(group))?;
+        let name = validate_name("name", name)?;
+        if find_group(self.conn, domain::USER_DEFINED, 0, &name)?.is_some_and(|other| other != group) {
+            return Err(Error::Conflict(format!("a group named {name} already exists")));
+        }
+        diesel::update(groups::table.find(group.0))
+            .set((
+                groups::name.eq(&name),
+                groups::name_folded.eq(name.to_lowercase()),
+                groups::last_updated_by.eq(self.user.id.0),
+                groups::last_updated.eq(self.now),
+            ))
+            .execute(self.conn)?;
+        Ok(())
+    }
+
     /// Disables or enables a user-defined group. Needs `AdminGroup` on it.
     /// A disabled group grants nothing: neither its own rights nor those of
     /// the groups it belongs to reach its members.

@@ -280,6 +280,15 @@ impl Tx<'_> {
         self.record_queue_watcher(id, "AddWatcher", role, None, Some(member.to_string()))
     }
 
+    /// A queue's watchers in `role` (Cc or AdminCc). Needs `SeeQueue`.
+    pub fn queue_watchers(&mut self, id: QueueId, role: Role) -> Result<Vec<PrincipalId>> {
+        self.require(rights::SEE_QUEUE, AclObject::Queue(id))?;
+        match self.role_group(QUEUE_ROLE, id.0, role)? {
+            Some(group) => self.group_members(group),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Removes a queue-level watcher, with the rights of
     /// [`Tx::add_queue_watcher`]; recorded as `DelWatcher`.
     pub fn delete_queue_watcher(&mut self, id: QueueId, role: Role, member: PrincipalId) -> Result<()> {

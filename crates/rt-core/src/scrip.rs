@@ -371,6 +371,31 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The scrips applied to `queue` itself (not the global ones), with
+    /// their sort order there, by sort order then id. Needs `ShowScrips` on
+    /// the queue.
+    pub fn queue_scrips(&mut self, queue: QueueId) -> Result<Vec<(ScripId, i64)>> {
+        self.require("ShowScrips", AclObject::Queue(queue))?;
+        let rows: Vec<(i64, i64)> = object_scrips::table
+            .filter(object_scrips::queue_id.eq(queue.0))
+            .order((object_scrips::sort_order, object_scrips::scrip_id))
+            .select((object_scrips::scrip_id, object_scrips::sort_order))
+            .load(self.conn)?;
+        Ok(rows.into_iter().map(|(id, order)| (ScripId(id), order)).collect())
+    }
+
+    /// The global scrips `queue` excludes, by id. Needs `ShowScrips` on the
+    /// queue.
+    pub fn excluded_scrips(&mut self, queue: QueueId) -> Result<Vec<ScripId>> {
+        self.require("ShowScrips", AclObject::Queue(queue))?;
+        let ids: Vec<i64> = scrip_exclusions::table
+            .filter(scrip_exclusions::queue_id.eq(queue.0))
+            .order(scrip_exclusions::scrip_id)
+            .select(scrip_exclusions::scrip_id)
+            .load(self.conn)?;
+        Ok(ids.into_iter().map(ScripId).collect())
+    }
+
     /// Enables or disables a scrip. Needs global `ModifyScrips`.
     pub fn set_scrip_disabled(&mut self, scrip: ScripId, disabled: bool) -> Result<()> {
         self.require("ModifyScrips", AclObject::System)?;

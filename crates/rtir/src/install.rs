@@ -37,6 +37,10 @@ pub const DUTY_TEAM_QUEUE_RIGHTS: &[&str] = &[
     "ForwardMessage",
 ];
 
+/// Rights of the Owner role on each RTIR queue: owners modify their
+/// tickets.
+pub const OWNER_QUEUE_RIGHTS: &[&str] = &["ModifyTicket"];
+
 /// Rights of `DutyTeam` on the whole system.
 pub const DUTY_TEAM_GLOBAL_RIGHTS: &[&str] = &[
     "ModifySelf",
@@ -259,8 +263,7 @@ struct Scrip {
 
 const CHILDREN: &[Kind] = &Kind::CHILDREN;
 
-/// RTIR's scrips (RTIR's `@Scrips` but the detection and value-merging
-/// ones, and `Propagate Constituency Changes`), in RTIR's order, then the
+/// RTIR's scrips (RTIR's `@Scrips`), in RTIR's order, then the
 /// autoreplies of Investigations and Countermeasures.
 const SCRIPS: &[Scrip] = &[
     Scrip {
@@ -302,6 +305,13 @@ const SCRIPS: &[Scrip] = &[
         description: "ResolveAllChildren",
         condition: "On Status Change",
         action: scrips::RESOLVE_CHILDREN,
+        template: "Blank",
+        queues: &[Kind::Incident],
+    },
+    Scrip {
+        description: "Propagate Constituency Changes",
+        condition: "On Queue Change",
+        action: scrips::CHANGE_CHILD_CONSTITUENCIES,
         template: "Blank",
         queues: &[Kind::Incident],
     },
@@ -486,7 +496,9 @@ fn create(tx: &mut Tx<'_>) -> Result<()> {
     let everyone = tx.system().everyone;
     for &(kind, queue) in &queues {
         let object = AclObject::Queue(queue);
-        tx.grant(Grantee::Role(Role::Owner), "ModifyTicket", object)?;
+        for right in OWNER_QUEUE_RIGHTS {
+            tx.grant(Grantee::Role(Role::Owner), right, object)?;
+        }
         for right in DUTY_TEAM_QUEUE_RIGHTS {
             tx.grant(Grantee::Group(duty_team), right, object)?;
         }

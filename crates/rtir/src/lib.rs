@@ -8,17 +8,20 @@
 //! [`links`] holds the rules by which children join Incidents, [`scrips`]
 //! RTIR's scrip conditions and actions (the closing and reopening cascade,
 //! owner and Due propagation...), [`workflow`] the actions of RTIR's
-//! screens as library calls, and [`detect`] finds IP addresses and ranges,
+//! screens as library calls, [`constituency`] adds and renames
+//! constituencies (RTIR's `add_constituency`) and says which a ticket is
+//! of, and [`detect`] finds IP addresses and ranges,
 //! domains and CVE ids in message text and decides which of them a
 //! ticket's `IP`, `Domain` and `CVE ID` fields get (pure functions, no
 //! database). docs/rtir.md describes the behaviour.
 //!
 //! It depends on `rt-core` and `rt-scrips` and must not know HTTP.
 //!
-//! Not yet: constituencies, RTIR's SLA configuration, split, merge and
-//! reply-to-all actions, lookups, reports and benchmarks. (rt-web serves
-//! the workflow actions over REST 2.0.)
+//! Not yet: RTIR's SLA configuration, split, merge and reply-to-all
+//! actions, lookups, reports and benchmarks. (rt-web serves the workflow
+//! actions over REST 2.0.)
 
+pub mod constituency;
 pub mod detect;
 pub mod install;
 pub mod kind;

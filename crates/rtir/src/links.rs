@@ -9,13 +9,17 @@
 //! previous one; a child that needs an Incident is never unlinked from its
 //! last; a user who owns neither end takes (or steals) the Incident first;
 //! `ModifyTicket` on either end suffices (RTIR turns RT's
-//! `$StrictLinkACL` off for its links). rt-core's generic
+//! `$StrictLinkACL` off for its links); with `[rtir]
+//! strict_constituency_linking` on, a child and an Incident of different
+//! constituencies are not linked (RTIR's message: "Link failed: Ticket #N
+//! is associated with a different constituency"). rt-core's generic
 //! [`Tx::add_link`] stays what RT's "Advanced" links page is in RTIR: a
 //! way around these rules for administrators.
 
 use rt_core::lifecycles::StatusClass;
-use rt_core::{Error, LinkEnd, LinkRights, LinkType, Result, Ticket, TicketId, Tx};
+use rt_core::{Error, LinkEnd, LinkRights, LinkType, QueueId, Result, Ticket, TicketId, Tx};
 
+use crate::constituency::{constituency_of, queue_constituency};
 use crate::kind::{Kind, ticket_kind};
 
 /// What linking a child to an Incident did besides the link.
@@ -84,6 +88,7 @@ pub fn link_to_incident(tx: &mut Tx<'_>, child: TicketId, incident: TicketId) ->
     if kind == Some(Kind::Incident) {
         return Err(Error::invalid("link", format!("Incident #{} cannot be a child of another Incident", child.id)));
     }
+    require_same_constituency(tx, &child, incident.queue)?;
     let mut linked = Linked::default();
     let current = incidents_of(tx, child.id)?;
     if current.iter().any(|i| i.id == incident.id) {
@@ -149,6 +154,19 @@ pub fn take_or_steal(tx: &mut Tx<'_>, ticket: &Ticket) -> Result<bool> {
         tx.steal(ticket.id)?;
     }
     Ok(true)
+}
+
+/// With strict constituency linking on, fails with RTIR's message unless
+/// `ticket` is of the constituency of `queue` (where the ticket it is to
+/// be linked to is, or is to be created).
+pub(crate) fn require_same_constituency(tx: &mut Tx<'_>, ticket: &Ticket, queue: QueueId) -> Result<()> {
+    if tx.config().rtir.strict_constituency_linking && constituency_of(tx, ticket)? != queue_constituency(tx, queue)? {
+        return Err(Error::invalid(
+            "link",
+            format!("Link failed: Ticket #{} is associated with a different constituency", ticket.id),
+        ));
+    }
+    Ok(())
 }
 
 /// Fails unless `ticket` is an Incident.

@@ -21,19 +21,22 @@
 //! the ticket it is merged into. Both skip values already there and stay
 //! within the field's `MaxValues`.
 //!
-//! Not here yet: `RTIR Change Child Constituencies`.
+//! [`CHANGE_CHILD_CONSTITUENCIES`] moves an Incident's children along when
+//! the Incident moves to another constituency's queue (with `[rtir]
+//! strict_constituency_linking` on, as RTIR).
 
 use chrono::{DateTime, Utc};
 use rt_core::acl::Role;
 use rt_core::customfield::{CfObject, CustomField};
 use rt_core::lifecycles::{Lifecycle, StatusClass};
 use rt_core::transaction::header_value;
-use rt_core::{LinkType, Message, OwnerChange, PrincipalId, Result, TicketId, TicketUpdate, Tx, UserId};
+use rt_core::{LinkType, Message, OwnerChange, PrincipalId, QueueId, Result, TicketId, TicketUpdate, Tx, UserId};
 use rt_scrips::conditions::Subject;
 use rt_scrips::registry::{self, Action, Condition};
 
 use rt_core::ip::IpRange;
 
+use crate::constituency::{constituency_of, constituency_queue, queue_constituency};
 use crate::detect;
 use crate::kind::{Kind, ticket_kind};
 use crate::links::{children_of, in_other_active_incident, incidents_of, is_active};
@@ -78,6 +81,9 @@ pub const SET_COUNTERMEASURE_STATUS: &str = "RTIR Set Countermeasure Status";
 /// Action: `Resolution` defaulted when an Incident closes, cleared when it
 /// reopens.
 pub const SET_INCIDENT_RESOLUTION: &str = "RTIR Set Incident Resolution";
+/// Action: an Incident moved to another constituency moves its children
+/// of its old constituency to the new one's queues of their kind.
+pub const CHANGE_CHILD_CONSTITUENCIES: &str = "RTIR Change Child Constituencies";
 /// Action: the ticket moves to its first active status.
 pub const ACTIVATE: &str = "RTIR Activate Ticket";
 /// Action: IP addresses and ranges of the message into the `IP` field.
@@ -130,6 +136,7 @@ pub fn register() {
     registry::register_action(SET_COUNTERMEASURE_STATUS, SetCountermeasureStatus);
     registry::register_action(SET_INCIDENT_RESOLUTION, SetIncidentResolution);
     registry::register_action(ACTIVATE, Activate);
+    registry::register_action(CHANGE_CHILD_CONSTITUENCIES, ChangeChildConstituencies);
     for detected in [Detected::Ip, Detected::Domain, Detected::Cve] {
         registry::register_action(detected.find_action(), Find(detected));
         registry::register_action(detected.merge_action(), MergeValues(detected));
@@ -331,6 +338,43 @@ fn local_ticket(tx: &mut Tx<'_>, uri: &str) -> Option<TicketId> {
     let prefix = tx.ticket_uri(TicketId(0));
     let prefix = prefix.strip_suffix('0')?;
     uri.strip_prefix(prefix)?.parse().ok().map(TicketId)
+}
+
+struct ChangeChildConstituencies;
+
+impl Action for ChangeChildConstituencies {
+    fn run(&self, tx: &mut Tx<'_>, _: &str, s: &Subject<'_>) -> Result<Option<String>> {
+        if !tx.config().rtir.strict_constituency_linking || s.txn.field.as_deref() != Some("Queue") {
+            return Ok(None);
+        }
+        let queue = |value: Option<&str>| value.and_then(|v| v.parse().ok()).map(QueueId);
+        let (Some(old), Some(new)) = (queue(s.txn.old_value.as_deref()), queue(s.txn.new_value.as_deref())) else {
+            return Ok(None);
+        };
+        let (from, to) = (queue_constituency(tx, old)?, queue_constituency(tx, new)?);
+        if from == to {
+            return Ok(None);
+        }
+        let mut done = Vec::new();
+        for (kind, child) in children_of(tx, s.ticket.id)? {
+            // Children put in a constituency of their own stay there.
+            if constituency_of(tx, &child)? != from {
+                continue;
+            }
+            let name = tx.queue(child.queue)?.name;
+            let preferred = name.replacen(from.as_deref().unwrap_or_default(), to.as_deref().unwrap_or_default(), 1);
+            let Some(target) = constituency_queue(tx, kind, to.as_deref(), &preferred)? else { continue };
+            if each(tx, "moving a child to the Incident's constituency", child.id, |tx| {
+                tx.set_queue(child.id, target.queue_id())
+            })
+            .is_some()
+            {
+                done.push(format!("#{}", child.id));
+            }
+        }
+        let to = to.unwrap_or_else(|| "no constituency".into());
+        Ok((!done.is_empty()).then(|| format!("{} moved to {to}", done.join(", "))))
+    }
 }
 
 struct SetHowReported;

@@ -15,8 +15,12 @@ use rt_core::{
     CustomFieldId, Error, LinkEnd, LinkRights, LinkType, MimeEntity, NewTicket, QueueId, Result, TicketId, Tx, rights,
 };
 
+use crate::constituency::{constituency_of, constituency_queue, queue_name};
 use crate::kind::{Kind, rtir_kind, ticket_kind};
-use crate::links::{children_of, in_other_active_incident, incidents_of, is_active, require_incident, take_or_steal};
+use crate::links::{
+    children_of, in_other_active_incident, incidents_of, is_active, require_incident, require_same_constituency,
+    take_or_steal,
+};
 
 /// What an Incident Report is created with.
 #[derive(Debug, Clone, Default)]
@@ -38,7 +42,7 @@ pub struct NewReport {
 /// Creates an Incident Report.
 pub fn create_report(tx: &mut Tx<'_>, report: NewReport) -> Result<TicketId> {
     let NewReport { mut ticket, how_reported, reporter_type, ips, incidents } = report;
-    let queue = queue_for(tx, Kind::Report, ticket.queue)?;
+    let queue = queue_for(tx, Kind::Report, ticket.queue, incidents.first().copied())?;
     for (name, values) in [
         ("How Reported", how_reported.into_iter().collect::<Vec<_>>()),
         ("Reporter Type", reporter_type.into_iter().collect()),
@@ -72,7 +76,11 @@ pub fn create_incident(tx: &mut Tx<'_>, mut ticket: NewTicket, children: &[Ticke
             ticket.owner = Some(child.owner);
         }
     }
-    let queue = queue_for(tx, Kind::Incident, ticket.queue)?;
+    let queue = queue_for(tx, Kind::Incident, ticket.queue, children.first().copied())?;
+    for &id in children {
+        let child = tx.ticket(id)?;
+        require_same_constituency(tx, &child, queue)?;
+    }
     let incident = tx.create_ticket(NewTicket { queue: Some(queue), ..ticket })?;
     for &child in children {
         join(tx, child, incident)?;
@@ -235,11 +243,12 @@ fn create_child(tx: &mut Tx<'_>, kind: Kind, ticket: NewTicket, incidents: &[Tic
             return Err(Error::invalid("incident", format!("a {} belongs to one Incident only", kind.label())));
         }
     }
+    let queue = queue_for(tx, kind, ticket.queue, incidents.first().copied())?;
     for &id in incidents {
         let incident = tx.ticket(id)?;
         require_incident(tx, &incident)?;
+        require_same_constituency(tx, &incident, queue)?;
     }
-    let queue = queue_for(tx, kind, ticket.queue)?;
     let id = tx.create_ticket(NewTicket { queue: Some(queue), ..ticket })?;
     for &incident in incidents {
         join(tx, id, incident)?;
@@ -254,10 +263,12 @@ fn join(tx: &mut Tx<'_>, child: TicketId, incident: TicketId) -> Result<()> {
 }
 
 /// The queue a new ticket of `kind` goes to: the one given, which must hold
-/// that kind, or the one RTIR created for it (else the first visible queue
-/// with its lifecycle). Creating a ticket needs `CreateTicket` there, not
-/// `SeeQueue`: reporters who write in cannot see the queue.
-fn queue_for(tx: &mut Tx<'_>, kind: Kind, given: Option<QueueId>) -> Result<QueueId> {
+/// that kind; else, for a ticket made from or for `like`, that ticket's
+/// constituency's (RTIR's constituency inheritance); else the one RTIR
+/// created for it (else the first visible queue with its lifecycle).
+/// Creating a ticket needs `CreateTicket` there, not `SeeQueue`: reporters
+/// who write in cannot see the queue.
+fn queue_for(tx: &mut Tx<'_>, kind: Kind, given: Option<QueueId>, like: Option<TicketId>) -> Result<QueueId> {
     let holds = |tx: &mut Tx<'_>, id: QueueId| -> Result<bool> {
         Ok(Kind::from_lifecycle(&tx.queue_lifecycle(id)?.name) == Some(kind))
     };
@@ -266,6 +277,14 @@ fn queue_for(tx: &mut Tx<'_>, kind: Kind, given: Option<QueueId>) -> Result<Queu
             return Err(Error::invalid("queue", format!("queue {id} does not hold {}s", kind.label())));
         }
         return Ok(id);
+    }
+    if let Some(like) = like {
+        let like = tx.ticket(like)?;
+        if let Some(name) = constituency_of(tx, &like)?
+            && let Some(queue) = constituency_queue(tx, kind, Some(&name), &queue_name(kind, &name))?
+        {
+            return Ok(queue.queue_id());
+        }
     }
     if let Ok(id) = tx.resolve_queue(kind.default_queue())
         && holds(tx, id)?

@@ -271,7 +271,9 @@ pub fn created((id, url): (TicketId, String)) -> HttpResponse {
 /// Makes a ticket from a JSON body as `POST /ticket` reads it (queue,
 /// subject, watchers, priorities, times, dates, content with attachments,
 /// owner, custom fields of the queue) with `make`. Without a `Queue` in
-/// the body, `default_queue` names it (`None`: the body must).
+/// the body, `default_queue` is the queue whose fields and priority labels
+/// the body is read with, and `make` gets no queue to choose one itself
+/// (`None`: the body must name the queue).
 pub fn create_ticket(
     ctx: &Ctx,
     body: &Map<String, Value>,
@@ -279,8 +281,9 @@ pub fn create_ticket(
     make: impl FnOnce(&mut Tx<'_>, NewTicket) -> rt_core::Result<TicketId>,
 ) -> ApiResult<TicketId> {
     let get = |k: &str| body.get(k).filter(|v| !v.is_null());
-    let queue_text =
-        get("Queue").and_then(text).filter(|q| !q.is_empty()).or(default_queue.map(str::to_string)).unwrap_or_default();
+    let given_queue = get("Queue").and_then(text).filter(|q| !q.is_empty());
+    let chosen = given_queue.is_some() || default_queue.is_none();
+    let queue_text = given_queue.or(default_queue.map(str::to_string)).unwrap_or_default();
     let mut new = NewTicket {
         subject: get("Subject").and_then(text).unwrap_or_default(),
         status: get("Status").and_then(text).filter(|s| !s.is_empty()),
@@ -327,7 +330,9 @@ pub fn create_ticket(
             }
             Err(e) => return Err(e),
         };
-        new.queue = Some(queue);
+        // A default queue only reads the body's fields; `make` picks the
+        // queue (RTIR: the constituency's of the ticket it is made from).
+        new.queue = chosen.then_some(queue);
         for (key, v) in &priorities {
             let n = match priority(tx, queue, key, v) {
                 Ok(n) => n,

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cascade;
+mod constituency;
 mod detection;
 mod install;
 mod linking;
@@ -19,7 +20,11 @@ use rtir::workflow::{self, NewReport};
 /// A fresh RTIR site: RTIR's lifecycles in the configuration, RT's
 /// defaults then RTIR's data installed.
 pub fn site(backend: Backend) -> TestDb {
-    let mut config = Config::default();
+    site_with(backend, Config::default())
+}
+
+/// [`site`] with the given configuration.
+pub fn site_with(backend: Backend, mut config: Config) -> TestDb {
     rtir::lifecycles::configure(&mut config).unwrap();
     let db = TestDb::with_config(backend, config);
     assert!(rt_scrips::defaults::install(db.rt()).unwrap());
