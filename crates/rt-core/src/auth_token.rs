@@ -62,33 +62,27 @@ pub struct AuthToken {
     pub created: DateTime<Utc>,
 }
 
-type Row = (i64, i64, String, Option<NaiveDateTime>, Option<NaiveDateTime>, NaiveDateTime);
-
-const COLUMNS: (
-    auth_tokens::id,
-    auth_tokens::owner,
-    auth_tokens::description,
-    auth_tokens::last_used,
-    auth_tokens::expires,
-    auth_tokens::created,
-) = (
-    auth_tokens::id,
-    auth_tokens::owner,
-    auth_tokens::description,
-    auth_tokens::last_used,
-    auth_tokens::expires,
-    auth_tokens::created,
-);
+/// A token's row, but for the hash of its secret.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = auth_tokens)]
+struct Row {
+    id: i64,
+    owner: i64,
+    description: String,
+    last_used: Option<NaiveDateTime>,
+    expires: Option<NaiveDateTime>,
+    created: NaiveDateTime,
+}
 
 impl From<Row> for AuthToken {
-    fn from((id, owner, description, last_used, expires, created): Row) -> AuthToken {
+    fn from(row: Row) -> AuthToken {
         AuthToken {
-            id,
-            owner: UserId(owner),
-            description,
-            last_used: last_used.map(|d| d.and_utc()),
-            expires: expires.map(|d| d.and_utc()),
-            created: created.and_utc(),
+            id: row.id,
+            owner: UserId(row.owner),
+            description: row.description,
+            last_used: row.last_used.map(|d| d.and_utc()),
+            expires: row.expires.map(|d| d.and_utc()),
+            created: row.created.and_utc(),
         }
     }
 }
@@ -111,7 +105,7 @@ impl Tx<'_> {
         let mut bytes = [0u8; 16];
         getrandom::fill(&mut bytes).map_err(|e| Error::Database(format!("no randomness for a token: {e}")))?;
         let secret = hex::encode(bytes);
-        let row: Row = diesel::insert_into(auth_tokens::table)
+        let id: i64 = diesel::insert_into(auth_tokens::table)
             .values((
                 auth_tokens::owner.eq(owner.0),
                 auth_tokens::token_hash.eq(hash(&secret)),
@@ -120,9 +114,17 @@ impl Tx<'_> {
                 auth_tokens::creator.eq(self.user.id.0),
                 auth_tokens::created.eq(self.now),
             ))
-            .returning(COLUMNS)
+            .returning(auth_tokens::id)
             .get_result(self.conn)?;
-        Ok((row.into(), format!("1-{}-{secret}", owner.0)))
+        let token = AuthToken {
+            id,
+            owner,
+            description: description.to_string(),
+            last_used: None,
+            expires,
+            created: self.now.and_utc(),
+        };
+        Ok((token, format!("1-{}-{secret}", owner.0)))
     }
 
     /// The tokens of `owner`, oldest first: one's own, or anyone's with
@@ -134,7 +136,7 @@ impl Tx<'_> {
         let rows: Vec<Row> = auth_tokens::table
             .filter(auth_tokens::owner.eq(owner.0))
             .order(auth_tokens::id)
-            .select(COLUMNS)
+            .select(Row::as_select())
             .load(self.conn)?;
         Ok(rows.into_iter().map(AuthToken::from).collect())
     }

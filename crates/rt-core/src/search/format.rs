@@ -1012,7 +1012,10 @@ fn sanitize_class(value: &str) -> Option<String> {
     (!names.is_empty()).then(|| names.join(" "))
 }
 
-fn escape_html(out: &mut String, text: &str, line_breaks: bool) {
+/// Appends `text` to `out` escaped for HTML text and quoted attribute
+/// values (`&`, `<`, `>`, `"`, `'`; `/` is left alone), line breaks as
+/// `<br>` when `line_breaks`.
+pub fn escape_html(out: &mut String, text: &str, line_breaks: bool) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -93,16 +93,7 @@ static TEMPLATES: LazyLock<Result<Tera, String>> = LazyLock::new(|| {
 /// and MIME type on a page for no gain: every attribute is quoted).
 fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
+    rt_core::search::format::escape_html(&mut out, text, false);
     out
 }
 
