@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn values_are_escaped() {
-        assert_eq!(escape_html("<a href=\"x\">'&/"), "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;/");
+        assert_eq!(escape_html("<a href=\"x\">'&/"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;/");
     }
 
     #[test]
