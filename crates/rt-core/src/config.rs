@@ -602,6 +602,10 @@ mod tests {
         let saturday = chrono::DateTime::parse_from_rfc3339("2026-12-05T10:00:00Z").expect("date").to_utc();
         assert!(hours.is_open(chrono_tz::UTC, monday_10) && !hours.is_open(chrono_tz::UTC, saturday));
         assert_eq!(c.service_agreements.default_level(Some("General"), false, None).as_deref(), Some("standard"));
+        for (queue, level) in [("Incident Reports", "IR"), ("Investigations", "Inv"), ("Countermeasures", "CM")] {
+            assert_eq!(c.service_agreements.default_level(Some(queue), false, None).as_deref(), Some(level));
+            assert!(c.service_agreements.levels.contains_key(level), "{level}");
+        }
     }
 
     #[test]
