@@ -418,8 +418,8 @@ pub async fn delete(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<String>
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// One requested change.
-enum Change {
+/// One requested change of a ticket's own fields.
+enum Field {
     Number(&'static str, Value),
     Subject(String),
     Status(String),
@@ -427,6 +427,11 @@ enum Change {
     Owner(String),
     Date(&'static str, Option<DateTime<Utc>>),
     Cf(String, Vec<String>),
+}
+
+/// One requested change.
+enum Change {
+    Field(Field),
     Watchers(Role, Vec<String>),
     Links(LinkType, LinkEdit, Vec<String>),
     Merge(String),
@@ -474,10 +479,10 @@ fn update_ticket(
     let mut merge = None;
     for (key, v) in body {
         let change = match key.as_str() {
-            "Subject" => Change::Subject(text(v).unwrap_or_default()),
-            "Status" => Change::Status(text(v).unwrap_or_default()),
-            "Queue" => Change::Queue(text(v).unwrap_or_default()),
-            "Owner" => Change::Owner(text(v).unwrap_or_default()),
+            "Subject" => Change::Field(Field::Subject(text(v).unwrap_or_default())),
+            "Status" => Change::Field(Field::Status(text(v).unwrap_or_default())),
+            "Queue" => Change::Field(Field::Queue(text(v).unwrap_or_default())),
+            "Owner" => Change::Field(Field::Owner(text(v).unwrap_or_default())),
             k @ ("Priority" | "InitialPriority" | "FinalPriority" | "TimeEstimated" | "TimeWorked" | "TimeLeft") => {
                 let name = ["Priority", "InitialPriority", "FinalPriority", "TimeEstimated", "TimeWorked", "TimeLeft"]
                     .into_iter()
@@ -486,18 +491,18 @@ fn update_ticket(
                 if !k.ends_with("Priority") {
                     number(k, v)?;
                 }
-                Change::Number(name, v.clone())
+                Change::Field(Field::Number(name, v.clone()))
             }
             k @ ("Starts" | "Started" | "Due") => {
                 let name = ["Starts", "Started", "Due"].into_iter().find(|n| *n == k).unwrap_or("Due");
-                Change::Date(name, date_value(k, v)?)
+                Change::Field(Field::Date(name, date_value(k, v)?))
             }
             "CustomFields" => {
                 let Value::Object(map) = v else {
                     return Err(ApiError::bad_request("CustomFields: a JSON object expected"));
                 };
                 for (name, values) in map {
-                    changes.push(Change::Cf(name.clone(), texts(values)));
+                    changes.push(Change::Field(Field::Cf(name.clone(), texts(values))));
                 }
                 continue;
             }
@@ -633,22 +638,22 @@ fn apply(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<Vec<St
             let after = owner(tx)?;
             vec![format!("Owner changed from {before} to {after}")]
         }
-        other => apply_field(tx, t, other)?.into_iter().collect(),
+        Change::Field(field) => apply_field(tx, t, field)?.into_iter().collect(),
     })
 }
 
 /// Applies a change to one field; what RT says about it, or nothing when
 /// the value was already there.
-fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<Option<String>> {
+fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Field) -> rt_core::Result<Option<String>> {
     let now = tx.ticket(t.id)?;
     let changed = |field: &str, old: &str, new: &str| Some(format!("{field} changed from '{old}' to '{new}'"));
     Ok(match change {
-        Change::Subject(s) if *s == now.subject => None,
-        Change::Subject(s) => {
+        Field::Subject(s) if *s == now.subject => None,
+        Field::Subject(s) => {
             tx.update_ticket(t.id, &TicketUpdate { subject: Some(s.clone()), ..TicketUpdate::default() })?;
             changed("Subject", &now.subject, s)
         }
-        Change::Number(field, given) => {
+        Field::Number(field, given) => {
             let is_priority = field.ends_with("Priority");
             let n = &if is_priority {
                 priority(tx, now.queue, field, given)?
@@ -694,7 +699,7 @@ fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<
             };
             changed(field, &shown(current), &shown(*n))
         }
-        Change::Date(field, d) => {
+        Field::Date(field, d) => {
             let current = match *field {
                 "Starts" => now.starts,
                 "Started" => now.started,
@@ -712,12 +717,12 @@ fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<
             tx.update_ticket(t.id, &u)?;
             changed(field, &date(current), &date(*d))
         }
-        Change::Status(s) if s.eq_ignore_ascii_case(&now.status) => None,
-        Change::Status(s) => {
+        Field::Status(s) if s.eq_ignore_ascii_case(&now.status) => None,
+        Field::Status(s) => {
             tx.set_status(t.id, s)?;
             changed("Status", &now.status, &s.to_lowercase())
         }
-        Change::Queue(q) => {
+        Field::Queue(q) => {
             let queue = tx.resolve_queue(q)?;
             if queue == now.queue {
                 return Ok(None);
@@ -727,7 +732,7 @@ fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<
             let new = tx.queue(queue).map(|q| q.name).unwrap_or_else(|_| queue.0.to_string());
             changed("Queue", &old, &new)
         }
-        Change::Owner(name) => {
+        Field::Owner(name) => {
             let owner = if name.is_empty() { tx.system().nobody } else { tx.user_by_name(name)?.user_id() };
             if owner == now.owner {
                 return Ok(None);
@@ -737,7 +742,7 @@ fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<
             let new = tx.user(owner)?.name;
             Some(format!("Owner changed from {old} to {new}"))
         }
-        Change::Cf(key, values) => {
+        Field::Cf(key, values) => {
             let object = CfObject::Ticket(t.id);
             let fields = tx.custom_fields_for(object)?;
             let cf = fields
@@ -756,9 +761,6 @@ fn apply_field(tx: &mut Tx<'_>, t: &Ticket, change: &Change) -> rt_core::Result<
                 ([old], []) => Some(format!("{old} is no longer a value for custom field {}", cf.name)),
                 _ => Some(format!("{} set to {}", cf.name, values.join(", "))),
             }
-        }
-        Change::Watchers(..) | Change::Links(..) | Change::Merge(_) | Change::Own(_) => {
-            return Err(Error::invalid("change", "not a field of the ticket"));
         }
     })
 }
@@ -831,7 +833,7 @@ async fn message(
             }
             let mut said = vec![if reply { "Correspondence added" } else { "Comments added" }.to_string()];
             if let Some(status) = status {
-                match tx.savepoint(|tx| apply_field(tx, &t, &Change::Status(status))) {
+                match tx.savepoint(|tx| apply_field(tx, &t, &Field::Status(status))) {
                     Ok(Some(s)) => said.push(s),
                     Ok(None) => {}
                     Err(e @ (Error::Database(_) | Error::Config { .. })) => return Err(e),
