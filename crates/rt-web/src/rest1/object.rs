@@ -144,6 +144,25 @@ fn creation_refused(noun: &str, e: Error) -> rt_core::Result<[String; 2]> {
     }
 }
 
+/// Counts one field of an edit: its change taken (`updated` when it
+/// changed anything), or its refusal said in `errors`; other errors end
+/// the edit.
+fn tally(
+    change: rt_core::Result<bool>,
+    key: &str,
+    updated: &mut bool,
+    errors: &mut Vec<String>,
+) -> rt_core::Result<()> {
+    match change {
+        Ok(changed) => *updated |= changed,
+        Err(e @ (Error::Validation { .. } | Error::PermissionDenied { .. } | Error::Conflict(_))) => {
+            errors.push(refusal(key, &e))
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
 fn refusal(key: &str, e: &Error) -> String {
     match e {
         Error::PermissionDenied { .. } => format!("{key}: Permission Denied"),
@@ -234,13 +253,7 @@ pub fn edit_user(session: &Session, id: &str, form: &Parsed) -> Reply {
                     }
                 }
             });
-            match change {
-                Ok(changed) => updated |= changed,
-                Err(e @ (Error::Validation { .. } | Error::PermissionDenied { .. } | Error::Conflict(_))) => {
-                    errors.push(refusal(&lower, &e))
-                }
-                Err(e) => return Err(e),
-            }
+            tally(change, &lower, &mut updated, &mut errors)?;
         }
         if updated && errors.is_empty() {
             done.push(format!("User {} updated.", user.id));
@@ -333,13 +346,7 @@ pub fn edit_queue(session: &Session, id: &str, form: &Parsed) -> Reply {
                 }
                 tx.update_queue(qid, &update).map(|_| true)
             });
-            match change {
-                Ok(changed) => updated |= changed,
-                Err(e @ (Error::Validation { .. } | Error::PermissionDenied { .. } | Error::Conflict(_))) => {
-                    errors.push(refusal(&lower, &e))
-                }
-                Err(e) => return Err(e),
-            }
+            tally(change, &lower, &mut updated, &mut errors)?;
         }
         if updated && errors.is_empty() {
             done.push(format!("Queue {} updated.", queue.id));
