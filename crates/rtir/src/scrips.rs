@@ -624,13 +624,18 @@ impl Detected {
     }
 }
 
-/// Adds to a ticket's field (named by `what`) the values it lacks, within
+/// Adds to a ticket's field `cf` (of `what`) the values it lacks, within
 /// its `MaxValues`; what was added.
-fn add_values(tx: &mut Tx<'_>, ticket: TicketId, what: Detected, candidates: Vec<String>) -> Result<Vec<String>> {
+fn add_values(
+    tx: &mut Tx<'_>,
+    ticket: TicketId,
+    cf: &CustomField,
+    what: Detected,
+    candidates: Vec<String>,
+) -> Result<Vec<String>> {
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let Some(cf) = ticket_field(tx, ticket, what.field())? else { return Ok(Vec::new()) };
     let object = CfObject::Ticket(ticket);
     let current: Vec<String> = tx.cf_values(object, cf.id)?.into_iter().map(|v| v.content).collect();
     let add = what.to_add(&current, candidates, cf.max_values);
@@ -664,9 +669,7 @@ struct Find(Detected);
 impl Action for Find {
     fn run(&self, tx: &mut Tx<'_>, _: &str, s: &Subject<'_>) -> Result<Option<String>> {
         let what = self.0;
-        if ticket_field(tx, s.ticket.id, what.field())?.is_none() {
-            return Ok(None);
-        }
+        let Some(cf) = ticket_field(tx, s.ticket.id, what.field())? else { return Ok(None) };
         let parts = message_parts(tx, s, matches!(what, Detected::Ip))?;
         let parts = parts.iter().map(String::as_str);
         let found: Vec<String> = match what {
@@ -674,7 +677,7 @@ impl Action for Find {
             Detected::Domain => detect::find_in_parts(parts, |t| detect::find_domains(t, true)),
             Detected::Cve => detect::find_in_parts(parts, detect::find_cves),
         };
-        let added = add_values(tx, s.ticket.id, what, found)?;
+        let added = add_values(tx, s.ticket.id, &cf, what, found)?;
         Ok((!added.is_empty()).then(|| format!("{} added: {}", what.field(), added.join(", "))))
     }
 }
@@ -694,10 +697,17 @@ impl Action for MergeValues {
         let Some(cf) = ticket_field(tx, s.ticket.id, what.field())? else { return Ok(None) };
         let values: Vec<String> =
             tx.cf_values(CfObject::Ticket(s.ticket.id), cf.id)?.into_iter().map(|v| v.content).collect();
+        if values.is_empty() {
+            return Ok(None);
+        }
         let mut done = Vec::new();
         for target in targets.into_iter().filter(|t| *t != s.ticket.id) {
             let copied = values.clone();
-            if let Some(added) = each(tx, "copying values", target, |tx| add_values(tx, target, what, copied))
+            let copy = |tx: &mut Tx<'_>| match ticket_field(tx, target, what.field())? {
+                Some(cf) => add_values(tx, target, &cf, what, copied),
+                None => Ok(Vec::new()),
+            };
+            if let Some(added) = each(tx, "copying values", target, copy)
                 && !added.is_empty()
             {
                 done.push(format!("#{target}: {}", added.join(", ")));
