@@ -68,8 +68,19 @@ pub fn request(fixed: &[(&str, &str)], options: &[(&str, Option<&str>)], data: &
 }
 
 /// Whether `list` is a comma-separated list of field names (`-f`).
-pub fn is_field_list(list: &str) -> bool {
+fn is_field_list(list: &str) -> bool {
     list.split(',').all(is_field)
+}
+
+/// The value of `-f`, taken from `args`; one that is not a list of field
+/// names is said (as `handler`'s complaint) and sets `bad`.
+pub fn field_list(handler: &str, args: &mut Args, bad: &mut bool) -> String {
+    let list = args.pop_front().unwrap_or_default();
+    if !is_field_list(&list) {
+        whine(handler, &format!("No valid field list in '-f {list}'."));
+        *bad = true;
+    }
+    list
 }
 
 /// `spec` as an object specification of `kind` (prefixed with

@@ -9,7 +9,7 @@
 use rt_client::rest1::form;
 
 use crate::app::{App, Outcome, emit};
-use crate::args::{self, Args, is_field_list, unrecognised, whine};
+use crate::args::{self, Args, unrecognised, whine};
 use crate::output;
 
 const HANDLER: &str = "list";
@@ -39,12 +39,7 @@ pub fn list(app: &mut App, mut args: Args) -> Outcome {
             "-r" => reverse = true,
             "--json" => json = true,
             "-f" => {
-                let list = args.pop_front().unwrap_or_default();
-                if !is_field_list(&list) {
-                    whine(HANDLER, &format!("No valid field list in '-f {list}'."));
-                    bad = true;
-                }
-                fields = Some(list);
+                fields = Some(args::field_list(HANDLER, &mut args, &mut bad));
                 format.get_or_insert_with(|| "s".to_string());
                 raw = true;
             }

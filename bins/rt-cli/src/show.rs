@@ -9,7 +9,7 @@ use std::io::BufRead;
 use rt_client::rest1::form;
 
 use crate::app::{App, Outcome, emit};
-use crate::args::{self, Args, is_field_list, object_spec, unhash, unrecognised, whine};
+use crate::args::{self, Args, object_spec, unhash, unrecognised, whine};
 use crate::output;
 
 const HANDLER: &str = "show";
@@ -46,12 +46,7 @@ pub fn show(app: &mut App, mut args: Args) -> Outcome {
                 slurped = true;
             }
             "-f" => {
-                let list = args.pop_front().unwrap_or_default();
-                if !is_field_list(&list) {
-                    whine(HANDLER, &format!("No valid field list in '-f {list}'."));
-                    bad = true;
-                }
-                fields = Some(list);
+                fields = Some(args::field_list(HANDLER, &mut args, &mut bad));
                 format = Some("s".into());
                 raw = true;
             }
