@@ -18,8 +18,9 @@
 //! - `rt-bench rest1-create --url URL --tickets N --clients C` and
 //!   `rt-bench rest2-read --url URL --reads N --clients C`: the REST APIs of
 //!   a running server, measured at the client (see `rest.rs`).
-//!
-//! A later issue adds `display`.
+//! - `rt-bench home --db URL --url URL` and `rt-bench display --db URL --url URL`:
+//!   the web UI's home page and a ticket's display page (100 transactions)
+//!   of a running server, read by logged-in clients (see `web.rs`).
 
 mod create;
 mod mail;
@@ -29,6 +30,7 @@ mod search;
 mod seed;
 mod sql;
 mod stats;
+mod web;
 
 use clap::{Parser, Subcommand};
 
@@ -59,6 +61,10 @@ enum Command {
     /// Read tickets over a running server's REST 2.0 with a token.
     #[command(name = "rest2-read")]
     Rest2Read(rest::ReadArgs),
+    /// Read the web UI's home page of a running server.
+    Home(web::Args),
+    /// Read a web UI ticket display page (100 transactions) of a running server.
+    Display(web::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -71,5 +77,7 @@ fn main() -> anyhow::Result<()> {
         Command::Mail(args) => mail::run(args),
         Command::Rest1Create(args) => rest::create(args),
         Command::Rest2Read(args) => rest::read(args),
+        Command::Home(args) => web::home(args),
+        Command::Display(args) => web::display(args),
     }
 }

@@ -80,7 +80,7 @@ pub struct ReadArgs {
     queue: String,
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(60)))
         .http_status_as_error(false)
@@ -89,13 +89,13 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn base(url: &str) -> String {
+pub(crate) fn base(url: &str) -> String {
     url.trim_end_matches('/').to_string()
 }
 
 /// One request's outcome: whether it did what was asked, how long it took,
 /// and what went wrong.
-struct Outcome {
+pub(crate) struct Outcome {
     ok: bool,
     took: Duration,
     detail: Option<String>,
@@ -104,7 +104,7 @@ struct Outcome {
 /// Runs `count` requests from `clients` threads, each with its own state
 /// from `setup` (its connection and credentials); `request(state, i)`
 /// makes request `i` and says whether it succeeded.
-fn drive<S: Send + 'static>(
+pub(crate) fn drive<S: Send + 'static>(
     clients: usize,
     count: usize,
     setup: impl Fn() -> anyhow::Result<S> + Send + Sync + 'static,
@@ -144,7 +144,13 @@ fn drive<S: Send + 'static>(
 }
 
 /// Prints the table and the JSON line; fails unless every request worked.
-fn report(bench: &str, what: &str, clients: usize, outcomes: &[Outcome], seconds: f64) -> anyhow::Result<()> {
+pub(crate) fn report(
+    bench: &str,
+    what: &str,
+    clients: usize,
+    outcomes: &[Outcome],
+    seconds: f64,
+) -> anyhow::Result<()> {
     let ok = outcomes.iter().filter(|o| o.ok).count();
     let lat = Latencies::new(outcomes.iter().map(|o| o.took).collect());
     let ms = |p: f64| lat.micros(p) / 1000.0;

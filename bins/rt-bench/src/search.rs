@@ -51,7 +51,7 @@ fn queries() -> Vec<String> {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let rt = Rt::open(Config { database_url: args.db.clone(), pool_size: 2, ..Config::default() })
         .context("opening the database")?;
-    setup(&rt, &args.user)?;
+    setup(&rt, &args.user, &["ShowTicket"])?;
     let session = rt.session_for(&args.user, Interface::Web)?;
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().context("seed end")?;
     println!("{:<100} {:>9} {:>9} {:>9}", "query", "p50 ms", "p95 ms", "matches");
@@ -88,9 +88,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Gives the user ShowTicket on 5 queues through a group, and requestors
+/// Gives the user `rights` on 5 queues through a group, and requestors
 /// ShowTicket everywhere; idempotent.
-fn setup(rt: &Rt, user: &str) -> anyhow::Result<()> {
+pub(crate) fn setup(rt: &Rt, user: &str, rights: &[&str]) -> anyhow::Result<()> {
     let system = rt.system_session(Interface::Cli);
     system.write(|tx| {
         let user = tx.user_by_name(user)?.user_id();
@@ -103,7 +103,9 @@ fn setup(rt: &Rt, user: &str) -> anyhow::Result<()> {
         }
         for i in 1..=5 {
             let queue = QueueId(tx.queue_by_name(&format!("Queue {i:02}"))?.id);
-            tx.grant(Grantee::Group(group), "ShowTicket", AclObject::Queue(queue))?;
+            for right in rights {
+                tx.grant(Grantee::Group(group), right, AclObject::Queue(queue))?;
+            }
         }
         tx.grant(Grantee::Role(Role::Requestor), "ShowTicket", AclObject::System)?;
         Ok(())
