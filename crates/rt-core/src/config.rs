@@ -175,11 +175,16 @@ pub struct RtirSettings {
     /// constituency takes its children along. Off: links across
     /// constituencies are allowed and nothing moves.
     pub strict_constituency_linking: bool,
+    /// RTIR's `$OverdueAfter`: the days a ticket awaiting an outside
+    /// answer may stay quiet before it is overdue, offered as "Set Due to
+    /// N days from now" on Incident Reports, Investigations and
+    /// Countermeasures.
+    pub overdue_after_days: u32,
 }
 
 impl Default for RtirSettings {
     fn default() -> Self {
-        RtirSettings { enabled: true, strict_constituency_linking: true }
+        RtirSettings { enabled: true, strict_constituency_linking: true, overdue_after_days: 7 }
     }
 }
 
@@ -272,6 +277,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_MAIL_POLL_SECS", "mail_poll_secs"),
     ("RT_RTIR_ENABLED", "rtir.enabled"),
     ("RT_RTIR_STRICT_CONSTITUENCY_LINKING", "rtir.strict_constituency_linking"),
+    ("RT_RTIR_OVERDUE_AFTER_DAYS", "rtir.overdue_after_days"),
 ];
 
 /// A boolean setting's string forms.
@@ -370,6 +376,9 @@ impl Config {
             "rtir.strict_constituency_linking" => {
                 self.rtir.strict_constituency_linking =
                     boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?
+            }
+            "rtir.overdue_after_days" => {
+                self.rtir.overdue_after_days = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
             }
             _ => return Err(bad("unknown key".into())),
         }

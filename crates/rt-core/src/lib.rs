@@ -61,6 +61,7 @@
 pub mod acl;
 pub mod attribute;
 pub mod auth_token;
+pub mod clock;
 pub mod config;
 pub mod customfield;
 pub mod db;
@@ -93,6 +94,7 @@ pub mod worker;
 pub use acl::{Ace, AclObject, Grantee, Role};
 pub use attribute::{Attribute, AttributeObject};
 pub use auth_token::AuthToken;
+pub use clock::Clock;
 pub use config::Config;
 pub use customfield::{CfInput, CfObject, CfType, CfValue, CustomField, LookupType, NewCustomField};
 pub use error::{Error, Result};

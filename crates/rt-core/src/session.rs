@@ -86,6 +86,8 @@ pub(crate) struct Inner {
     pub(crate) system: SystemPrincipals,
     /// Which backend the pool connects to.
     pub(crate) backend: db::Backend,
+    /// The time each DB transaction starts at.
+    pub(crate) clock: crate::Clock,
     /// On SQLite, the queue of this process's writers, committed in groups
     /// ([`db::writers`]). Other processes still meet the busy timeout.
     pub(crate) sqlite_writers: db::writers::Writers,
@@ -108,6 +110,12 @@ impl Rt {
     /// Opens the configured database, runs pending migrations and seeds
     /// RT's initial data when the database is new.
     pub fn open(config: Config) -> Result<Rt> {
+        Rt::open_with_clock(config, crate::Clock::system())
+    }
+
+    /// [`Rt::open`] with the time taken from `clock` rather than the
+    /// system clock (tests and simulations; see [`crate::clock`]).
+    pub fn open_with_clock(config: Config, clock: crate::Clock) -> Result<Rt> {
         let url = config.effective_database_url();
         // Migrate and seed on one connection first: it reports a database
         // that cannot be reached at once, with the real error, and leaves a
@@ -132,6 +140,7 @@ impl Rt {
             cf_defaults,
             system,
             backend: db::Backend::from_url(&url),
+            clock,
             sqlite_writers: db::writers::Writers::default(),
         };
         Ok(Rt { inner: Arc::new(inner) })
@@ -155,6 +164,11 @@ impl Rt {
     /// The built-in users and groups.
     pub fn system(&self) -> SystemPrincipals {
         self.inner.system
+    }
+
+    /// The clock every DB transaction takes its time from.
+    pub fn clock(&self) -> &crate::Clock {
+        &self.inner.clock
     }
 
     /// Which backend the database is.
@@ -353,7 +367,7 @@ impl<'a> Tx<'a> {
             conn,
             rt,
             user,
-            now: now(),
+            now: rt.clock.now().naive_utc(),
             acl_version: None,
             acl_dirty: false,
             event_depth: 0,

@@ -71,11 +71,17 @@ impl TestDb {
     }
 
     /// A fresh database on `backend`; `config.database_url` is replaced.
-    pub fn with_config(backend: Backend, mut config: Config) -> TestDb {
+    pub fn with_config(backend: Backend, config: Config) -> TestDb {
+        TestDb::with_clock(backend, config, rt_core::Clock::system())
+    }
+
+    /// [`TestDb::with_config`] whose transactions take their time from
+    /// `clock` (keep a clone to move it).
+    pub fn with_clock(backend: Backend, mut config: Config, clock: rt_core::Clock) -> TestDb {
         let (url, cleanup) = create_database(backend);
         config.database_url = url.clone();
         config.pool_size = 4;
-        let rt = Rt::open(config).unwrap_or_else(|e| panic!("opening test database {url}: {e}"));
+        let rt = Rt::open_with_clock(config, clock).unwrap_or_else(|e| panic!("opening test database {url}: {e}"));
         TestDb { rt: Some(rt), backend, url, cleanup }
     }
 

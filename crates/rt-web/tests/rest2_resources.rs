@@ -735,6 +735,17 @@ async fn rtir_workflow_over_rest() {
         assert!(db.root().read(|tx| rtir::links::children_of(tx, TicketId(incident))).unwrap().is_empty());
         let (status, said) = send!(app, "PUT", &link, Some(root.clone()), None);
         assert_eq!(status, StatusCode::OK, "{said}");
+        // Due in $OverdueAfter days on the report; never on the Incident.
+        let (status, said) =
+            send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{report}/due"), Some(root.clone()), None);
+        assert_eq!(status, StatusCode::OK, "{said}");
+        let due = db.root().read(|tx| tx.ticket(TicketId(report))).unwrap().due.unwrap();
+        let days = (due - chrono::Utc::now()).num_hours();
+        assert!((7 * 24 - 1..=7 * 24).contains(&days), "{due}");
+        assert_eq!(said["Due"], json!(rt_web::rest2::date(Some(due))));
+        let (status, said) =
+            send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{incident}/due"), Some(root.clone()), None);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{said}");
         // Quick resolve the report; abandon the Incident.
         let (_, said) =
             send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{report}/resolve"), Some(root.clone()), None);

@@ -1,7 +1,8 @@
 //! The workflow actions of RTIR's screens as library calls, for the web UI
 //! and REST to share: create a report, create an Incident from reports,
 //! launch an Investigation, create a Countermeasure, quick resolve and
-//! reject, bulk reject, abandon. Linking and unlinking are in
+//! reject, bulk reject, abandon, and "Set Due to N days from now"
+//! (`$OverdueAfter`). Linking and unlinking are in
 //! [`crate::links`].
 //!
 //! Each takes the caller's [`Tx`], so it runs with the session user's
@@ -10,9 +11,11 @@
 //! an Incident, closing children with their Incident...) happens when the
 //! scrips run, as for any change.
 
+use chrono::{DateTime, Duration, Utc};
 use rt_core::customfield::CfObject;
 use rt_core::{
-    CustomFieldId, Error, LinkEnd, LinkRights, LinkType, MimeEntity, NewTicket, QueueId, Result, TicketId, Tx, rights,
+    CustomFieldId, Error, LinkEnd, LinkRights, LinkType, MimeEntity, NewTicket, QueueId, Result, TicketId,
+    TicketUpdate, Tx, rights,
 };
 
 use crate::constituency::{constituency_of, constituency_queue, queue_name};
@@ -231,6 +234,25 @@ pub fn abandon(tx: &mut Tx<'_>, incident: TicketId) -> Result<Abandoned> {
         outcome.abandoned = true;
     }
     Ok(outcome)
+}
+
+/// RTIR's "Set to N days from now" beside a ticket's Due: Due becomes now
+/// plus `$OverdueAfter` days (`[rtir] overdue_after_days`). For Incident
+/// Reports, Investigations and Countermeasures; an Incident's Due is its
+/// children's earliest, so it is refused there. Needs `ModifyTicket`.
+/// Returns the new Due.
+pub fn due_after_overdue_days(tx: &mut Tx<'_>, id: TicketId) -> Result<DateTime<Utc>> {
+    let ticket = tx.ticket(id)?;
+    match ticket_kind(tx, &ticket)? {
+        Some(Kind::Incident) => {
+            return Err(Error::invalid("Due", format!("Incident #{id} is due when its most urgent child is")));
+        }
+        Some(_) => {}
+        None => return Err(Error::invalid("Due", format!("ticket #{id} is not in an RTIR queue"))),
+    }
+    let due = tx.now() + Duration::days(i64::from(tx.config().rtir.overdue_after_days));
+    tx.update_ticket(id, &TicketUpdate { due: Some(Some(due)), ..TicketUpdate::default() })?;
+    Ok(due)
 }
 
 /// Creates a child of `kind` in `incidents`, by its kind's rule.

@@ -101,7 +101,7 @@ api! {
     post "/rtir/countermeasure" => rtir::countermeasure, "RTIR: create a Countermeasure in Incidents", write;
     put "/rtir/ticket/{id}/incident/{incident}" => rtir::link, "RTIR: link a ticket to an Incident", write;
     delete "/rtir/ticket/{id}/incident/{incident}" => rtir::link, "RTIR: unlink a ticket from an Incident", write;
-    post "/rtir/ticket/{id}/{action}" => rtir::action, "RTIR: resolve, reject or abandon", write;
+    post "/rtir/ticket/{id}/{action}" => rtir::action, "RTIR: resolve, reject, abandon, or set Due to $OverdueAfter days from now (due)", write;
     post "/rtir/reports/reject" => rtir::bulk_reject, "RTIR: reject several reports", write;
 }
 

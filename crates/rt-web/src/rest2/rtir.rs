@@ -141,11 +141,12 @@ pub async fn link(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<(String, 
 
 /// `POST /rtir/ticket/<id>/<action>`: `resolve` (RTIR's Quick Resolve, or
 /// Quick Remove for a Countermeasure), `reject` (Quick Reject of a
-/// report) or `abandon` (an Incident with its children).
+/// report), `abandon` (an Incident with its children) or `due` (Due set
+/// to `$OverdueAfter` days from now).
 pub async fn action(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let id = TicketId(numeric_id(&path.0)?);
     let action = path.1.clone();
-    if !matches!(action.as_str(), "resolve" | "reject" | "abandon") {
+    if !matches!(action.as_str(), "resolve" | "reject" | "abandon" | "due") {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "Not Found"));
     }
     let value = call(&req, &rt, move |ctx| {
@@ -153,6 +154,7 @@ pub async fn action(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<(String
             Ok(match action.as_str() {
                 "resolve" => json!({"Status": workflow::quick_resolve(tx, id)?}),
                 "reject" => json!({"Status": workflow::quick_reject(tx, id)?}),
+                "due" => json!({"Due": super::date(Some(workflow::due_after_overdue_days(tx, id)?))}),
                 _ => {
                     let done = workflow::abandon(tx, id)?;
                     json!({

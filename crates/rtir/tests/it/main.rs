@@ -9,6 +9,7 @@ mod constituency;
 mod detection;
 mod install;
 mod linking;
+mod story;
 
 use std::time::Duration;
 
