@@ -502,6 +502,8 @@ async fn the_openapi_document_describes_every_route() {
 struct Objects {
     ticket: i64,
     report: i64,
+    /// Another report, for merging into.
+    other_report: i64,
     incident: i64,
     txn: i64,
     attachment: i64,
@@ -526,6 +528,9 @@ impl Objects {
         let report = r#"{"Subject":"scan","Requestor":"cert@edu.example","Content":"from 10.0.2.7"}"#;
         let (_, made) = send!(app, "POST", "/REST/2.0/rtir/report", Some(root.clone()), Some(report));
         let report: i64 = made["id"].as_str().unwrap().parse().unwrap();
+        let other = r#"{"Subject":"scan again","Requestor":"cert@edu.example","Content":"from 10.0.2.8"}"#;
+        let (_, made) = send!(app, "POST", "/REST/2.0/rtir/report", Some(root.clone()), Some(other));
+        let other_report: i64 = made["id"].as_str().unwrap().parse().unwrap();
         let incident = format!(r#"{{"Subject":"scanning","Children":[{report}]}}"#);
         let (_, made) = send!(app, "POST", "/REST/2.0/rtir/incident", Some(root.clone()), Some(incident.as_str()));
         let incident = made["id"].as_str().unwrap().parse().unwrap();
@@ -544,6 +549,7 @@ impl Objects {
         Objects {
             ticket,
             report,
+            other_report,
             incident,
             txn: db.root().read(|tx| tx.history(id)).unwrap()[0].id.0,
             attachment: db.root().read(|tx| tx.ticket_attachments(id)).unwrap()[0].id.0,
@@ -584,13 +590,20 @@ impl Objects {
             }
             ("post", "/rtir/reports/reject") => (String::new(), Some(r#"{"Reports":[]}"#.into())),
             (_, "/rtir/ticket/{id}/incident/{incident}") => (r.to_string(), None),
+            ("post", "/rtir/ticket/{id}/split") => (r.to_string(), Some("{}".into())),
+            ("post", "/rtir/ticket/{id}/merge/{into}") => (r.to_string(), None),
+            ("post", "/rtir/incident/{id}/reply") => (i.to_string(), Some(r#"{"Content":"x"}"#.into())),
             ("post", "/rtir/ticket/{id}/{action}") => (i.to_string(), None),
             ("put", _) => (t.to_string(), Some(r#"{"Subject":"changed"}"#.into())),
             ("get" | "delete", _) => (t.to_string(), None),
             _ => panic!("no request for {method} {path}"),
         };
         let action = if path.starts_with("/rtir/") { "abandon" } else { "take" };
-        let uri = path.replace("{id}", &id).replace("{incident}", &i.to_string()).replace("{action}", action);
+        let uri = path
+            .replace("{id}", &id)
+            .replace("{incident}", &i.to_string())
+            .replace("{into}", &self.other_report.to_string())
+            .replace("{action}", action);
         (format!("/REST/2.0{uri}"), body)
     }
 }
@@ -647,6 +660,9 @@ async fn every_route_refuses_what_the_user_may_not_see_or_do() {
         ("post", "/rtir/countermeasure", S::FORBIDDEN, None),
         ("put", "/rtir/ticket/{id}/incident/{incident}", S::FORBIDDEN, None),
         ("delete", "/rtir/ticket/{id}/incident/{incident}", S::FORBIDDEN, None),
+        ("post", "/rtir/ticket/{id}/split", S::FORBIDDEN, None),
+        ("post", "/rtir/ticket/{id}/merge/{into}", S::FORBIDDEN, None),
+        ("post", "/rtir/incident/{id}/reply", S::FORBIDDEN, None),
         ("post", "/rtir/ticket/{id}/{action}", S::FORBIDDEN, None),
         ("post", "/rtir/reports/reject", S::OK, None),
     ];
@@ -746,6 +762,34 @@ async fn rtir_workflow_over_rest() {
         let (status, said) =
             send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{incident}/due"), Some(root.clone()), None);
         assert_eq!(status, StatusCode::BAD_REQUEST, "{said}");
+        // Reply to the Incident's reporters; split the report (the new one
+        // joins the Incident) and merge the split-off part back.
+        let (status, said) = send!(
+            app,
+            "POST",
+            &format!("/REST/2.0/rtir/incident/{incident}/reply"),
+            Some(root.clone()),
+            Some(r#"{"Content":"We blocked the range.","To":"reporters"}"#)
+        );
+        assert_eq!((status, said["Updated"].clone()), (StatusCode::OK, json!([report])), "{said}");
+        let (status, made) = send!(
+            app,
+            "POST",
+            &format!("/REST/2.0/rtir/ticket/{report}/split"),
+            Some(root.clone()),
+            Some(r#"{"Subject":"second part"}"#)
+        );
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let part = TicketId(made["id"].as_str().unwrap().parse().unwrap());
+        let joined = db.root().read(|tx| rtir::links::incidents_of(tx, part)).unwrap();
+        assert_eq!(joined.iter().map(|t| t.id.0).collect::<Vec<_>>(), [incident]);
+        let (status, said) =
+            send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{}/merge/{report}", part.0), Some(root.clone()), None);
+        assert_eq!((status, said["id"].clone()), (StatusCode::OK, json!(report)), "{said}");
+        let (status, said) =
+            send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{report}/merge/{incident}"), Some(root.clone()), None);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{said}");
+        assert_eq!(said["message"], json!(format!("Merge failed: Ticket #{incident} is not the right type")));
         // Quick resolve the report; abandon the Incident.
         let (_, said) =
             send!(app, "POST", &format!("/REST/2.0/rtir/ticket/{report}/resolve"), Some(root.clone()), None);

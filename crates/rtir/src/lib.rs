@@ -8,7 +8,8 @@
 //! [`links`] holds the rules by which children join Incidents, [`scrips`]
 //! RTIR's scrip conditions and actions (the closing and reopening cascade,
 //! owner and Due propagation...), [`workflow`] the actions of RTIR's
-//! screens as library calls, [`constituency`] adds and renames
+//! screens as library calls (with [`reply`], the Incident reply to
+//! reporters or to all), [`constituency`] adds and renames
 //! constituencies (RTIR's `add_constituency`) and says which a ticket is
 //! of, and [`detect`] finds IP addresses and ranges,
 //! domains and CVE ids in message text and decides which of them a
@@ -17,9 +18,8 @@
 //!
 //! It depends on `rt-core` and `rt-scrips` and must not know HTTP.
 //!
-//! Not yet: RTIR's SLA configuration, split, merge and reply-to-all
-//! actions, lookups, reports and benchmarks. (rt-web serves the workflow
-//! actions over REST 2.0.)
+//! Not yet: lookups, reports and the constituency-scoped UI. (rt-web
+//! serves the workflow actions over REST 2.0.)
 
 pub mod constituency;
 pub mod detect;
@@ -27,5 +27,6 @@ pub mod install;
 pub mod kind;
 pub mod lifecycles;
 pub mod links;
+pub mod reply;
 pub mod scrips;
 pub mod workflow;

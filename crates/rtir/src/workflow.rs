@@ -1,8 +1,9 @@
 //! The workflow actions of RTIR's screens as library calls, for the web UI
 //! and REST to share: create a report, create an Incident from reports,
 //! launch an Investigation, create a Countermeasure, quick resolve and
-//! reject, bulk reject, abandon, and "Set Due to N days from now"
-//! (`$OverdueAfter`). Linking and unlinking are in
+//! reject, bulk reject, abandon, split, merge, and "Set Due to N days
+//! from now" (`$OverdueAfter`). Replying to an Incident's children is in
+//! [`crate::reply`]. Linking and unlinking are in
 //! [`crate::links`].
 //!
 //! Each takes the caller's [`Tx`], so it runs with the session user's
@@ -14,7 +15,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rt_core::customfield::CfObject;
 use rt_core::{
-    CustomFieldId, Error, LinkEnd, LinkRights, LinkType, MimeEntity, NewTicket, QueueId, Result, TicketId,
+    CustomFieldId, Error, LinkEnd, LinkRights, LinkType, MimeEntity, NewTicket, QueueId, Result, Role, TicketId,
     TicketUpdate, Tx, rights,
 };
 
@@ -253,6 +254,97 @@ pub fn due_after_overdue_days(tx: &mut Tx<'_>, id: TicketId) -> Result<DateTime<
     let due = tx.now() + Duration::days(i64::from(tx.config().rtir.overdue_after_days));
     tx.update_ticket(id, &TicketUpdate { due: Some(Some(due)), ..TicketUpdate::default() })?;
     Ok(due)
+}
+
+/// What a split-off ticket differs in from the ticket it is split from.
+#[derive(Debug, Clone, Default)]
+pub struct Split {
+    /// Its subject; the original's when `None`.
+    pub subject: Option<String>,
+    /// Its first message.
+    pub content: Option<MimeEntity>,
+    /// The Incidents a child joins; the original's when `None`.
+    pub incidents: Option<Vec<TicketId>>,
+}
+
+/// RTIR's Split: a new ticket of the same type in the same queue, with
+/// the original's status, owner, requestors, Ccs, AdminCcs, priorities,
+/// Starts, Due and custom-field values, and (a child) in the same
+/// Incidents unless others are given, by the kind's rules (an
+/// Investigation needs a correspondent). Needs `ModifyTicket` on the
+/// original ("You are not allowed to split this ...") and what creating
+/// the ticket needs.
+pub fn split(tx: &mut Tx<'_>, id: TicketId, split: Split) -> Result<TicketId> {
+    let original = tx.ticket(id)?;
+    let Some(kind) = ticket_kind(tx, &original)? else {
+        return Err(Error::invalid("ticket", format!("ticket #{id} is not in an RTIR queue")));
+    };
+    if !tx.has_right(rights::MODIFY_TICKET, original.acl_object())? {
+        return Err(Error::denied(
+            rights::MODIFY_TICKET,
+            format!("You are not allowed to split this {}.", kind.label()),
+        ));
+    }
+    let object = CfObject::Ticket(id);
+    let mut custom_fields = Vec::new();
+    for field in tx.custom_fields_for(object)? {
+        let values: Vec<String> = tx.cf_values(object, field.id)?.into_iter().map(|v| v.content).collect();
+        if !values.is_empty() {
+            custom_fields.push((field.id, values));
+        }
+    }
+    let nobody = tx.system().nobody;
+    let ticket = NewTicket {
+        queue: Some(original.queue),
+        subject: split.subject.unwrap_or_else(|| original.subject.clone()),
+        status: Some(original.status.clone()),
+        owner: (original.owner != nobody).then_some(original.owner),
+        requestors: tx.role_addresses(id, Role::Requestor)?,
+        cc: tx.role_addresses(id, Role::Cc)?,
+        admin_cc: tx.role_addresses(id, Role::AdminCc)?,
+        initial_priority: Some(original.initial_priority),
+        final_priority: Some(original.final_priority),
+        starts: original.starts,
+        due: original.due,
+        content: split.content,
+        custom_fields,
+        ..NewTicket::default()
+    };
+    if kind == Kind::Incident {
+        return create_incident(tx, ticket, &[]);
+    }
+    let incidents = match split.incidents {
+        Some(given) => given,
+        None => incidents_of(tx, id)?.into_iter().map(|t| t.id).collect(),
+    };
+    if kind == Kind::Investigation && ticket.requestors.is_empty() {
+        return Err(Error::invalid("Requestors", "You must enter a correspondent"));
+    }
+    create_child(tx, kind, ticket, &incidents)
+}
+
+/// RTIR's Merge: `source` is merged into `into` when both are of the same
+/// type, or one is an Incident Report and the other an Investigation (the
+/// report always goes into the Investigation); with strict constituency
+/// linking, both of the same constituency. The user becomes the owner of
+/// both first. Returns the ticket that remains. RTIR's scrips then copy
+/// the IP, Domain and CVE values into it.
+pub fn merge(tx: &mut Tx<'_>, source: TicketId, into: TicketId) -> Result<TicketId> {
+    let (a, b) = (tx.ticket(source)?, tx.ticket(into)?);
+    let failed = |why: &str| Error::invalid("MergeInto", format!("Merge failed: Ticket #{into} {why}"));
+    let (from, to) = match (ticket_kind(tx, &a)?, ticket_kind(tx, &b)?) {
+        (Some(Kind::Investigation), Some(Kind::Report)) => (b, a),
+        (Some(x), Some(y)) if x == y || (x, y) == (Kind::Report, Kind::Investigation) => (a, b),
+        _ => return Err(failed("is not the right type")),
+    };
+    if tx.config().rtir.strict_constituency_linking && constituency_of(tx, &from)? != constituency_of(tx, &to)? {
+        return Err(failed("is associated with a different constituency"));
+    }
+    for ticket in [&from, &to] {
+        take_or_steal(tx, ticket)?;
+    }
+    tx.merge_tickets(from.id, to.id)?;
+    Ok(to.id)
 }
 
 /// Creates a child of `kind` in `incidents`, by its kind's rule.

@@ -101,6 +101,9 @@ api! {
     post "/rtir/countermeasure" => rtir::countermeasure, "RTIR: create a Countermeasure in Incidents", write;
     put "/rtir/ticket/{id}/incident/{incident}" => rtir::link, "RTIR: link a ticket to an Incident", write;
     delete "/rtir/ticket/{id}/incident/{incident}" => rtir::link, "RTIR: unlink a ticket from an Incident", write;
+    post "/rtir/ticket/{id}/split" => rtir::split, "RTIR: split a ticket", write;
+    post "/rtir/ticket/{id}/merge/{into}" => rtir::merge, "RTIR: merge a ticket into another", write;
+    post "/rtir/incident/{id}/reply" => rtir::incident_reply, "RTIR: reply to an Incident's reporters or to all", write;
     post "/rtir/ticket/{id}/{action}" => rtir::action, "RTIR: resolve, reject, abandon, or set Due to $OverdueAfter days from now (due)", write;
     post "/rtir/reports/reject" => rtir::bulk_reject, "RTIR: reject several reports", write;
 }

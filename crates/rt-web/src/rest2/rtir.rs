@@ -3,7 +3,8 @@
 //! Report, an Incident from reports, an Investigation launched with
 //! reports attached, a Countermeasure (refused without an Incident); link
 //! a child to an Incident and unlink it; quick resolve, quick reject,
-//! bulk reject and abandon. Each is one call into [`rtir::workflow`] or
+//! bulk reject, abandon, split, merge, Due in `$OverdueAfter` days, and
+//! the Incident reply to reporters or to all. Each is one call into [`rtir::workflow`] or
 //! [`rtir::links`] in the user's session, so RTIR's rules and RT's rights
 //! apply as they do everywhere; refusals come back as `400` with RTIR's
 //! message or `403`.
@@ -18,11 +19,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rt_core::{Rt, TicketId};
 use rtir::kind::Kind;
-use rtir::workflow::{self, NewReport};
+use rtir::reply::{IncidentReply, ReplyTo, reply_to_children};
+use rtir::workflow::{self, NewReport, Split};
 use serde_json::{Map, Value, json};
 
 use super::object::numeric_id;
-use super::ticket::{create_ticket, created};
+use super::ticket::{create_ticket, created, entity, with_attachments};
 use super::{ApiError, ApiResult, answer, call, json_object, read_body, text, texts};
 
 /// Ticket ids from a list field (numbers or numeric strings).
@@ -186,6 +188,104 @@ pub async fn bulk_reject(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payl
                 })
                 .collect(),
         ))
+    })
+    .await?;
+    Ok(answer(StatusCode::OK, &value))
+}
+
+/// A message from a body's `Content`, `ContentType`, `Subject` and
+/// `Attachments`, as `POST /ticket/<id>/correspond` takes them; `None`
+/// without content or attachments.
+fn body_message(body: &Map<String, Value>) -> ApiResult<Option<rt_core::MimeEntity>> {
+    let get = |k: &str| body.get(k).filter(|v| !v.is_null());
+    let content = get("Content").and_then(text).unwrap_or_default();
+    if content.is_empty() && get("Attachments").is_none() {
+        return Ok(None);
+    }
+    let main =
+        entity(&content, get("ContentType").and_then(text).as_deref(), get("Subject").and_then(text).as_deref())?;
+    with_attachments(main, get("Attachments")).map(Some)
+}
+
+/// `POST /rtir/ticket/<id>/split`: RTIR's Split. The body may give the
+/// new ticket's `Subject`, its first message (`Content`, `ContentType`,
+/// `Attachments`) and, for a child, the `Incidents` it joins (else the
+/// original's). Answers `201` with the new ticket.
+pub async fn split(
+    req: HttpRequest,
+    rt: web::Data<Rt>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let id = TicketId(numeric_id(&path)?);
+    let raw = read_body(&rt, payload).await?;
+    let body = if raw.iter().all(u8::is_ascii_whitespace) { Map::new() } else { json_object(&raw)? };
+    let split = Split {
+        subject: body.get("Subject").and_then(text),
+        content: body_message(&body)?,
+        incidents: body.contains_key("Incidents").then(|| ids(&body, "Incidents")).transpose()?,
+    };
+    let made = call(&req, &rt, move |ctx| {
+        let new = ctx.session.write(|tx| workflow::split(tx, id, split))?;
+        Ok((new, ctx.url(&format!("ticket/{}", new.0))))
+    })
+    .await?;
+    Ok(created(made))
+}
+
+/// `POST /rtir/ticket/<id>/merge/<into>`: RTIR's Merge; answers the
+/// ticket that remains (a report merged with an Investigation always
+/// goes into the Investigation).
+pub async fn merge(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let (source, into) = (TicketId(numeric_id(&path.0)?), TicketId(numeric_id(&path.1)?));
+    let value = call(&req, &rt, move |ctx| {
+        let kept = ctx.session.write(|tx| workflow::merge(tx, source, into))?;
+        Ok(json!({"id": kept.0, "message": format!("Merge Successful: ticket {} is now part of ticket {}", source.0, kept.0)}))
+    })
+    .await?;
+    Ok(answer(StatusCode::OK, &value))
+}
+
+/// `POST /rtir/incident/<id>/reply`: RTIR's Incident reply. `To` is
+/// `reporters` (the default), `all`, or a list of the Incident's
+/// children; `Incident: true` also adds the message to the Incident;
+/// `Comment: true` comments instead; `Status` (of the Incident's
+/// lifecycle) is mapped onto each child. The message is `Content`,
+/// `ContentType`, `Subject`, `Attachments`. Answers what each child got.
+pub async fn incident_reply(
+    req: HttpRequest,
+    rt: web::Data<Rt>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let incident = TicketId(numeric_id(&path)?);
+    let body = json_object(&read_body(&rt, payload).await?)?;
+    let Some(entity) = body_message(&body)? else { return Err(ApiError::bad_request("No Content")) };
+    let to = match body.get("To") {
+        None | Some(Value::Null) => ReplyTo::Reporters,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("reporters") => ReplyTo::Reporters,
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("all") => ReplyTo::All,
+        Some(Value::Array(_)) => ReplyTo::These(ids(&body, "To")?),
+        Some(other) => {
+            return Err(ApiError::bad_request(format!("To: {other} is not reporters, all or a list of tickets")));
+        }
+    };
+    let flag = |key: &str| body.get(key).and_then(Value::as_bool).unwrap_or(false);
+    let reply = IncidentReply {
+        to,
+        incident_too: flag("Incident"),
+        comment: flag("Comment"),
+        message: rt_core::Message { entity: Some(entity), ..rt_core::Message::default() },
+        status: body.get("Status").and_then(text).filter(|s| !s.is_empty()),
+    };
+    let value = call(&req, &rt, move |ctx| {
+        let done = ctx.session.write(|tx| reply_to_children(tx, incident, reply))?;
+        Ok(json!({
+            "Updated": done.updated.iter().map(|t| t.0).collect::<Vec<_>>(),
+            "Refused": done.refused.iter().map(|(t, why)| json!({"id": t.0, "message": why})).collect::<Vec<_>>(),
+            "IncidentStatusChanged": done.incident_status_changed,
+            "Notes": done.notes,
+        }))
     })
     .await?;
     Ok(answer(StatusCode::OK, &value))

@@ -200,7 +200,7 @@ pub fn date_value(key: &str, v: &Value) -> ApiResult<Option<DateTime<Utc>>> {
 
 /// The message of a create, reply or comment: `Content` as `ContentType`
 /// (`text/plain`, or `text/html`), with `Subject` when given.
-fn entity(content: &str, content_type: Option<&str>, subject: Option<&str>) -> ApiResult<MimeEntity> {
+pub(crate) fn entity(content: &str, content_type: Option<&str>, subject: Option<&str>) -> ApiResult<MimeEntity> {
     let mut body = MimeEntity::text(content);
     match content_type.map(str::trim).map(str::to_ascii_lowercase).as_deref() {
         None | Some("") | Some("text/plain") => {}
@@ -218,7 +218,7 @@ fn entity(content: &str, content_type: Option<&str>, subject: Option<&str>) -> A
 
 /// `body` with the files of an `Attachments` array (RT's `FileName`,
 /// `FileType` and base64 `FileContent` per file) attached.
-fn with_attachments(body: MimeEntity, attachments: Option<&Value>) -> ApiResult<MimeEntity> {
+pub(crate) fn with_attachments(body: MimeEntity, attachments: Option<&Value>) -> ApiResult<MimeEntity> {
     let Some(attachments) = attachments.filter(|v| !v.is_null()) else { return Ok(body) };
     let Value::Array(files) = attachments else { return Err(ApiError::bad_request("Attachments must be an array")) };
     let mut parts = vec![body];

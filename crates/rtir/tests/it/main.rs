@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod actions;
 mod cascade;
 mod constituency;
 mod detection;
