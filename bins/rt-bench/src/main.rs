@@ -6,10 +6,11 @@
 //! - `rt-bench rights --db URL --groups G --acl A`: builds G groups and A
 //!   ACL entries, then measures cold `has_right` checks (the node cache and
 //!   the transaction's ACL version cleared before each check).
-//! - `rt-bench seed --db URL --tickets N [--writers W]`: a fixed, realistic
-//!   data set (see `seed.rs` for the distribution).
-//! - `rt-bench search --db URL [--explain]`: TicketSQL latency on a seeded
-//!   database (see `search.rs`).
+//! - `rt-bench seed --db URL --tickets N [--writers W] [--rtir]`: a fixed,
+//!   realistic data set (see `seed.rs` for the distribution; `--rtir` puts
+//!   it in RTIR's queues).
+//! - `rt-bench search --db URL [--explain] [--rtir]`: TicketSQL latency on
+//!   a seeded database, or RTIR's IP lookup (see `search.rs`).
 //! - `rt-bench sql --db URL [--write] SQL`: times one statement (or runs DDL
 //!   such as a new index) while working on a slow query.
 //!

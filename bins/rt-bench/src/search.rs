@@ -5,6 +5,11 @@
 //! Requestor, and prints p50, p95 and the match count of each: the first
 //! page of 50 rows (sorted by id) plus the count, as the web UI asks.
 //! Relative dates are read against the seed's fixed end date.
+//!
+//! With `--rtir` (on a `seed --rtir` database) it runs RTIR's IP lookup
+//! instead, as a member of DutyTeam: tickets of the four RTIR queues
+//! whose `IP` holds an address, overlaps a range, or holds one of the
+//! seeded ranges.
 
 use std::time::Instant;
 
@@ -32,6 +37,9 @@ pub struct Args {
     /// Print each query's SQL and the database's plan for it.
     #[arg(long)]
     explain: bool,
+    /// RTIR's IP lookup across its four queues, as a DutyTeam member.
+    #[arg(long)]
+    rtir: bool,
 }
 
 const GROUP: &str = "Search benchmark";
@@ -48,15 +56,36 @@ fn queries() -> Vec<String> {
     ]
 }
 
+/// RTIR's lookup: an address, a range, and an address inside a seeded
+/// range, in the four RTIR queues.
+fn rtir_queries() -> Vec<String> {
+    let queues =
+        "(Queue = 'Incident Reports' OR Queue = 'Incidents' OR Queue = 'Investigations' OR Queue = 'Countermeasures')";
+    ["192.168.7.7", "192.168.7.0/24", "10.1.2.3"].iter().map(|ip| format!("{queues} AND CF.{{IP}} = '{ip}'")).collect()
+}
+
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let rt = Rt::open(Config { database_url: args.db.clone(), pool_size: 2, ..Config::default() })
-        .context("opening the database")?;
+    let mut config = Config { database_url: args.db.clone(), pool_size: 2, ..Config::default() };
+    if args.rtir {
+        rtir::lifecycles::configure(&mut config)?;
+    }
+    let rt = Rt::open(config).context("opening the database")?;
     setup(&rt, &args.user, &["ShowTicket"])?;
+    if args.rtir {
+        rt.system_session(Interface::Cli).write(|tx| {
+            let (user, team) = (tx.user_by_name(&args.user)?.user_id(), tx.group_by_name("DutyTeam")?.group_id());
+            if !tx.is_group_member(team, user.into())? {
+                tx.add_group_member(team, user.into())?;
+            }
+            Ok(())
+        })?;
+    }
     let session = rt.session_for(&args.user, Interface::Web)?;
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().context("seed end")?;
     println!("{:<100} {:>9} {:>9} {:>9}", "query", "p50 ms", "p95 ms", "matches");
     let mut json = Vec::new();
-    for query in queries().into_iter().filter(|q| args.only.as_ref().is_none_or(|o| q.contains(o.as_str()))) {
+    let queries = if args.rtir { rtir_queries() } else { queries() };
+    for query in queries.into_iter().filter(|q| args.only.as_ref().is_none_or(|o| q.contains(o.as_str()))) {
         let q = TicketQuery { now: Some(now), ..TicketQuery::new(&query) };
         if args.explain {
             for line in session.read(|tx| tx.explain_search(&q))? {

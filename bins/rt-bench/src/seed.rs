@@ -18,6 +18,12 @@
 //! - Creation dates spread evenly over three years before the seed's fixed
 //!   end date, replies within the following days.
 //!
+//! With `--rtir`, RTIR is installed first and every ticket goes to one of
+//! its four queues instead (Incident Reports 50 %, Incidents 20 %,
+//! Investigations 20 %, Countermeasures 10 %), with statuses of their
+//! lifecycles and RTIR's own `IP` field; the 20 queues are still made (the
+//! search benchmark's group sees five of them), empty.
+//!
 //! Tickets are written through the library API as RT_System, in batches of
 //! one DB transaction each, by `--writers` threads. Each batch draws from
 //! its own random sequence, so the data is the same whatever the number of
@@ -61,7 +67,33 @@ pub struct Args {
     /// several; SQLite has one writer at a time anyway).
     #[arg(long, default_value_t = 1)]
     writers: usize,
+    /// Install RTIR and put the tickets in its four queues.
+    #[arg(long)]
+    rtir: bool,
 }
+
+/// Where a ticket may go: a queue, how often (out of the weights' sum) and
+/// its status distribution, each a percentage and the statuses set one
+/// after the other from the lifecycle's initial one.
+struct SeedQueue {
+    id: QueueId,
+    name: String,
+    weight: u64,
+    statuses: &'static [(u64, &'static [&'static str])],
+}
+
+/// RT's default lifecycle: 60 % resolved, 20 % open, 5 % stalled, 10 %
+/// new, 5 % rejected.
+const DEFAULT_STATUSES: &[(u64, &[&str])] =
+    &[(60, &["resolved"]), (20, &["open"]), (5, &["open", "stalled"]), (10, &[]), (5, &["rejected"])];
+
+/// RTIR's four queues: weight and statuses.
+const RTIR_QUEUES: &[(&str, u64, &[(u64, &[&str])])] = &[
+    ("Incident Reports", 50, &[(60, &["resolved"]), (20, &["open"]), (10, &[]), (10, &["rejected"])]),
+    ("Incidents", 20, &[(70, &["resolved"]), (25, &[]), (5, &["abandoned"])]),
+    ("Investigations", 20, &[(75, &["resolved"]), (25, &[])]),
+    ("Countermeasures", 10, &[(60, &["removed"]), (25, &["active"]), (10, &[]), (5, &["active", "pending removal"])]),
+];
 
 const WORDS: &[&str] = &[
     "printer", "network", "password", "mail", "server", "disk", "backup", "laptop", "vpn", "account", "invoice",
@@ -71,8 +103,15 @@ const WORDS: &[&str] = &[
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let writers = args.writers.clamp(1, 64);
-    let config = Config { database_url: args.db.clone(), pool_size: writers as u32 + 1, ..Config::default() };
+    let mut config = Config { database_url: args.db.clone(), pool_size: writers as u32 + 1, ..Config::default() };
+    if args.rtir {
+        rtir::lifecycles::configure(&mut config)?;
+    }
     let rt = Rt::open(config).context("opening the database")?;
+    if args.rtir {
+        rt_scrips::defaults::install(&rt)?;
+        rtir::install::install(&rt)?;
+    }
     let system = rt.system_session(Interface::Cli);
     let end = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().context("end date")?;
     let start = end - Duration::days(3 * 365);
@@ -84,9 +123,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             // A big page cache: the seed touches millions of rows.
             c.batch_execute("PRAGMA cache_size = -524288;")?; // 512 MiB
         }
-        let queues: Vec<QueueId> = (1..=QUEUES)
-            .map(|i| tx.create_queue(NewQueue { name: format!("Queue {i:02}"), ..NewQueue::default() }))
-            .collect::<rt_core::Result<_>>()?;
+        let mut queues = Vec::new();
+        for i in 1..=QUEUES {
+            let name = format!("Queue {i:02}");
+            let id = tx.create_queue(NewQueue { name: name.clone(), ..NewQueue::default() })?;
+            queues.push(SeedQueue { id, name, weight: 1, statuses: DEFAULT_STATUSES });
+        }
+        if args.rtir {
+            queues.clear();
+            for &(name, weight, statuses) in RTIR_QUEUES {
+                let id = tx.queue_by_name(name)?.queue_id();
+                queues.push(SeedQueue { id, name: name.to_string(), weight, statuses });
+            }
+        }
         tx.grant(Grantee::Group(tx.system().privileged), "OwnTicket", AclObject::System)?;
         let staff: Vec<UserId> = (0..STAFF)
             .map(|i| {
@@ -113,8 +162,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         for email in &requestors {
             tx.user_for_email(email)?;
         }
-        let ip_field = tx.create_custom_field(NewCustomField::ticket("IP", CfType::IpAddressRange))?;
-        tx.apply_custom_field(ip_field, None)?;
+        let ip_field = if args.rtir {
+            tx.visible_custom_fields()?
+                .into_iter()
+                .find(|f| f.name == "IP")
+                .ok_or_else(|| rt_core::Error::not_found("custom field", "IP"))?
+                .id
+        } else {
+            let id = tx.create_custom_field(NewCustomField::ticket("IP", CfType::IpAddressRange))?;
+            tx.apply_custom_field(id, None)?;
+            id
+        };
         Ok((queues, staff, requestors, ip_field))
     })?;
     // Requestors at example.org are the first 30 % of every ten: pick one
@@ -195,7 +253,7 @@ fn big_cache(tx: &mut rt_core::Tx<'_>) -> rt_core::Result<()> {
 struct Plan<'a> {
     when: DateTime<Utc>,
     k: usize,
-    queues: &'a [QueueId],
+    queues: &'a [SeedQueue],
     staff: &'a [UserId],
     org: &'a [&'a String],
     other: &'a [&'a String],
@@ -270,7 +328,7 @@ fn seed_ticket(
 ) -> rt_core::Result<()> {
     let Plan { when, k, queues, staff, org, other, ip_field } = *plan;
     tx.backdate(when)?;
-    let queue = queues[rng.below(queues.len() as u64) as usize];
+    let queue = pick(queues, rng);
     let at_org = rng.below(100) < 30;
     let requestor = if rng.below(100) == 0 {
         // Staff file tickets too (the search benchmark's user sees those).
@@ -281,18 +339,12 @@ fn seed_ticket(
         other[rng.below(other.len() as u64) as usize].clone()
     };
     counts.example_org += usize::from(at_org);
-    let status = match rng.below(100) {
-        0..60 => "resolved",
-        60..80 => "open",
-        80..85 => "stalled",
-        85..95 => "new",
-        _ => "rejected",
-    };
-    let owner = (status != "new" && rng.below(10) < 7).then(|| staff[rng.below(staff.len() as u64) as usize]);
+    let path = draw(queue.statuses, rng);
+    let owner = (!path.is_empty() && rng.below(10) < 7).then(|| staff[rng.below(staff.len() as u64) as usize]);
     let messages = 1 + rng.below(5) as usize;
     let subject = format!("{} {} {}", word(rng), word(rng), word(rng));
     let id = tx.create_ticket(NewTicket {
-        queue: Some(queue),
+        queue: Some(queue.id),
         subject,
         owner,
         requestors: vec![requestor],
@@ -309,13 +361,16 @@ fn seed_ticket(
         };
     }
     counts.messages += messages;
-    if status != "new" {
+    if !path.is_empty() {
         tx.backdate(when + Duration::days(1 + rng.below(10) as i64))?;
-        if status == "stalled" {
-            tx.set_status(id, "open")?;
+        for status in path {
+            tx.set_status(id, status)?;
         }
-        tx.set_status(id, status)?;
     }
+    let status = match path.last() {
+        Some(status) => status.to_string(),
+        None => tx.ticket(id)?.status,
+    };
     let ip = if k.is_multiple_of(20) {
         counts.ip_ranges += 1;
         format!("10.{}.{}.0/24", rng.below(256), rng.below(256))
@@ -333,12 +388,33 @@ fn seed_ticket(
         }
     }
     created.push(id);
-    *counts.status.entry(status.to_string()).or_default() += 1;
-    *counts
-        .queue
-        .entry(format!("queue {:02}", queues.iter().position(|q| *q == queue).unwrap_or(0) + 1))
-        .or_default() += 1;
+    *counts.status.entry(status).or_default() += 1;
+    *counts.queue.entry(queue.name.clone()).or_default() += 1;
     Ok(())
+}
+
+/// The statuses a ticket goes through, drawn by their percentages.
+fn draw(statuses: &'static [(u64, &'static [&'static str])], rng: &mut Rng) -> &'static [&'static str] {
+    let mut roll = rng.below(100);
+    for &(percent, path) in statuses {
+        if roll < percent {
+            return path;
+        }
+        roll -= percent;
+    }
+    &[]
+}
+
+/// A queue drawn by weight.
+fn pick<'a>(queues: &'a [SeedQueue], rng: &mut Rng) -> &'a SeedQueue {
+    let mut roll = rng.below(queues.iter().map(|q| q.weight).sum());
+    for queue in queues {
+        if roll < queue.weight {
+            return queue;
+        }
+        roll -= queue.weight;
+    }
+    &queues[queues.len() - 1]
 }
 
 fn word(rng: &mut Rng) -> &'static str {
