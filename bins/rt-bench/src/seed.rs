@@ -72,23 +72,26 @@ pub struct Args {
     rtir: bool,
 }
 
-/// Where a ticket may go: a queue, how often (out of the weights' sum) and
-/// its status distribution, each a percentage and the statuses set one
+/// A status distribution: each a percentage and the statuses set one
 /// after the other from the lifecycle's initial one.
+type Statuses = &'static [(u64, &'static [&'static str])];
+
+/// Where a ticket may go: a queue, how often (out of the weights' sum) and
+/// its status distribution.
 struct SeedQueue {
     id: QueueId,
     name: String,
     weight: u64,
-    statuses: &'static [(u64, &'static [&'static str])],
+    statuses: Statuses,
 }
 
 /// RT's default lifecycle: 60 % resolved, 20 % open, 5 % stalled, 10 %
 /// new, 5 % rejected.
-const DEFAULT_STATUSES: &[(u64, &[&str])] =
+const DEFAULT_STATUSES: Statuses =
     &[(60, &["resolved"]), (20, &["open"]), (5, &["open", "stalled"]), (10, &[]), (5, &["rejected"])];
 
 /// RTIR's four queues: weight and statuses.
-const RTIR_QUEUES: &[(&str, u64, &[(u64, &[&str])])] = &[
+const RTIR_QUEUES: &[(&str, u64, Statuses)] = &[
     ("Incident Reports", 50, &[(60, &["resolved"]), (20, &["open"]), (10, &[]), (10, &["rejected"])]),
     ("Incidents", 20, &[(70, &["resolved"]), (25, &[]), (5, &["abandoned"])]),
     ("Investigations", 20, &[(75, &["resolved"]), (25, &[])]),
@@ -394,7 +397,7 @@ fn seed_ticket(
 }
 
 /// The statuses a ticket goes through, drawn by their percentages.
-fn draw(statuses: &'static [(u64, &'static [&'static str])], rng: &mut Rng) -> &'static [&'static str] {
+fn draw(statuses: Statuses, rng: &mut Rng) -> &'static [&'static str] {
     let mut roll = rng.below(100);
     for &(percent, path) in statuses {
         if roll < percent {
