@@ -6,9 +6,14 @@
 //! asserts what the page shows and saves a screenshot under
 //! `target/screenshots/` (`$CARGO_TARGET_DIR/screenshots/` when set).
 //!
+//! On each main page it runs axe-core (from the npm registry: `npm ci
+//! --prefix crates/rt-web/tests/axe`) in the page and fails on any
+//! serious or critical violation.
+//!
 //! Without `/usr/bin/chromium` and `/usr/bin/chromedriver` (`apt-get
-//! install chromium chromium-driver`) the test says so and passes, unless
-//! `RT_REQUIRE_ALL=1`, where it fails.
+//! install chromium chromium-driver`), or without axe-core, the test says
+//! so and passes (without axe, unchecked), unless `RT_REQUIRE_ALL=1`,
+//! where it fails.
 
 #![allow(clippy::unwrap_used)]
 
@@ -39,6 +44,55 @@ fn browser_installed() -> bool {
             "NOTE: {CHROMIUM} or {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver); the browser test does not run"
         );
         false
+    }
+}
+
+/// axe-core's script, when `npm ci --prefix crates/rt-web/tests/axe` ran.
+fn axe_source() -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(e) if std::env::var("RT_REQUIRE_ALL").is_ok_and(|v| v == "1") => {
+            panic!(
+                "RT_REQUIRE_ALL=1 but {} cannot be read ({e}): npm ci --prefix crates/rt-web/tests/axe",
+                path.display()
+            )
+        }
+        Err(_) => {
+            eprintln!("NOTE: axe-core is missing (npm ci --prefix crates/rt-web/tests/axe); pages are not checked");
+            None
+        }
+    }
+}
+
+/// Runs axe-core in the current page (WebDriver scripts are not subject
+/// to the page's CSP) and fails on serious or critical violations.
+async fn assert_accessible(browser: &Client, axe: Option<&str>, page: &str) {
+    let Some(axe) = axe else { return };
+    browser.execute(axe, vec![]).await.unwrap();
+    let run = "const done = arguments[arguments.length - 1];
+        axe.run(document, { resultTypes: ['violations'] })
+          .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                 nodes: v.nodes.map(n => n.html).slice(0, 3) }))))
+          .catch(e => done('axe failed: ' + e));";
+    let found = browser.execute_async(run, vec![]).await.unwrap();
+    let violations = found.as_array().unwrap_or_else(|| panic!("{page}: {found}"));
+    let bad: Vec<_> =
+        violations.iter().filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical"))).collect();
+    assert!(bad.is_empty(), "{page}: accessibility violations: {}", serde_json::to_string_pretty(&bad).unwrap());
+}
+
+/// axe-core finds what it should: an image without text and an unlabelled
+/// input on a page made for it are critical violations.
+async fn assert_axe_finds_violations(browser: &Client, axe: Option<&str>) {
+    let Some(axe) = axe else { return };
+    browser.goto("data:text/html,<html><body><img src='x.png'><input type='text'></body></html>").await.unwrap();
+    browser.execute(axe, vec![]).await.unwrap();
+    let run = "const done = arguments[arguments.length - 1];
+        axe.run(document).then(r => done(r.violations.map(v => v.id))).catch(e => done('axe failed: ' + e));";
+    let found = browser.execute_async(run, vec![]).await.unwrap();
+    for rule in ["image-alt", "label"] {
+        assert!(found.as_array().is_some_and(|ids| ids.iter().any(|id| id == rule)), "axe missed {rule}: {found}");
     }
 }
 
@@ -145,6 +199,8 @@ async fn a_user_logs_in_takes_a_ticket_and_searches() {
     if !browser_installed() {
         return;
     }
+    let axe = axe_source();
+    let axe = axe.as_deref();
     let driver = Driver::start();
     for backend in backends() {
         let tag = match backend {
@@ -154,6 +210,7 @@ async fn a_user_logs_in_takes_a_ticket_and_searches() {
         let site = ui_site::site(backend, Config::default());
         let base = format!("http://{}", serve(site.db.rt().clone()));
         let browser = driver.browser().await;
+        assert_axe_finds_violations(&browser, axe).await;
 
         // Asking for the home page leads to the login form.
         browser.goto(&format!("{base}/")).await.unwrap();
@@ -176,6 +233,7 @@ async fn a_user_logs_in_takes_a_ticket_and_searches() {
         let color = browser.execute(script, vec![]).await.unwrap();
         assert_eq!(color, serde_json::json!("rgb(44, 62, 80)"), "rt.css was not applied");
         save_screenshot(&browser, &format!("{tag}-02-home")).await;
+        assert_accessible(&browser, axe, "home").await;
 
         // Take ticket 1 from "10 newest unowned tickets": its page follows.
         let take = format!("button[aria-label='Take ticket #{}']", site.plain.0);
@@ -189,6 +247,7 @@ async fn a_user_logs_in_takes_a_ticket_and_searches() {
         let history = text_of(&browser, "section.history").await;
         assert!(history.contains("It is burning.") && history.contains("Taken by staff"), "{history}");
         save_screenshot(&browser, &format!("{tag}-03-display")).await;
+        assert_accessible(&browser, axe, "ticket display").await;
 
         // Back home, the ticket is no longer unowned but owned.
         browser.goto(&format!("{base}/")).await.unwrap();
@@ -204,6 +263,7 @@ async fn a_user_logs_in_takes_a_ticket_and_searches() {
         let results = text_of(&browser, "table.results").await;
         assert!(results.contains("Quarterly report") && !results.contains("Printer on fire"), "{results}");
         save_screenshot(&browser, &format!("{tag}-04-results")).await;
+        assert_accessible(&browser, axe, "search results").await;
 
         browser.close().await.unwrap();
     }
