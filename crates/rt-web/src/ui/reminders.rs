@@ -131,6 +131,7 @@ fn render_page(site: &Rt, viewer: &Viewer, id: TicketId, out: &Outcome) -> Resul
         ctx.insert("errors", &errors);
         ctx.insert("reminders", &reminder_rows(tx, viewer, t.id)?);
         ctx.insert("may_add_reminder", &may_add_reminder(tx, &t)?);
+        ctx.insert("may_modify", &tx.has_right(rt_core::rights::MODIFY_TICKET, t.acl_object())?);
         let owners: Vec<(String, String)> =
             owner_choices(tx, t.id)?.into_iter().map(|(id, name)| (id.to_string(), name)).collect();
         ctx.insert("owners", &owners);

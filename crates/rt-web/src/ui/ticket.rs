@@ -200,6 +200,7 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
             ctx.insert("link_groups", &link_groups(tx, &t)?);
             ctx.insert("reminders", &reminder_rows(tx, viewer, t.id)?);
             ctx.insert("may_add_reminder", &may_add_reminder(tx, &t)?);
+            ctx.insert("may_modify", &tx.has_right(rights::MODIFY_TICKET, t.acl_object())?);
             ctx.insert("owners", &owner_choices(tx, t.id)?);
             ctx.insert("me", &viewer.user.id);
             ctx.insert("tz", &viewer.tz.name());

@@ -800,6 +800,8 @@ async fn reminders_are_added_resolved_and_reopened() {
         let watcher = login(&app, "watcher").await;
         let page = send(&app, get(&uri, &watcher)).await;
         assert!(!page.body.contains("NewReminder-Subject"), "{}", page.body);
+        assert!(page.body.contains(&format!(r#"<input type="hidden" name="{check}" value="0">"#)), "{}", page.body);
+        assert!(page.body.contains(&format!(r#"id="{check}" disabled"#)), "read-only for the watcher");
         let refused = submit(
             &app,
             &watcher,
