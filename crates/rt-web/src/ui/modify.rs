@@ -373,12 +373,15 @@ fn render_page(site: &Rt, viewer: &Viewer, parts: Parts, id: TicketId, out: &Out
 
 fn basics_inputs(tx: &mut Tx<'_>, t: &Ticket, out: &Outcome) -> rt_core::Result<Vec<Input>> {
     let mut inputs = vec![out.input("Subject", "Subject", "text", t.subject.clone())];
-    let lifecycle = tx.queue_lifecycle(t.queue)?;
+    // The statuses the user may move the ticket to, as RT's SelectStatus.
+    let lifecycle = tx.queue_lifecycle(t.queue)?.clone();
     let mut status = out.input("Status", "Status", "select", t.status.clone());
-    status.options = std::iter::once(t.status.clone())
-        .chain(lifecycle.transitions_from(&t.status).iter().cloned())
-        .map(|s| (s.clone(), s))
-        .collect();
+    status.options.push((t.status.clone(), t.status.clone()));
+    for next in lifecycle.transitions_from(&t.status) {
+        if tx.has_right(lifecycle.check_right(&t.status, next), t.acl_object())? {
+            status.options.push((next.clone(), next.clone()));
+        }
+    }
     inputs.push(status);
     let mut queue = out.input("Queue", "Queue", "select", t.queue.0.to_string());
     queue.options = tx.queues()?.into_iter().map(|q| (q.id.to_string(), q.name)).collect();
@@ -438,7 +441,7 @@ fn date_inputs(viewer: &Viewer, t: &Ticket, out: &Outcome) -> Vec<Input> {
         .map(|((field, label), value)| {
             let text = value.map(|d| d.with_timezone(&viewer.tz).format("%Y-%m-%d %H:%M:%S").to_string());
             let mut input = out.input(&format!("{field}_Date"), label, "text", text.unwrap_or_default());
-            input.hint = format!("now {}", viewer.maybe_date(value));
+            input.hint = format!("Currently: {}", viewer.maybe_date(value));
             input
         })
         .collect()
@@ -486,6 +489,7 @@ fn link_boxes(tx: &mut Tx<'_>, t: &Ticket, out: &Outcome) -> rt_core::Result<Vec
             items.push(match end {
                 LinkEnd::Ticket(other) => {
                     let text = match tx.ticket(other) {
+                        Ok(o) if o.kind == "reminder" => continue,
                         Ok(o) => format!("#{}: {}", other.0, o.subject),
                         Err(rt_core::Error::PermissionDenied { .. } | rt_core::Error::NotFound { .. }) => {
                             format!("#{}", other.0)

@@ -429,6 +429,8 @@ fn link_groups(tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<Vec<LinkGroup>> {
         let item = match end {
             LinkEnd::Ticket(other) => {
                 let text = match tx.ticket(other) {
+                    // Reminders have a box of their own, as in RT.
+                    Ok(o) if o.kind == "reminder" => continue,
                     Ok(o) => format!("#{}: {} [{}]", other.0, o.subject, o.status),
                     Err(rt_core::Error::PermissionDenied { .. } | rt_core::Error::NotFound { .. }) => {
                         format!("#{}", other.0)

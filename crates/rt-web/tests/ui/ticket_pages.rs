@@ -755,8 +755,15 @@ async fn reminders_are_added_resolved_and_reopened() {
         assert_eq!(reminders.len(), 1);
         let r = reminders[0].id.0;
         assert_eq!(owner(&site, reminders[0].id), "staff");
+        assert_eq!(reminders[0].due.unwrap().to_rfc3339(), "2020-01-01T09:00:00+00:00");
         let page = send(&app, get(&display, &staff)).await;
+        if std::env::var("DUMP").is_ok() {
+            std::fs::write("/tmp/display.html", &page.body).unwrap();
+            let jumbo = send(&app, get(&format!("/Ticket/ModifyAll.html?id={sid}"), &staff)).await;
+            std::fs::write("/tmp/jumbo.html", &jumbo.body).unwrap();
+        }
         assert!(page.body.contains("Call the vendor") && page.body.contains("(overdue)"), "{}", page.body);
+        assert!(!page.body.contains(&format!("#{r}: Call the vendor")), "a reminder is no link: {}", page.body);
 
         let uri = format!("/Ticket/Reminders.html?id={sid}");
         let check = format!("Complete-Reminder-{r}");
