@@ -94,7 +94,11 @@ pub(crate) struct ReminderRow {
     pub id: i64,
     pub subject: String,
     pub owner: String,
+    pub owner_id: i64,
     pub due: String,
+    /// The due date as the edit form shows it, in the user's zone.
+    pub due_input: String,
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
     pub done: bool,
     pub overdue: bool,
 }
@@ -304,7 +308,13 @@ pub(crate) fn reminder_rows(tx: &mut Tx<'_>, viewer: &Viewer, id: TicketId) -> r
         rows.push(ReminderRow {
             id: r.id.0,
             owner: tx.user(r.owner)?.name,
+            owner_id: r.owner.0,
             due: viewer.maybe_date(r.due),
+            due_input: r
+                .due
+                .map(|d| d.with_timezone(&viewer.tz).format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
+            due_at: r.due,
             overdue: !done && r.due.is_some_and(|d| d < now),
             done,
             subject: r.subject,

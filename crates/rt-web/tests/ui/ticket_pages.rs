@@ -782,6 +782,49 @@ async fn reminders_are_added_resolved_and_reopened() {
         assert!(reopened.body.contains("Reminder reopened"), "{}", reopened.body);
         assert_eq!(ticket(&site, TicketId(r)).status, "open");
 
+        // Editing it: subject, owner and due date, RT's names.
+        let edited = submit(
+            &app,
+            &staff,
+            &uri,
+            "/Ticket/Reminders.html",
+            &[
+                ("id", &sid),
+                ("update-reminders", "1"),
+                (&format!("Reminder-Subject-{r}"), "Call the vendor again"),
+                (&format!("Reminder-Owner-{r}"), "root"),
+                (&format!("Reminder-Due-{r}"), "2030-06-01 10:00"),
+            ],
+        )
+        .await;
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+        assert!(
+            edited
+                .body
+                .contains("Reminder &#39;Call the vendor&#39;: Subject changed to &#39;Call the vendor again&#39;"),
+            "{}",
+            edited.body
+        );
+        assert!(edited.body.contains("Reminder &#39;Call the vendor&#39;: Owner changed to root"), "{}", edited.body);
+        let t = ticket(&site, TicketId(r));
+        assert_eq!(
+            (t.subject.as_str(), t.due.unwrap().to_rfc3339()),
+            ("Call the vendor again", "2030-06-01T10:00:00+00:00".to_string())
+        );
+        assert_eq!(owner(&site, TicketId(r)), "root");
+        assert_eq!(t.status, "open", "an edit leaves it open");
+        let bad = submit(
+            &app,
+            &staff,
+            &uri,
+            "/Ticket/Reminders.html",
+            &[("id", &sid), ("update-reminders", "1"), (&format!("Reminder-Due-{r}"), "never ever")],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(bad.body.contains(r#"value="never ever""#), "{}", bad.body);
+        assert_eq!(ticket(&site, TicketId(r)).due, t.due);
+
         // Bad input: a due date RT cannot read; a due date without a subject.
         let bad = submit(
             &app,
