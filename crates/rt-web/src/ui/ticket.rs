@@ -203,9 +203,11 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
             ctx.insert("dates", &dates);
             ctx.insert("link_groups", &link_groups(tx, &t)?);
             ctx.insert("reminders", &reminder_rows(tx, viewer, t.id)?);
-            ctx.insert("may_add_reminder", &may_add_reminder(tx, &t)?);
+            let may_add = may_add_reminder(tx, &t)?;
+            ctx.insert("may_add_reminder", &may_add);
             ctx.insert("may_modify", &tx.has_right(rights::MODIFY_TICKET, t.acl_object())?);
-            ctx.insert("owners", &owner_choices(tx, t.id)?);
+            // The owner list costs a rights check per user: only for the form.
+            ctx.insert("owners", &if may_add { owner_choices(tx, t.id)? } else { Vec::new() });
             ctx.insert("me", &viewer.user.id);
             ctx.insert("tz", &viewer.tz.name());
             Ok(())

@@ -127,9 +127,17 @@ async fn the_display_page_has_rts_tabs_actions_and_boxes() {
         assert_secured(&page, "display");
         assert_inert(body, "display");
 
-        // Root sees the groups, and may Forward.
+        // With the rights: the requestor's groups, Forward and Delete.
         grant(&site, "staff", &["ForwardMessage", "DeleteTicket"]);
+        site.db
+            .root()
+            .write(|tx| {
+                let staff = Grantee::User(tx.user_by_name("staff")?.user_id());
+                tx.grant(staff, "AdminGroupMembership", AclObject::System)
+            })
+            .unwrap();
         let page = send(&app, get(&format!("/Ticket/Display.html?id={id}"), &staff)).await;
+        assert!(page.body.contains("Printing fans"), "{}", page.body);
         assert!(page.body.contains(&format!("/Ticket/Forward.html?id={id}&amp;QuoteTransaction={txn}")));
         assert!(page.body.contains(&format!(r#"href="/Ticket/Forward.html?id={id}""#)));
         assert!(page.body.contains(">Delete</button>"), "{}", page.body);
