@@ -682,6 +682,7 @@ async fn jumbo_shows_and_applies_everything() {
     for backend in backends() {
         let site = site(backend, Config::default());
         let (id, sid) = (site.plain, site.plain.0.to_string());
+        viewer_only(&site);
         let app = app!(site);
         let staff = login(&app, "staff").await;
         let uri = format!("/Ticket/ModifyAll.html?id={sid}");
@@ -725,6 +726,37 @@ async fn jumbo_shows_and_applies_everything() {
         let forged = send(&app, post("/Ticket/ModifyAll.html", &staff, &[("id", &sid), ("Subject", "Forged")])).await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
         assert_eq!(ticket(&site, id).subject, "All at once");
+        let watcher = login(&app, "watcher").await;
+        let refused = submit(
+            &app,
+            &watcher,
+            &uri,
+            "/Ticket/ModifyAll.html",
+            &[("id", &sid), ("Subject", "Mine"), ("AddCc", "w@example.org"), ("Due_Date", "")],
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        let t = ticket(&site, id);
+        assert_eq!((t.subject.as_str(), t.due.is_some()), ("All at once", true));
+        assert_eq!(site.db.root().read(|tx| tx.role_addresses(id, Role::Cc)).unwrap().len(), 1);
+
+        // Every page of the ticket: secured, inert, 404 for a ticket that
+        // does not exist, 403 for one the user may not see.
+        let outsider = login(&app, "outsider").await;
+        for path in
+            ["Display", "History", "Modify", "ModifyDates", "ModifyPeople", "ModifyLinks", "ModifyAll", "Reminders"]
+        {
+            let uri = format!("/Ticket/{path}.html?id={sid}");
+            let page = send(&app, get(&uri, &staff)).await;
+            assert_eq!(page.status, StatusCode::OK, "{uri}");
+            assert_secured(&page, &uri);
+            assert_inert(&page.body, &uri);
+            let missing = send(&app, get(&format!("/Ticket/{path}.html?id=999"), &staff)).await;
+            assert_eq!(missing.status, StatusCode::NOT_FOUND, "{path}");
+            let bad = send(&app, get(&format!("/Ticket/{path}.html?id=x"), &staff)).await;
+            assert_eq!(bad.status, StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(send(&app, get(&uri, &outsider)).await.status, StatusCode::FORBIDDEN, "{path}");
+        }
     }
 }
 
