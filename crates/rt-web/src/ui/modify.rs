@@ -7,7 +7,8 @@
 //! `Told_Date`, read in the user's time zone as RT reads dates; empty
 //! clears), `/Ticket/ModifyPeople.html` (`Owner`, `ForceOwnerChange`,
 //! `Ticket-DeleteWatcher-Type-<Role>-Principal-<id>`,
-//! `WatcherTypeEmailN` with `WatcherAddressEmailN`, and the bulk editor's
+//! `Ticket-AddWatcher-Principal-<id>=<Role>`, `WatcherTypeEmailN` with
+//! `WatcherAddressEmailN`, and the bulk editor's
 //! `AddRequestor`/`DeleteCc`... by email address or user name),
 //! `/Ticket/ModifyLinks.html` (`N-DependsOn`, `DependsOn-N`,
 //! `N-MemberOf`, `MemberOf-N`, `N-RefersTo`, `RefersTo-N` as
@@ -737,6 +738,23 @@ fn apply_people(viewer: &Viewer, id: TicketId, form: &Form, out: &mut Outcome) -
         for address in form.all(&key).into_iter().map(str::trim).filter(|a| !a.is_empty()) {
             adds.push((type_name.to_string(), key.clone(), address.to_string()));
         }
+    }
+    for key in form.keys() {
+        let Some(principal) = key.strip_prefix("Ticket-AddWatcher-Principal-") else { continue };
+        let type_name = form.get(key).unwrap_or("").trim();
+        if type_name.is_empty() {
+            continue;
+        }
+        let (Some(role), Ok(principal)) = (role_named(type_name), principal.parse::<i64>()) else {
+            out.refuse(key, type_name, "Choose Requestor, Cc or AdminCc.".into());
+            continue;
+        };
+        let principal = PrincipalId(principal);
+        let done = viewer.session.write(|tx| {
+            tx.add_watcher(id, role, principal)?;
+            principal_name(tx, principal)
+        });
+        out.record(key, type_name, done, |name| Some(format!("Added {name} as {type_name} for this ticket")))?;
     }
     for (type_name, key, typed) in adds {
         let Some(role) = role_named(&type_name) else {

@@ -544,6 +544,15 @@ async fn modify_people_adds_removes_watchers_and_sets_the_owner() {
         assert_eq!(roles.get(&Role::Cc).cloned().unwrap_or_default(), vec!["boss@example.org".to_string()]);
         assert_eq!(roles.get(&Role::AdminCc).cloned().unwrap_or_default(), vec!["watcher@example.com".to_string()]);
 
+        // A group, by principal id as RT's search results add them.
+        let group = site.db.root().write(|tx| tx.create_group("Helpdesk", "")).unwrap();
+        let add_group = format!("Ticket-AddWatcher-Principal-{}", group.0);
+        let added =
+            submit(&app, &staff, &uri, "/Ticket/ModifyPeople.html", &[("id", &sid), (&add_group, "AdminCc")]).await;
+        assert!(added.body.contains("Added Group: Helpdesk as AdminCc for this ticket"), "{}", added.body);
+        let admins = site.db.root().read(|tx| tx.ticket_role_members(id, Role::AdminCc)).unwrap();
+        assert!(admins.contains(&group.into()), "{admins:?}");
+
         // Bad input: an unknown user name, a bad address; kept and said.
         let bad = submit(
             &app,
