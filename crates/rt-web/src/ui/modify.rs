@@ -214,6 +214,8 @@ impl Outcome {
             error: self.errors.get(name).cloned(),
             kind,
             options: Vec::new(),
+            selected: Vec::new(),
+            magic: false,
             hint: String::new(),
         }
     }
@@ -246,9 +248,13 @@ pub(crate) struct Input {
     label: String,
     value: String,
     error: Option<String>,
-    /// `text`, `select` or `textarea`.
+    /// `text`, `select`, `multiselect` or `textarea`.
     kind: &'static str,
     options: Vec<(String, String)>,
+    /// The chosen options of a `multiselect`.
+    selected: Vec<String>,
+    /// Whether RT's hidden `<name>-Magic` goes with it.
+    magic: bool,
     hint: String,
 }
 
@@ -409,7 +415,15 @@ fn basics_inputs(tx: &mut Tx<'_>, t: &Ticket, out: &Outcome) -> rt_core::Result<
             Err(e) => return Err(e),
         };
         let (name, multi) = cf_param(t.id, cf.id, cf.max_values);
-        let mut input = if cf.kind == CfType::Select {
+        let mut input = if cf.kind == CfType::Select && multi {
+            let mut input = out.input(&name, &cf.name, "multiselect", current.join("\n"));
+            input.selected = match out.typed.get(&name) {
+                Some(typed) => typed.lines().map(str::to_string).collect(),
+                None => current.clone(),
+            };
+            input.options = tx.custom_field_options(cf.id)?.into_iter().map(|(v, _)| (v.clone(), v)).collect();
+            input
+        } else if cf.kind == CfType::Select {
             let mut input = out.input(&name, &cf.name, "select", current.first().cloned().unwrap_or_default());
             input.options = std::iter::once((String::new(), "(no value)".to_string()))
                 .chain(tx.custom_field_options(cf.id)?.into_iter().map(|(v, _)| (v.clone(), v)))
@@ -421,6 +435,7 @@ fn basics_inputs(tx: &mut Tx<'_>, t: &Ticket, out: &Outcome) -> rt_core::Result<
             out.input(&name, &cf.name, "text", current.first().cloned().unwrap_or_default())
         };
         input.hint = if multi && cf.kind != CfType::Select { "one value a line".into() } else { cf.entry_hint };
+        input.magic = multi;
         inputs.push(input);
     }
     Ok(inputs)
@@ -598,14 +613,24 @@ fn apply_custom_fields(viewer: &Viewer, id: TicketId, form: &Form, out: &mut Out
     let fields = viewer.session.read(|tx| tx.custom_fields_for(CfObject::Ticket(id)))?;
     for cf in fields {
         let (name, multi) = cf_param(id, cf.id, cf.max_values);
-        let Some(typed) = form.get(&name) else { continue };
+        // A multiple select sends nothing when emptied: RT's hidden
+        // `-Values-Magic` says the field was on the form.
+        let magic = form.get(&format!("{name}-Magic")).is_some();
+        if form.get(&name).is_none() && !magic {
+            continue;
+        }
+        let typed = &form.all(&name).join("\n");
         let wanted: Vec<&str> = if multi {
             let lines = form.all(&name).into_iter().flat_map(str::lines).map(str::trim);
-            let mut wanted: Vec<&str> = lines.filter(|v| !v.is_empty()).collect();
-            wanted.dedup();
+            let mut wanted: Vec<&str> = Vec::new();
+            for line in lines.filter(|v| !v.is_empty()) {
+                if !wanted.contains(&line) {
+                    wanted.push(line);
+                }
+            }
             wanted
         } else {
-            Some(typed.trim()).filter(|v| !v.is_empty()).into_iter().collect()
+            form.get(&name).map(str::trim).filter(|v| !v.is_empty()).into_iter().collect()
         };
         let current = viewer.session.read(|tx| tx.cf_values(CfObject::Ticket(id), cf.id));
         let current: Vec<String> = match current {

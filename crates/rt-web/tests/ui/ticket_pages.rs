@@ -410,6 +410,71 @@ async fn modify_basics_applies_each_field_and_refuses_bad_ones() {
         let t = ticket(&site, id);
         assert_eq!((t.priority, t.status.as_str(), t.subject.as_str()), (20, "open", "Renamed"));
 
+        // A select of several values, emptied through RT's -Magic field.
+        let topics = site
+            .db
+            .root()
+            .write(|tx| {
+                let general = tx.queue_by_name("General")?.queue_id();
+                let new = rt_core::NewCustomField {
+                    max_values: 0,
+                    ..rt_core::NewCustomField::ticket("Topics", rt_core::CfType::Select)
+                };
+                let cf = tx.create_custom_field(new)?;
+                for (i, option) in ["Paper", "Toner", "Fire"].iter().enumerate() {
+                    tx.add_custom_field_option(cf, option, i as i64, "")?;
+                }
+                tx.apply_custom_field(cf, Some(general))?;
+                Ok(cf)
+            })
+            .unwrap();
+        let topics_name = format!("Object-RT::Ticket-{sid}-CustomField-{}-Values", topics.0);
+        let page = send(&app, get(&uri, &staff)).await;
+        assert!(
+            page.body.contains(&format!(r#"<select id="{topics_name}" name="{topics_name}" multiple"#)),
+            "{}",
+            page.body
+        );
+        let magic = format!("{topics_name}-Magic");
+        let set = submit(
+            &app,
+            &staff,
+            &uri,
+            "/Ticket/Modify.html",
+            &[("id", &sid), (&magic, "1"), (&topics_name, "Toner"), (&topics_name, "Fire")],
+        )
+        .await;
+        assert!(set.body.contains("Topics changed to &#39;Toner, Fire&#39;"), "{}", set.body);
+        assert!(
+            set.body.contains(r#"<option value="Toner" selected>"#) && set.body.contains(r#"<option value="Paper">"#)
+        );
+        let values = |site: &Site| {
+            let mut v: Vec<String> = site
+                .db
+                .root()
+                .read(|tx| tx.cf_values(rt_core::CfObject::Ticket(id), topics))
+                .unwrap()
+                .into_iter()
+                .map(|v| v.content)
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(values(&site), vec!["Fire".to_string(), "Toner".to_string()]);
+        let bad = submit(
+            &app,
+            &staff,
+            &uri,
+            "/Ticket/Modify.html",
+            &[("id", &sid), (&magic, "1"), (&topics_name, "Toner"), (&topics_name, "Water")],
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+        assert_eq!(values(&site), vec!["Fire".to_string(), "Toner".to_string()]);
+        let cleared = submit(&app, &staff, &uri, "/Ticket/Modify.html", &[("id", &sid), (&magic, "1")]).await;
+        assert!(cleared.body.contains("Topics values removed"), "{}", cleared.body);
+        assert!(values(&site).is_empty());
+
         // Refused rights: the watcher may see but not modify; nothing changes.
         let watcher = login(&app, "watcher").await;
         let refused = submit(
