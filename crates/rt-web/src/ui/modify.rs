@@ -17,6 +17,9 @@
 //! `MergeInto`), applied last) and `/Ticket/ModifyAll.html` (all of
 //! them on one page, RT's "Jumbo").
 //!
+//! The people and links boxes live in `modify/people.rs` and
+//! `modify/links.rs`.
+//!
 //! A POST applies every change it can, each as its own rt-core call in
 //! its own DB transaction, in RT's order, and shows the page again with a
 //! sentence per change ("Subject changed from 'x' to 'y'") and, next to
@@ -29,12 +32,17 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use rt_core::{CfObject, CfType, LinkEnd, LinkType, OwnerChange, PrincipalId, Role, Rt, Ticket, TicketId};
-use rt_core::{TicketUpdate, Tx, UserId};
+use rt_core::{CfObject, CfType, Rt, Ticket, TicketId, TicketUpdate, Tx};
 use serde::Serialize;
+
+use links::{apply_links, link_boxes};
+use people::{add_rows, apply_people, role_boxes};
 
 use super::ticket::{owner_choices, tabs, ticket_id};
 use super::{Answer, Audience, PageError, Viewer, context, render, run, run_post};
+
+mod links;
+mod people;
 
 /// Which boxes a page shows and handles.
 #[derive(Debug, Clone, Copy)]
@@ -82,27 +90,9 @@ const LINKS: Parts = Parts {
 const JUMBO: Parts =
     Parts { path: "/Ticket/ModifyAll.html", title: "Ticket", basics: true, dates: true, people: true, links: true };
 
-/// The roles the people box edits, by RT's type name.
-const ROLES: [(&str, &str, Role); 3] =
-    [("Requestor", "Requestors", Role::Requestor), ("Cc", "Cc", Role::Cc), ("AdminCc", "Admin Cc", Role::AdminCc)];
-
-/// How many "add a watcher" rows the people box offers.
-const ADD_ROWS: usize = 3;
-
 /// The date fields, in RT's order, with their labels.
 const DATE_FIELDS: [(&str, &str); 4] =
     [("Starts", "Starts"), ("Started", "Started"), ("Due", "Due"), ("Told", "Last Contact")];
-
-/// The link kinds: the parameter naming tickets to add (`{}` is the
-/// ticket's id), the kind seen from the ticket, and the label.
-const LINK_KINDS: [(&str, LinkType, &str); 6] = [
-    ("{}-DependsOn", LinkType::DependsOn, "Depends on"),
-    ("DependsOn-{}", LinkType::DependedOnBy, "Depended on by"),
-    ("{}-MemberOf", LinkType::MemberOf, "Parents"),
-    ("MemberOf-{}", LinkType::HasMember, "Children"),
-    ("{}-RefersTo", LinkType::RefersTo, "Refers to"),
-    ("RefersTo-{}", LinkType::ReferredToBy, "Referred to by"),
-];
 
 /// Registers the pages' routes.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -258,45 +248,6 @@ pub(crate) struct Input {
     hint: String,
 }
 
-/// A current watcher with its delete checkbox.
-#[derive(Debug, Serialize)]
-struct Member {
-    param: String,
-    name: String,
-    error: Option<String>,
-}
-
-/// A role's current watchers.
-#[derive(Debug, Serialize)]
-struct RoleBox {
-    label: &'static str,
-    members: Vec<Member>,
-}
-
-/// A row adding a watcher: its role select's name and the address input.
-#[derive(Debug, Serialize)]
-struct AddRow {
-    type_name: String,
-    type_value: String,
-    address: Input,
-}
-
-/// A current link with its delete checkbox.
-#[derive(Debug, Serialize)]
-struct LinkRow {
-    param: String,
-    ticket: Option<i64>,
-    text: String,
-}
-
-/// A kind of link: current ones and the input adding more.
-#[derive(Debug, Serialize)]
-struct LinkBox {
-    label: &'static str,
-    items: Vec<LinkRow>,
-    add: Input,
-}
-
 async fn show(req: HttpRequest, rt: web::Data<Rt>, parts: Parts) -> HttpResponse {
     let site = rt.clone().into_inner();
     let id = super::param(&req, "id");
@@ -351,16 +302,7 @@ fn render_page(site: &Rt, viewer: &Viewer, parts: Parts, id: TicketId, out: &Out
             owner.options = owner_choices(tx, t.id)?.into_iter().map(|(id, name)| (id.to_string(), name)).collect();
             ctx.insert("owner", &owner);
             ctx.insert("roles", &role_boxes(tx, &t, out)?);
-            let rows: Vec<AddRow> = (1..=ADD_ROWS)
-                .map(|n| {
-                    let type_name = format!("WatcherTypeEmail{n}");
-                    let type_value = out.typed.get(&type_name).cloned().unwrap_or_default();
-                    let address =
-                        out.input(&format!("WatcherAddressEmail{n}"), "Email or user name", "text", "".into());
-                    AddRow { type_name, type_value, address }
-                })
-                .collect();
-            ctx.insert("add_rows", &rows);
+            ctx.insert("add_rows", &add_rows(out));
         }
         ctx.insert("show_links", &parts.links);
         if parts.links {
@@ -461,68 +403,6 @@ fn date_inputs(viewer: &Viewer, t: &Ticket, out: &Outcome) -> Vec<Input> {
             input
         })
         .collect()
-}
-
-fn role_boxes(tx: &mut Tx<'_>, t: &Ticket, out: &Outcome) -> rt_core::Result<Vec<RoleBox>> {
-    let mut boxes = Vec::new();
-    for (type_name, label, role) in ROLES {
-        let mut members = Vec::new();
-        for principal in tx.ticket_role_members(t.id, role)? {
-            let param = format!("Ticket-DeleteWatcher-Type-{type_name}-Principal-{}", principal.0);
-            let name = principal_name(tx, principal)?;
-            members.push(Member { error: out.errors.get(&param).cloned(), param, name });
-        }
-        boxes.push(RoleBox { label, members });
-    }
-    Ok(boxes)
-}
-
-/// A user's name and address, or a group's name.
-fn principal_name(tx: &mut Tx<'_>, principal: PrincipalId) -> rt_core::Result<String> {
-    match tx.user(UserId(principal.0)) {
-        Ok(u) => Ok(match u.email_address {
-            Some(email) if email != u.name => format!("{} <{email}>", u.name),
-            _ => u.name,
-        }),
-        Err(rt_core::Error::NotFound { .. }) => {
-            Ok(tx.group(rt_core::GroupId(principal.0)).map(|g| format!("Group: {}", g.name)).unwrap_or_default())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-fn link_boxes(tx: &mut Tx<'_>, t: &Ticket, out: &Outcome) -> rt_core::Result<Vec<LinkBox>> {
-    let links = tx.links(t.id)?;
-    let mut boxes = Vec::new();
-    for (param, kind, label) in LINK_KINDS {
-        let mut items = Vec::new();
-        for link in &links {
-            let Some((seen, end)) = link.seen_from(t.id) else { continue };
-            if seen != kind {
-                continue;
-            }
-            let param = format!("DeleteLink-{}-{}-{}", link.base, link.kind, link.target);
-            items.push(match end {
-                LinkEnd::Ticket(other) => {
-                    let text = match tx.ticket(other) {
-                        Ok(o) if o.kind == "reminder" => continue,
-                        Ok(o) => format!("#{}: {}", other.0, o.subject),
-                        Err(rt_core::Error::PermissionDenied { .. } | rt_core::Error::NotFound { .. }) => {
-                            format!("#{}", other.0)
-                        }
-                        Err(e) => return Err(e),
-                    };
-                    LinkRow { param, ticket: Some(other.0), text }
-                }
-                LinkEnd::Uri(uri) => LinkRow { param, ticket: None, text: uri },
-            });
-        }
-        let name = param.replace("{}", &t.id.0.to_string());
-        let mut add = out.input(&name, &format!("Add {}", label.to_lowercase()), "text", String::new());
-        add.hint = "ticket numbers or URIs, separated by spaces".into();
-        boxes.push(LinkBox { label, items, add });
-    }
-    Ok(boxes)
 }
 
 /// Applies the basics in RT's order: Subject, FinalPriority, Priority,
@@ -700,217 +580,9 @@ pub(crate) fn parse_date(typed: &str, viewer: &Viewer) -> Result<Option<DateTime
         .map_err(|_| format!("'{}' is not a date RT understands (try 2026-12-24 17:00).", typed.trim()))
 }
 
-/// Owner, watchers removed, then watchers added, as RT's
-/// ProcessTicketWatchers.
-fn apply_people(viewer: &Viewer, id: TicketId, form: &Form, out: &mut Outcome) -> Result<(), PageError> {
-    let t = viewer.session.read(|tx| tx.ticket(id))?;
-    if let Some(owner) = form.get("Owner").map(str::trim).filter(|o| !o.is_empty()) {
-        let found = viewer.session.read(|tx| match owner.parse::<i64>() {
-            Ok(n) => tx.user(UserId(n)),
-            Err(_) => tx.user_by_name(owner),
-        });
-        match found {
-            Ok(user) if user.user_id() == t.owner => {}
-            Ok(user) => {
-                let how = if form.get("ForceOwnerChange").is_some() { OwnerChange::Force } else { OwnerChange::Set };
-                let done = viewer.session.write(|tx| {
-                    let old = tx.user(t.owner)?.name;
-                    tx.set_owner(id, user.user_id(), how)?;
-                    Ok(old)
-                });
-                out.record("Owner", owner, done, |old| Some(format!("Owner changed from {old} to {}", user.name)))?;
-            }
-            Err(e) => out.record("Owner", owner, Err::<(), _>(e), |_| None)?,
-        }
-    }
-    for key in form.keys() {
-        let Some(rest) = key.strip_prefix("Ticket-DeleteWatcher-Type-") else { continue };
-        let Some((type_name, principal)) = rest.split_once("-Principal-") else { continue };
-        let (Some(role), Ok(principal)) = (role_named(type_name), principal.parse::<i64>()) else {
-            out.refuse(key, "", format!("There is no watcher {rest} to remove."));
-            continue;
-        };
-        let principal = PrincipalId(principal);
-        let done = viewer.session.write(|tx| {
-            let name = principal_name(tx, principal)?;
-            tx.delete_watcher(id, role, principal)?;
-            Ok(name)
-        });
-        out.record(key, "", done, |name| Some(format!("{name} is no longer a {type_name} for this ticket")))?;
-    }
-    for (type_name, _, role) in ROLES {
-        let key = format!("Delete{type_name}");
-        for address in form.all(&key).into_iter().map(str::trim).filter(|a| !a.is_empty()) {
-            let done = viewer.session.write(|tx| {
-                let user = tx.user_by_name(address)?;
-                tx.delete_watcher(id, role, user.user_id().into())
-            });
-            out.record(&key, address, done, |_| Some(format!("{address} is no longer a {type_name} for this ticket")))?;
-        }
-    }
-    let mut adds: Vec<(String, String, String)> = Vec::new();
-    for key in form.keys() {
-        if let Some(n) = key.strip_prefix("WatcherTypeEmail") {
-            let address_key = format!("WatcherAddressEmail{n}");
-            let address = form.get(&address_key).unwrap_or("").trim();
-            if !address.is_empty() {
-                adds.push((form.get(key).unwrap_or("").to_string(), address_key, address.to_string()));
-            }
-        }
-    }
-    for (type_name, _, _) in ROLES {
-        let key = format!("Add{type_name}");
-        for address in form.all(&key).into_iter().map(str::trim).filter(|a| !a.is_empty()) {
-            adds.push((type_name.to_string(), key.clone(), address.to_string()));
-        }
-    }
-    for key in form.keys() {
-        let Some(principal) = key.strip_prefix("Ticket-AddWatcher-Principal-") else { continue };
-        let type_name = form.get(key).unwrap_or("").trim();
-        if type_name.is_empty() {
-            continue;
-        }
-        let (Some(role), Ok(principal)) = (role_named(type_name), principal.parse::<i64>()) else {
-            out.refuse(key, type_name, "Choose Requestor, Cc or AdminCc.".into());
-            continue;
-        };
-        let principal = PrincipalId(principal);
-        let done = viewer.session.write(|tx| {
-            tx.add_watcher(id, role, principal)?;
-            principal_name(tx, principal)
-        });
-        out.record(key, type_name, done, |name| Some(format!("Added {name} as {type_name} for this ticket")))?;
-    }
-    for (type_name, key, typed) in adds {
-        let Some(role) = role_named(&type_name) else {
-            out.refuse(&key, &typed, "Choose Requestor, Cc or AdminCc.".into());
-            continue;
-        };
-        for address in typed.split([',', ' ']).map(str::trim).filter(|a| !a.is_empty()) {
-            let done = viewer.session.write(|tx| tx.add_watcher_address(id, role, address));
-            out.record(&key, &typed, done, |_| Some(format!("Added {address} as {type_name} for this ticket")))?;
-        }
-    }
-    Ok(())
-}
-
-/// RT's name of a role, as its forms write it.
-fn role_named(name: &str) -> Option<Role> {
-    ROLES.iter().find(|(type_name, _, _)| type_name.eq_ignore_ascii_case(name)).map(|(_, _, role)| *role)
-}
-
-/// Links removed, links added, then the merge; answers the ticket to show
-/// afterwards (the one merged into, after a merge).
-fn apply_links(viewer: &Viewer, id: TicketId, form: &Form, out: &mut Outcome) -> Result<TicketId, PageError> {
-    let here = viewer.session.read(|tx| Ok(tx.ticket_uri(id)))?;
-    for key in form.keys() {
-        let Some(rest) = key.strip_prefix("DeleteLink-") else { continue };
-        let parsed = ["-DependsOn-", "-MemberOf-", "-RefersTo-"]
-            .iter()
-            .find_map(|sep| rest.split_once(sep).map(|(base, target)| (base, sep.trim_matches('-'), target)));
-        let Some((base, stored, target)) = parsed else {
-            out.refuse(key, "", format!("There is no link {rest} to remove."));
-            continue;
-        };
-        let Some(stored_kind) = LinkType::from_name(stored) else { continue };
-        let (kind, other) = if base == here {
-            (stored_kind, target)
-        } else if target == here {
-            (stored_kind.reverse(), base)
-        } else {
-            out.refuse(key, "", format!("The link {rest} is not one of this ticket's."));
-            continue;
-        };
-        let end = viewer.session.read(|tx| Ok(link_end(tx, other)))?;
-        let done = viewer.session.write(|tx| tx.delete_link(id, kind, end));
-        out.record(key, "", done, |removed| removed.then(|| format!("Link removed: {} {other}", describe(kind))))?;
-    }
-    for (param, kind, _) in LINK_KINDS {
-        let key = param.replace("{}", &id.0.to_string());
-        let Some(typed) = form.get(&key) else { continue };
-        for word in typed.split_whitespace() {
-            let end = match parse_link_end(word) {
-                Ok(end) => end,
-                Err(message) => {
-                    out.refuse(&key, typed, message);
-                    continue;
-                }
-            };
-            let done = viewer.session.write(|tx| tx.add_link(id, kind, end));
-            out.record(&key, typed, done, |_| Some(format!("Link added: ticket {} {} {word}", id.0, describe(kind))))?;
-        }
-    }
-    let merge_key = format!("{}-MergeInto", id.0);
-    let (key, typed) = match (form.get(&merge_key), form.get("MergeInto")) {
-        (Some(v), _) if !v.trim().is_empty() => (merge_key, v),
-        (_, Some(v)) if !v.trim().is_empty() => ("MergeInto".to_string(), v),
-        _ => return Ok(id),
-    };
-    let number: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-    let Some(into) = number.trim_start_matches('#').parse::<i64>().ok().filter(|n| *n > 0).map(TicketId) else {
-        out.refuse(&key, typed, format!("'{}' is not a ticket number.", typed.trim()));
-        return Ok(id);
-    };
-    let done = viewer.session.write(|tx| {
-        tx.merge_tickets(id, into)?;
-        tx.resolve_ticket_id(into)
-    });
-    let mut shown = id;
-    out.record(&key, typed, done, |target| {
-        shown = target;
-        Some(format!("Merge Successful: ticket {} merged into ticket {}", id.0, target.0))
-    })?;
-    Ok(shown)
-}
-
-/// A link's other end as written in a form: a ticket number (`#` allowed)
-/// or a URI.
-fn parse_link_end(word: &str) -> Result<LinkEnd, String> {
-    if let Ok(n) = word.trim_start_matches('#').parse::<i64>() {
-        return if n > 0 { Ok(LinkEnd::Ticket(TicketId(n))) } else { Err(format!("'{word}' is not a ticket number.")) };
-    }
-    if word.contains("://") || word.starts_with("mailto:") {
-        Ok(LinkEnd::Uri(word.to_string()))
-    } else {
-        Err(format!("'{word}' is neither a ticket number nor a URI."))
-    }
-}
-
-/// A link's stored end as rt-core takes it: this system's ticket URIs as
-/// tickets.
-fn link_end(tx: &mut Tx<'_>, uri: &str) -> LinkEnd {
-    if let Some((_, n)) = uri.rsplit_once("/ticket/")
-        && let Ok(n) = n.parse::<i64>()
-        && tx.ticket_uri(TicketId(n)) == uri
-    {
-        return LinkEnd::Ticket(TicketId(n));
-    }
-    LinkEnd::Uri(uri.to_string())
-}
-
-fn describe(kind: LinkType) -> &'static str {
-    match kind {
-        LinkType::DependsOn => "depends on",
-        LinkType::DependedOnBy => "is depended on by",
-        LinkType::MemberOf => "is a member of",
-        LinkType::HasMember => "has member",
-        LinkType::RefersTo => "refers to",
-        LinkType::ReferredToBy => "is referred to by",
-        LinkType::MergedInto => "is merged into",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn link_ends_are_numbers_or_uris() {
-        assert_eq!(parse_link_end("#12"), Ok(LinkEnd::Ticket(TicketId(12))));
-        assert_eq!(parse_link_end("https://example.org/x"), Ok(LinkEnd::Uri("https://example.org/x".into())));
-        assert!(parse_link_end("0").is_err());
-        assert!(parse_link_end("soon").is_err());
-    }
 
     #[test]
     fn refusals_read_as_sentences() {
