@@ -4,6 +4,10 @@
 //! and the lifecycle's status changes RT makes without the update page)
 //! and attachment downloads at `/Ticket/Attachment/<txn>/<id>/<name>`.
 //!
+//! RT's own links that change a ticket by GET (`?Action=Take`,
+//! `?Status=open`) still work: they show the page with that change
+//! offered as a form to confirm.
+//!
 //! The display page has RT's tabs (Display, History, Basics, Dates,
 //! People, Links, Reminders, Jumbo: see [`super::modify`] and
 //! [`super::reminders`]), its actions (Reply, Comment, Forward and the
@@ -70,7 +74,7 @@ pub(crate) struct Action {
 
 /// A button posting to the display page: an owner change or a status
 /// change RT makes without the update page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct QuickAction {
     label: String,
     /// `Take`, `Steal`, `Untake`, or empty for a status change.
@@ -142,6 +146,9 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
     let site = rt.clone().into_inner();
     let id = super::param(&req, "id");
     let show_headers = super::param(&req, "ShowHeaders").and_then(|a| a.trim().parse::<i64>().ok());
+    // RT's own links change a ticket by GET (`?Action=Take`, `?Status=open`);
+    // here they only offer the change, as a form to confirm.
+    let asked = (super::param(&req, "Action").unwrap_or_default(), super::param(&req, "Status").unwrap_or_default());
     let path = req.path().to_string();
     run(&req, rt, Audience::Privileged, move |viewer| {
         let id = ticket_id(id.as_deref())?;
@@ -155,6 +162,10 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
             ctx.insert("history", &history_items(tx, viewer, &t, &path, show_headers)?);
             ctx.insert("bookmarked", &tx.bookmarks()?.contains(&t.id));
             let (links, quick) = actions(tx, &t)?;
+            let confirm = quick
+                .iter()
+                .find(|q| (!asked.0.is_empty() && q.action == asked.0) || (!asked.1.is_empty() && q.status == asked.1));
+            ctx.insert("confirm", &confirm);
             ctx.insert("actions", &links);
             ctx.insert("quick_actions", &quick);
             if history_only {

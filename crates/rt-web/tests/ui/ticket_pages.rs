@@ -169,6 +169,13 @@ async fn take_steal_untake_status_and_bookmarks_are_quick_posts() {
         let page = send(&app, get(&display, &staff)).await;
         assert!(page.body.contains(r#"value="Bookmark""#));
 
+        // RT's GET link to take only offers it; nothing changes.
+        let offered = send(&app, get(&format!("{display}&Action=Take"), &staff)).await;
+        assert!(offered.body.contains("The link you followed asks to Take this ticket."), "{}", offered.body);
+        assert_eq!(owner(&site, id), "Nobody");
+        let unknown = send(&app, get(&format!("{display}&Action=Steal"), &staff)).await;
+        assert!(!unknown.body.contains("The link you followed"), "Steal is not possible: {}", unknown.body);
+
         // Take, then Untake is offered (staff has ModifyTicket).
         submit(&app, &staff, &display, "/Ticket/Display.html", &[("id", &sid), ("Action", "Take")]).await;
         assert_eq!(owner(&site, id), "staff");
