@@ -5,7 +5,7 @@
 //! outgoing mail RT recorded).
 //!
 //! Each transaction shows its description, its message (mail bodies as
-//! text, HTML mail through [`super::ticket::sanitize`]) under brief
+//! text, HTML mail through `ticket::sanitize`) under brief
 //! headers (From, To, Cc, Date, Subject), or all of them for the message
 //! named by `ShowHeaders=<attachment>`; its files with "download" and
 //! "with headers" links; and RT's Reply, Comment and Forward links
