@@ -181,6 +181,12 @@ async fn take_steal_untake_status_and_bookmarks_are_quick_posts() {
         assert_eq!(owner(&site, id), "staff");
         let page = send(&app, get(&display, &staff)).await;
         assert!(page.body.contains(r#"value="Untake""#) && !page.body.contains(r#"value="Take""#), "{}", page.body);
+        let untaken =
+            submit(&app, &staff, &display, "/Ticket/Display.html", &[("id", &sid), ("Action", "Untake")]).await;
+        assert_eq!(untaken.status, StatusCode::SEE_OTHER, "{}", untaken.body);
+        assert_eq!(owner(&site, id), "Nobody");
+        submit(&app, &staff, &display, "/Ticket/Display.html", &[("id", &sid), ("Action", "Take")]).await;
+        assert_eq!(owner(&site, id), "staff");
 
         // Another user with StealTicket sees Steal, and steals.
         site.db
