@@ -1,7 +1,7 @@
 //! The pages that change a ticket, at RT's URLs and with RT's parameter
 //! names: `/Ticket/Modify.html` (the basics: `Subject`, `Status`,
-//! `Queue`, `Priority`, `FinalPriority`, `TimeEstimated`, `TimeWorked`,
-//! `TimeLeft`, `SLA`, and custom fields as
+//! `Queue`, `Owner`, `Priority`, `FinalPriority`, `TimeEstimated`,
+//! `TimeWorked`, `TimeLeft`, `SLA`, and custom fields as
 //! `Object-RT::Ticket-N-CustomField-C-Value(s)`),
 //! `/Ticket/ModifyDates.html` (`Starts_Date`, `Started_Date`, `Due_Date`,
 //! `Told_Date`, read in the user's time zone as RT reads dates; empty
@@ -36,7 +36,7 @@ use rt_core::{CfObject, CfType, Rt, Ticket, TicketId, TicketUpdate, Tx};
 use serde::Serialize;
 
 use links::{apply_links, link_boxes};
-use people::{add_rows, apply_people, role_boxes};
+use people::{add_rows, apply_owner, apply_people, role_boxes};
 
 use super::ticket::{owner_choices, tabs, ticket_id};
 use super::{Answer, Audience, PageError, Viewer, context, render, run, run_post};
@@ -268,6 +268,10 @@ async fn submit(req: HttpRequest, rt: web::Data<Rt>, parts: Parts, form: Vec<(St
         let mut out = Outcome::default();
         if parts.basics {
             apply_basics(viewer, id, &form, &mut out)?;
+            if !parts.people {
+                // RT's basics have the owner too, unless the people box does.
+                apply_owner(viewer, id, &form, &mut out)?;
+            }
         }
         if parts.dates {
             apply_dates(viewer, id, &form, &mut out)?;
@@ -293,14 +297,16 @@ fn render_page(site: &Rt, viewer: &Viewer, parts: Parts, id: TicketId, out: &Out
         let mut errors: Vec<&String> = out.errors.values().collect();
         errors.sort();
         ctx.insert("errors", &errors);
-        ctx.insert("basics", &if parts.basics { basics_inputs(tx, &t, out)? } else { Vec::new() });
+        let mut basics = if parts.basics { basics_inputs(tx, &t, out)? } else { Vec::new() };
+        if parts.basics && !parts.people {
+            basics.insert(3, owner_input(tx, &t, out)?);
+        }
+        ctx.insert("basics", &basics);
         ctx.insert("dates", &if parts.dates { date_inputs(viewer, &t, out) } else { Vec::new() });
         ctx.insert("tz", &viewer.tz.name());
         ctx.insert("show_people", &parts.people);
         if parts.people {
-            let mut owner = out.input("Owner", "Owner", "select", t.owner.0.to_string());
-            owner.options = owner_choices(tx, t.id)?.into_iter().map(|(id, name)| (id.to_string(), name)).collect();
-            ctx.insert("owner", &owner);
+            ctx.insert("owner", &owner_input(tx, &t, out)?);
             ctx.insert("roles", &role_boxes(tx, &t, out)?);
             ctx.insert("add_rows", &add_rows(out));
         }
@@ -318,6 +324,17 @@ fn render_page(site: &Rt, viewer: &Viewer, parts: Parts, id: TicketId, out: &Out
         Ok(())
     })?;
     Ok(Answer::Page(out.status(), render("modify.html", &ctx)?))
+}
+
+/// The owner select: Nobody and the possible owners, the current owner
+/// kept among them.
+fn owner_input(tx: &mut Tx<'_>, t: &Ticket, out: &Outcome) -> rt_core::Result<Input> {
+    let mut owner = out.input("Owner", "Owner", "select", t.owner.0.to_string());
+    owner.options = owner_choices(tx, t.id)?.into_iter().map(|(id, name)| (id.to_string(), name)).collect();
+    if !owner.options.iter().any(|(id, _)| *id == t.owner.0.to_string()) {
+        owner.options.push((t.owner.0.to_string(), tx.user(t.owner)?.name));
+    }
+    Ok(owner)
 }
 
 fn basics_inputs(tx: &mut Tx<'_>, t: &Ticket, out: &Outcome) -> rt_core::Result<Vec<Input>> {

@@ -510,6 +510,12 @@ async fn modify_basics_applies_each_field_and_refuses_bad_ones() {
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
         assert_eq!(ticket(&site, id).subject, "Renamed");
 
+        // The owner is among the basics, by id or name.
+        let given = submit(&app, &staff, &uri, "/Ticket/Modify.html", &[("id", &sid), ("Owner", "staff")]).await;
+        assert!(given.body.contains("Owner changed from Nobody to staff"), "{}", given.body);
+        assert!(given.body.contains(r#"<select id="Owner" name="Owner""#), "{}", given.body);
+        assert_eq!(owner(&site, id), "staff");
+
         // Moving to another queue, by name.
         let moved = submit(&app, &staff, &uri, "/Ticket/Modify.html", &[("id", &sid), ("Queue", "Facilities")]).await;
         assert!(moved.body.contains("Queue changed from &#39;General&#39; to &#39;Facilities&#39;"), "{}", moved.body);

@@ -85,6 +85,12 @@ fn principal_name(tx: &mut Tx<'_>, principal: PrincipalId) -> rt_core::Result<St
 /// Owner, watchers removed, then watchers added, as RT's
 /// ProcessTicketWatchers.
 pub(super) fn apply_people(viewer: &Viewer, id: TicketId, form: &Form, out: &mut Outcome) -> Result<(), PageError> {
+    apply_owner(viewer, id, form, out)?;
+    apply_watchers(viewer, id, form, out)
+}
+
+/// `Owner` (an id or a user name), with `ForceOwnerChange`.
+pub(super) fn apply_owner(viewer: &Viewer, id: TicketId, form: &Form, out: &mut Outcome) -> Result<(), PageError> {
     let t = viewer.session.read(|tx| tx.ticket(id))?;
     if let Some(owner) = form.get("Owner").map(str::trim).filter(|o| !o.is_empty()) {
         let found = viewer.session.read(|tx| match owner.parse::<i64>() {
@@ -105,6 +111,10 @@ pub(super) fn apply_people(viewer: &Viewer, id: TicketId, form: &Form, out: &mut
             Err(e) => out.record("Owner", owner, Err::<(), _>(e), |_| None)?,
         }
     }
+    Ok(())
+}
+
+fn apply_watchers(viewer: &Viewer, id: TicketId, form: &Form, out: &mut Outcome) -> Result<(), PageError> {
     for key in form.keys() {
         let Some(rest) = key.strip_prefix("Ticket-DeleteWatcher-Type-") else { continue };
         let Some((type_name, principal)) = rest.split_once("-Principal-") else { continue };
