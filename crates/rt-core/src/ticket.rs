@@ -490,6 +490,49 @@ impl Tx<'_> {
     /// Changes the owner with RT's rules for each kind of change.
     pub fn set_owner(&mut self, id: TicketId, new_owner: UserId, how: OwnerChange) -> Result<TransactionId> {
         let t = self.load_ticket(id)?;
+        self.check_owner_change(&t, new_owner, how)?;
+        self.change_owner(&t, new_owner, self.user.id)
+    }
+
+    /// Whether the current user may make this change of owner now (Take
+    /// and Steal give the ticket to them, Untake to Nobody, Set and Force
+    /// to `to`): [`Tx::set_owner`]'s checks without the change, so a page
+    /// offers Take, Steal or Untake only when it would work. Needs
+    /// `ShowTicket`.
+    pub fn may_set_owner(&mut self, id: TicketId, to: UserId, how: OwnerChange) -> Result<bool> {
+        let t = self.ticket(id)?;
+        let to = match how {
+            OwnerChange::Take | OwnerChange::Steal => self.user.id,
+            OwnerChange::Untake => self.rt.system.nobody,
+            OwnerChange::Set | OwnerChange::Force => to,
+        };
+        match self.check_owner_change(&t, to, how) {
+            Ok(()) => Ok(true),
+            Err(Error::PermissionDenied { .. } | Error::Validation { .. } | Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The users who may own the ticket (RT's owner list): enabled
+    /// privileged users with `OwnTicket` on it, by name; Nobody is not
+    /// among them. Needs `ShowTicket`, and privileges to list users.
+    pub fn possible_owners(&mut self, id: TicketId) -> Result<Vec<crate::principal::User>> {
+        let object = self.ticket(id)?.acl_object();
+        let mut owners = Vec::new();
+        for user in self.users(Some(true))? {
+            let uid = user.user_id();
+            if uid == self.rt.system.rt_system || uid == self.rt.system.nobody {
+                continue;
+            }
+            if !self.is_user_disabled(uid)? && self.principal_has_right(uid.into(), rights::OWN_TICKET, object)? {
+                owners.push(user);
+            }
+        }
+        Ok(owners)
+    }
+
+    /// RT's rules for each kind of owner change; see [`Tx::set_owner`].
+    fn check_owner_change(&mut self, t: &Ticket, new_owner: UserId, how: OwnerChange) -> Result<()> {
         let object = t.acl_object();
         let me = self.user.id;
         let nobody = self.rt.system.nobody;
@@ -552,7 +595,7 @@ impl Tx<'_> {
                 }
             }
         }
-        self.change_owner(&t, new_owner, self.user.id)
+        Ok(())
     }
 
     /// Takes an unowned ticket.

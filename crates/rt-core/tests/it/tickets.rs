@@ -297,3 +297,37 @@ fn comments_are_hidden_without_show_ticket_comments() {
         assert_eq!(dave_s.read(|tx| tx.history(id)).unwrap().len(), 2);
     });
 }
+
+#[test]
+fn may_set_owner_answers_as_set_owner_would_and_changes_nothing() {
+    use rt_core::OwnerChange::{Force, Set, Steal, Take, Untake};
+    each_backend(|db| {
+        let root = db.root();
+        let (bob, bob_s) = staff(db, "bob");
+        let (carol, carol_s) = staff(db, "carol");
+        let (dave, dave_s) = staff(db, "dave");
+        let q = root.read(|tx| tx.queue_by_name("General")).unwrap().queue_id();
+        for right in ["OwnTicket", "ShowTicket", "TakeTicket", "StealTicket"] {
+            grant(db, Grantee::User(bob), right, AclObject::Queue(q));
+        }
+        grant(db, Grantee::User(carol), "ShowTicket", AclObject::Queue(q));
+        let id = root
+            .write(|tx| tx.create_ticket(NewTicket { queue: Some(q), subject: "o".into(), ..NewTicket::default() }))
+            .unwrap();
+        let may = |s: &rt_core::Session, how| s.read(|tx| tx.may_set_owner(id, bob, how)).unwrap();
+        assert!(may(&bob_s, Take));
+        assert!(!may(&bob_s, Steal) && !may(&bob_s, Untake));
+        // Carol sees it but may own nothing; Dave does not see it at all.
+        assert!(!may(&carol_s, Take) && !may(&carol_s, Set));
+        assert!(dave_s.read(|tx| tx.may_set_owner(id, dave, Take)).is_err());
+        assert_eq!(root.read(|tx| tx.ticket(id)).unwrap().owner, db.rt().system().nobody, "nothing changed");
+        bob_s.write(|tx| tx.take(id)).unwrap();
+        // Bob owns it: no Take or Steal; Untake needs ModifyTicket.
+        assert!(!may(&bob_s, Take) && !may(&bob_s, Steal) && !may(&bob_s, Untake));
+        assert!(!may(&root, Untake) && may(&root, Steal) && !may(&root, Force), "Force to its owner is no change");
+        let owners: Vec<_> = root.read(|tx| tx.possible_owners(id)).unwrap().into_iter().map(|u| u.name).collect();
+        assert!(owners.contains(&"bob".to_string()), "{owners:?}");
+        assert!(!owners.iter().any(|o| o == "carol" || o == "dave" || o == "Nobody"), "{owners:?}");
+        assert!(!may(&carol_s, Force) && carol != bob);
+    });
+}

@@ -4,8 +4,14 @@
 //! - [`login`]: `/NoAuth/Login.html`, `/NoAuth/Logout.html`, the login
 //!   throttle ([`LoginThrottle`]) and the session cookie.
 //! - [`home`]: `/` ("RT at a glance") and `/SelfService/`.
-//! - [`ticket`]: `/Ticket/Display.html`, `/Ticket/History.html`, the Take
-//!   action and attachment downloads.
+//! - [`ticket`]: `/Ticket/Display.html`, `/Ticket/History.html`, their
+//!   quick actions (Take, Steal, Untake, bookmarks, status changes) and
+//!   attachment downloads; [`history`] the history they show,
+//!   `/Ticket/Attachment/WithHeaders/<id>` and
+//!   `/Ticket/ShowEmailRecord.html`.
+//! - [`modify`]: `/Ticket/Modify.html`, `ModifyDates.html`,
+//!   `ModifyPeople.html`, `ModifyLinks.html` (with merging) and
+//!   `ModifyAll.html`; [`reminders`]: `/Ticket/Reminders.html`.
 //! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings.
 //!
 //! Every page goes through `run` (or `run_post` for forms that change
@@ -24,8 +30,11 @@
 //! scripts, styles or event handlers, so [`CSP`] holds; every answer of
 //! the UI carries it with `X-Content-Type-Options` and `Referrer-Policy`.
 
+pub mod history;
 pub mod home;
 pub mod login;
+pub mod modify;
+pub mod reminders;
 pub mod search;
 pub mod ticket;
 
@@ -66,7 +75,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/Ticket/History.html", web::get().to(ticket::history))
         .route("/Ticket/Attachment/{txn}/{id}/{name}", web::get().to(ticket::attachment))
-        .route("/Search/Results.html", web::get().to(search::results));
+        .route("/Search/Results.html", web::get().to(search::results))
+        .route("/Ticket/Attachment/WithHeaders/{id}", web::get().to(history::with_headers))
+        .route("/Ticket/ShowEmailRecord.html", web::get().to(history::email_record))
+        .configure(modify::configure)
+        .configure(reminders::configure);
 }
 
 /// The templates, embedded, by name.
@@ -78,6 +91,11 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("selfservice.html", include_str!("../../../../templates/web/selfservice.html")),
     ("ticket.html", include_str!("../../../../templates/web/ticket.html")),
     ("results.html", include_str!("../../../../templates/web/results.html")),
+    ("ticket_tabs.html", include_str!("../../../../templates/web/ticket_tabs.html")),
+    ("ticket_form.html", include_str!("../../../../templates/web/ticket_form.html")),
+    ("modify.html", include_str!("../../../../templates/web/modify.html")),
+    ("reminders.html", include_str!("../../../../templates/web/reminders.html")),
+    ("email_record.html", include_str!("../../../../templates/web/email_record.html")),
 ];
 
 const STYLESHEET: &str = include_str!("../../../../templates/web/rt.css");

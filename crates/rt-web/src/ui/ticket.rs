@@ -1,7 +1,25 @@
-//! A ticket's pages: `/Ticket/Display.html?id=N` (the basics, custom
-//! fields, people, dates, links and history), `/Ticket/History.html?id=N`
-//! (the history alone), the Take action (a POST to the display page) and
-//! attachment downloads at `/Ticket/Attachment/<txn>/<id>/<name>`.
+//! A ticket's pages: `/Ticket/Display.html?id=N` and
+//! `/Ticket/History.html?id=N` (the history alone), the display page's
+//! quick actions (POSTs to it: Take, Steal, Untake, the bookmark star,
+//! and the lifecycle's status changes RT makes without the update page)
+//! and attachment downloads at `/Ticket/Attachment/<txn>/<id>/<name>`.
+//!
+//! RT's own links that change a ticket by GET (`?Action=Take`,
+//! `?Status=open`) still work: they show the page with that change
+//! offered as a form to confirm.
+//!
+//! The display page has RT's tabs (Display, History, Basics, Dates,
+//! People, Links, Reminders, Jumbo: see [`super::modify`] and
+//! [`super::reminders`]), its actions (Reply, Comment, Forward and the
+//! lifecycle's actions that go through `/Ticket/Update.html?...&
+//! DefaultStatus=<status>` as links; the others and the owner changes as
+//! buttons; each only when rt-core says the user may), and its boxes:
+//! the basics, custom fields, people with "more about the requestor"
+//! (their other active tickets, their groups, RT's comments about them),
+//! dates in the user's time zone, reminders with an inline form (posted
+//! to `/Ticket/Reminders.html`), links by kind with RT's "Create" links
+//! to `/Ticket/Create.html?Queue=Q&CloneTicket=N&new-RefersTo=N` and the
+//! like, and the history ([`super::history`]).
 //!
 //! Everything is read as the user, so a user without `ShowTicket` gets
 //! rt-core's refusal, shown as a 403 page, on each of them. Mail bodies
@@ -13,42 +31,16 @@
 //! an attachment unless they are plain text or a raster image, and in a
 //! CSP sandbox.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use rt_core::{AttachmentId, CfObject, LinkEnd, Role, Rt, TicketId, TransactionId, Tx};
+use rt_core::lifecycles::UpdateType;
+use rt_core::{AttachmentId, CfObject, LinkEnd, OwnerChange, Role, Rt, TicketId, TicketQuery, TransactionId, Tx};
+use rt_core::{Ticket, UserId, rights};
 use serde::{Deserialize, Serialize};
 
+use super::history::history_items;
 use super::{Answer, Audience, PageError, Viewer, context, page, run, run_post};
-
-/// A message body of a transaction.
-#[derive(Debug, Serialize)]
-struct Body {
-    /// Sanitized HTML rather than text.
-    html: bool,
-    content: String,
-}
-
-/// A downloadable attachment.
-#[derive(Debug, Serialize)]
-struct File {
-    name: String,
-    url: String,
-    content_type: String,
-    size: i64,
-}
-
-/// One transaction of the history.
-#[derive(Debug, Serialize)]
-struct HistoryItem {
-    id: i64,
-    date: String,
-    kind: String,
-    description: String,
-    bodies: Vec<Body>,
-    files: Vec<File>,
-}
 
 /// A labelled value of a box.
 #[derive(Debug, Serialize)]
@@ -60,9 +52,84 @@ struct Field {
 /// A link to another ticket or a URI.
 #[derive(Debug, Serialize)]
 struct LinkItem {
-    label: &'static str,
     ticket: Option<i64>,
     text: String,
+}
+
+/// One kind of link in the Links box, with RT's "Create" link for a new
+/// ticket linked so.
+#[derive(Debug, Serialize)]
+struct LinkGroup {
+    label: &'static str,
+    items: Vec<LinkItem>,
+    create: Option<String>,
+}
+
+/// A labelled link (an action of the page).
+#[derive(Debug, Serialize)]
+pub(crate) struct Action {
+    pub label: String,
+    pub url: String,
+}
+
+/// A button posting to the display page: an owner change or a status
+/// change RT makes without the update page.
+#[derive(Debug, Clone, Serialize)]
+struct QuickAction {
+    label: String,
+    /// `Take`, `Steal`, `Untake`, or empty for a status change.
+    action: String,
+    status: String,
+}
+
+/// "More about the requestor".
+#[derive(Debug, Serialize)]
+struct Requestor {
+    name: String,
+    email: String,
+    comments: String,
+    tickets: Vec<(i64, String, String)>,
+    groups: Vec<String>,
+}
+
+/// A reminder as its boxes show it.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReminderRow {
+    pub id: i64,
+    pub subject: String,
+    pub owner: String,
+    pub owner_id: i64,
+    pub due: String,
+    /// The due date as the edit form shows it, in the user's zone.
+    pub due_input: String,
+    pub due_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub done: bool,
+    pub overdue: bool,
+}
+
+/// One of the ticket's page tabs.
+#[derive(Debug, Serialize)]
+pub(crate) struct Tab {
+    label: &'static str,
+    url: String,
+    current: bool,
+}
+
+/// The tabs of a ticket's pages, `current` being the path shown.
+pub(crate) fn tabs(id: TicketId, current: &str) -> Vec<Tab> {
+    [
+        ("Display", "/Ticket/Display.html"),
+        ("History", "/Ticket/History.html"),
+        ("Basics", "/Ticket/Modify.html"),
+        ("Dates", "/Ticket/ModifyDates.html"),
+        ("People", "/Ticket/ModifyPeople.html"),
+        ("Links", "/Ticket/ModifyLinks.html"),
+        ("Reminders", "/Ticket/Reminders.html"),
+        ("Jumbo", "/Ticket/ModifyAll.html"),
+    ]
+    .into_iter()
+    .map(|(label, path)| Tab { label, url: format!("{path}?id={}", id.0), current: path == current })
+    .collect()
 }
 
 /// `GET /Ticket/Display.html?id=N`.
@@ -78,6 +145,11 @@ pub(crate) async fn history(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse
 async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpResponse {
     let site = rt.clone().into_inner();
     let id = super::param(&req, "id");
+    let show_headers = super::param(&req, "ShowHeaders").and_then(|a| a.trim().parse::<i64>().ok());
+    // RT's own links change a ticket by GET (`?Action=Take`, `?Status=open`);
+    // here they only offer the change, as a form to confirm.
+    let asked = (super::param(&req, "Action").unwrap_or_default(), super::param(&req, "Status").unwrap_or_default());
+    let path = req.path().to_string();
     run(&req, rt, Audience::Privileged, move |viewer| {
         let id = ticket_id(id.as_deref())?;
         let mut ctx = context(&site, Some(viewer), "");
@@ -85,8 +157,17 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
             let t = tx.ticket(id)?;
             ctx.insert("title", &format!("#{}: {}", t.id.0, t.subject));
             ctx.insert("id", &t.id.0);
+            ctx.insert("tabs", &tabs(t.id, &path));
             ctx.insert("history_only", &history_only);
-            ctx.insert("history", &history_items(tx, viewer, t.id)?);
+            ctx.insert("history", &history_items(tx, viewer, &t, &path, show_headers)?);
+            ctx.insert("bookmarked", &tx.bookmarks()?.contains(&t.id));
+            let (links, quick) = actions(tx, &t)?;
+            let confirm = quick
+                .iter()
+                .find(|q| (!asked.0.is_empty() && q.action == asked.0) || (!asked.1.is_empty() && q.status == asked.1));
+            ctx.insert("confirm", &confirm);
+            ctx.insert("actions", &links);
+            ctx.insert("quick_actions", &quick);
             if history_only {
                 return Ok(());
             }
@@ -97,7 +178,7 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
                 field("Id", t.id.0.to_string()),
                 field("Status", t.status.clone()),
                 field("SLA", t.sla.clone().unwrap_or_else(|| "Not set".into())),
-                field("Priority", t.priority.to_string()),
+                field("Priority", format!("{}/{}", t.priority, t.final_priority)),
                 field("Queue", queue),
                 field("Time estimated", time(t.time_estimated)),
                 field("Time worked", time(t.time_worked)),
@@ -126,12 +207,19 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
                 field("Closed", viewer.maybe_date(t.resolved)),
                 field("Updated", format!("{} by {updated_by}", viewer.date(t.last_updated))),
             ];
-            ctx.insert("owner_is_nobody", &(t.owner == tx.system().nobody));
             ctx.insert("basics", &basics);
             ctx.insert("custom_fields", &custom_fields);
             ctx.insert("people", &people);
+            ctx.insert("requestors", &requestors(tx, &t)?);
             ctx.insert("dates", &dates);
-            ctx.insert("links", &links(tx, t.id)?);
+            ctx.insert("link_groups", &link_groups(tx, &t)?);
+            ctx.insert("reminders", &reminder_rows(tx, viewer, t.id)?);
+            let may_add = may_add_reminder(tx, &t)?;
+            ctx.insert("may_add_reminder", &may_add);
+            ctx.insert("may_modify", &tx.has_right(rights::MODIFY_TICKET, t.acl_object())?);
+            // The owner list costs a rights check per user: only for the form.
+            ctx.insert("owners", &if may_add { owner_choices(tx, t.id)? } else { Vec::new() });
+            ctx.insert("me", &viewer.user.id);
             ctx.insert("tz", &viewer.tz.name());
             Ok(())
         })?;
@@ -140,25 +228,157 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
     .await
 }
 
-/// The Take form's fields.
+/// The page's actions as RT's menu has them: Reply, Comment, Forward and
+/// the lifecycle's actions that go through the update page (links), and
+/// the quick ones (buttons): the other lifecycle actions and Take, Steal
+/// or Untake, each only when the user's rights allow it.
+fn actions(tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<(Vec<Action>, Vec<QuickAction>)> {
+    let object = t.acl_object();
+    let modify = tx.has_right(rights::MODIFY_TICKET, object)?;
+    let mut links = Vec::new();
+    let update = |query: &str| format!("/Ticket/Update.html?id={}&{query}", t.id.0);
+    if modify || tx.has_right(rights::REPLY_TO_TICKET, object)? {
+        links.push(Action { label: "Reply".into(), url: update("Action=Respond") });
+    }
+    if modify || tx.has_right(rights::COMMENT_ON_TICKET, object)? {
+        links.push(Action { label: "Comment".into(), url: update("Action=Comment") });
+    }
+    if tx.has_right("ForwardMessage", object)? {
+        links.push(Action { label: "Forward".into(), url: format!("/Ticket/Forward.html?id={}", t.id.0) });
+    }
+    let mut quick = Vec::new();
+    let lifecycle = tx.queue_lifecycle(t.queue)?.clone();
+    for a in lifecycle.actions_from(&t.status) {
+        if !lifecycle.is_transition(&t.status, &a.to)
+            || !tx.has_right(lifecycle.check_right(&t.status, &a.to), object)?
+        {
+            continue;
+        }
+        match a.update {
+            Some(kind) => {
+                let kind = if kind == UpdateType::Respond { "Respond" } else { "Comment" };
+                let query = super::query_string(&[("Action", kind), ("DefaultStatus", &a.to)]);
+                links.push(Action { label: a.label.clone(), url: update(&query) });
+            }
+            None => quick.push(QuickAction { label: a.label.clone(), action: String::new(), status: a.to.clone() }),
+        }
+    }
+    // Take, Steal and Untake name their new owner themselves.
+    let unused = tx.system().nobody;
+    for (label, how) in [("Take", OwnerChange::Take), ("Steal", OwnerChange::Steal), ("Untake", OwnerChange::Untake)] {
+        if tx.may_set_owner(t.id, unused, how)? {
+            quick.push(QuickAction { label: label.into(), action: label.into(), status: String::new() });
+            break;
+        }
+    }
+    Ok((links, quick))
+}
+
+/// Each requestor with their other active tickets, their groups (when the
+/// user may see them) and RT's comments about them.
+fn requestors(tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<Vec<Requestor>> {
+    let mut out = Vec::new();
+    for principal in tx.ticket_role_members(t.id, Role::Requestor)? {
+        let user = match tx.user(UserId(principal.0)) {
+            Ok(user) => user,
+            Err(rt_core::Error::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let query = format!("Requestor.id = {} AND Status = '__Active__'", user.id);
+        let search = TicketQuery {
+            paging: rt_core::search::Paging { rows_per_page: Some(10), page: 1 },
+            ..TicketQuery::new(&query)
+        };
+        let mut tickets = Vec::new();
+        for other in tx.search_tickets(&search)?.ids {
+            if other != t.id {
+                let o = tx.ticket(other)?;
+                tickets.push((o.id.0, o.subject, o.status));
+            }
+        }
+        let groups = match tx.user_memberships(user.user_id()) {
+            Ok(groups) => groups.into_iter().map(|g| g.name).collect(),
+            Err(rt_core::Error::PermissionDenied { .. }) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        out.push(Requestor {
+            name: if user.real_name.is_empty() { user.name.clone() } else { user.real_name.clone() },
+            email: user.email_address.clone().unwrap_or_default(),
+            comments: user.comments.clone(),
+            tickets,
+            groups,
+        });
+    }
+    Ok(out)
+}
+
+/// The ticket's reminders as rows.
+pub(crate) fn reminder_rows(tx: &mut Tx<'_>, viewer: &Viewer, id: TicketId) -> rt_core::Result<Vec<ReminderRow>> {
+    let now = chrono::Utc::now();
+    let mut rows = Vec::new();
+    for r in tx.reminders(id)? {
+        let done = tx.queue_lifecycle(r.queue)?.class_of(&r.status) == Some(rt_core::lifecycles::StatusClass::Inactive);
+        rows.push(ReminderRow {
+            id: r.id.0,
+            owner: tx.user(r.owner)?.name,
+            owner_id: r.owner.0,
+            due: viewer.maybe_date(r.due),
+            due_input: r
+                .due
+                .map(|d| d.with_timezone(&viewer.tz).format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
+            due_at: r.due,
+            overdue: !done && r.due.is_some_and(|d| d < now),
+            done,
+            subject: r.subject,
+        });
+    }
+    Ok(rows)
+}
+
+/// Whether the user may add reminders to the ticket (what rt-core's
+/// `add_reminder` checks).
+pub(crate) fn may_add_reminder(tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<bool> {
+    Ok(tx.has_right(rights::MODIFY_TICKET, t.acl_object())?
+        && tx.has_right(rights::CREATE_TICKET, rt_core::AclObject::Queue(t.queue))?)
+}
+
+/// Nobody and the users who may own the ticket, as (id, name).
+pub(crate) fn owner_choices(tx: &mut Tx<'_>, id: TicketId) -> rt_core::Result<Vec<(i64, String)>> {
+    let nobody = tx.system().nobody;
+    let mut choices = vec![(nobody.0, "Nobody".to_string())];
+    choices.extend(tx.possible_owners(id)?.into_iter().map(|u| (u.id, u.name)));
+    Ok(choices)
+}
+
+/// The quick actions' fields.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ActionForm {
     id: String,
-    #[serde(rename = "Action")]
+    #[serde(rename = "Action", default)]
     action: String,
+    #[serde(rename = "Status", default)]
+    status: String,
     #[serde(rename = "CSRF")]
     csrf: Option<String>,
 }
 
-/// `POST /Ticket/Display.html` with `Action=Take`: the user takes the
-/// ticket, then sees it.
+/// `POST /Ticket/Display.html`: `Action=Take|Steal|Untake`,
+/// `Action=Bookmark|Unbookmark`, or `Status=<status>` (a lifecycle action
+/// without the update page); then the ticket is shown again.
 pub(crate) async fn action(req: HttpRequest, rt: web::Data<Rt>, form: web::Form<ActionForm>) -> HttpResponse {
-    let ActionForm { id, action, csrf } = form.into_inner();
+    let ActionForm { id, action, status, csrf } = form.into_inner();
     run_post(&req, rt, csrf, move |viewer| {
         let id = ticket_id(Some(&id))?;
-        match action.as_str() {
-            "Take" => viewer.session.write(|tx| tx.take(id))?,
-            other => return Err(rt_core::Error::invalid("Action", format!("unknown action {other:?}")).into()),
+        let id = viewer.session.read(|tx| tx.resolve_ticket_id(id))?;
+        match (action.as_str(), status.trim()) {
+            ("Take", _) => drop(viewer.session.write(|tx| tx.take(id))?),
+            ("Steal", _) => drop(viewer.session.write(|tx| tx.steal(id))?),
+            ("Untake", _) => drop(viewer.session.write(|tx| tx.untake(id))?),
+            ("Bookmark", _) => viewer.session.write(|tx| tx.set_bookmark(id, true))?,
+            ("Unbookmark", _) => viewer.session.write(|tx| tx.set_bookmark(id, false))?,
+            ("", status) if !status.is_empty() => drop(viewer.session.write(|tx| tx.set_status(id, status))?),
+            (other, _) => return Err(rt_core::Error::invalid("Action", format!("unknown action {other:?}")).into()),
         };
         Ok(Answer::Redirect(format!("/Ticket/Display.html?id={}", id.0)))
     })
@@ -192,7 +412,7 @@ fn field(label: &str, value: String) -> Field {
 }
 
 /// The `id` parameter as a ticket id.
-fn ticket_id(id: Option<&str>) -> Result<TicketId, PageError> {
+pub(crate) fn ticket_id(id: Option<&str>) -> Result<TicketId, PageError> {
     let text = id.unwrap_or("").trim();
     text.parse::<i64>()
         .ok()
@@ -201,81 +421,58 @@ fn ticket_id(id: Option<&str>) -> Result<TicketId, PageError> {
         .ok_or_else(|| rt_core::Error::not_found("ticket", text).into())
 }
 
-/// The ticket's links, as seen from it.
-fn links(tx: &mut Tx<'_>, id: TicketId) -> rt_core::Result<Vec<LinkItem>> {
-    let mut items = Vec::new();
-    for link in tx.links(id)? {
-        let Some((kind, end)) = link.seen_from(id) else { continue };
-        let label = match kind.as_str() {
-            "DependsOn" => "Depends on",
-            "DependedOnBy" => "Depended on by",
-            "MemberOf" => "Parents",
-            "HasMember" => "Children",
-            "RefersTo" => "Refers to",
-            "ReferredToBy" => "Referred to by",
-            "MergedInto" => "Merged into",
-            _ => "Linked to",
-        };
-        items.push(match end {
+/// The ticket's links by kind, as seen from it, each kind with RT's
+/// "Create" link (`/Ticket/Create.html?Queue=Q&CloneTicket=N&new-RefersTo=N`
+/// and the like) when the user may create tickets in its queue.
+fn link_groups(tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<Vec<LinkGroup>> {
+    const KINDS: [(&str, &str, &str); 6] = [
+        ("DependsOn", "Depends on", "DependsOn-new"),
+        ("DependedOnBy", "Depended on by", "new-DependsOn"),
+        ("MemberOf", "Parents", "MemberOf-new"),
+        ("HasMember", "Children", "new-MemberOf"),
+        ("RefersTo", "Refers to", "RefersTo-new"),
+        ("ReferredToBy", "Referred to by", "new-RefersTo"),
+    ];
+    let may_create = tx.has_right(rights::CREATE_TICKET, rt_core::AclObject::Queue(t.queue))?;
+    let mut groups: Vec<LinkGroup> = KINDS
+        .iter()
+        .map(|(_, label, param)| LinkGroup {
+            label,
+            items: Vec::new(),
+            create: may_create.then(|| {
+                let (queue, id) = (t.queue.0.to_string(), t.id.0.to_string());
+                let query = super::query_string(&[("Queue", &queue), ("CloneTicket", &id), (param, &id)]);
+                format!("/Ticket/Create.html?{query}")
+            }),
+        })
+        .collect();
+    let mut merged = LinkGroup { label: "Merged into", items: Vec::new(), create: None };
+    for link in tx.links(t.id)? {
+        let Some((kind, end)) = link.seen_from(t.id) else { continue };
+        let item = match end {
             LinkEnd::Ticket(other) => {
                 let text = match tx.ticket(other) {
-                    Ok(t) => format!("#{}: {}", other.0, t.subject),
+                    // Reminders have a box of their own, as in RT.
+                    Ok(o) if o.kind == "reminder" => continue,
+                    Ok(o) => format!("#{}: {} [{}]", other.0, o.subject, o.status),
                     Err(rt_core::Error::PermissionDenied { .. } | rt_core::Error::NotFound { .. }) => {
                         format!("#{}", other.0)
                     }
                     Err(e) => return Err(e),
                 };
-                LinkItem { label, ticket: Some(other.0), text }
+                LinkItem { ticket: Some(other.0), text }
             }
-            LinkEnd::Uri(uri) => LinkItem { label, ticket: None, text: uri },
-        });
-    }
-    Ok(items)
-}
-
-/// The ticket's visible history with each message's content and files.
-fn history_items(tx: &mut Tx<'_>, viewer: &Viewer, id: TicketId) -> rt_core::Result<Vec<HistoryItem>> {
-    let txns = tx.history(id)?;
-    let mut items = Vec::with_capacity(txns.len());
-    for txn in &txns {
-        let description = crate::rest1::history::description(tx, txn)?;
-        let attachments = tx.transaction_attachments(txn.id)?;
-        // In multipart/alternative, the HTML part stands for its siblings.
-        let html_parents: HashSet<_> =
-            attachments.iter().filter(|a| is_body(a) && a.content_type == "text/html").map(|a| a.parent).collect();
-        let mut bodies = Vec::new();
-        let mut files = Vec::new();
-        for a in &attachments {
-            if is_body(a) && a.content_type == "text/html" {
-                let content = String::from_utf8_lossy(&tx.attachment(a.id)?.1).into_owned();
-                bodies.push(Body { html: true, content: sanitize(&content) });
-            } else if is_body(a) && a.content_type == "text/plain" && !html_parents.contains(&a.parent) {
-                let content = String::from_utf8_lossy(&tx.attachment(a.id)?.1).into_owned();
-                bodies.push(Body { html: false, content });
-            } else if let Some(name) = a.filename.as_deref().filter(|n| !n.is_empty()) {
-                files.push(File {
-                    name: name.to_string(),
-                    url: format!("/Ticket/Attachment/{}/{}/{}", txn.id.0, a.id.0, path_segment(name)),
-                    content_type: a.content_type.clone(),
-                    size: a.size,
-                });
-            }
+            LinkEnd::Uri(uri) => LinkItem { ticket: None, text: uri },
+        };
+        match KINDS.iter().position(|(name, _, _)| *name == kind.as_str()) {
+            Some(i) => groups[i].items.push(item),
+            None => merged.items.push(item),
         }
-        items.push(HistoryItem {
-            id: txn.id.0,
-            date: viewer.date(txn.created),
-            kind: txn.kind.clone(),
-            description,
-            bodies,
-            files,
-        });
     }
-    Ok(items)
-}
-
-/// A part that is a message body rather than a file.
-fn is_body(a: &rt_core::Attachment) -> bool {
-    a.filename.as_deref().is_none_or(str::is_empty) && a.content_type.starts_with("text/")
+    if !merged.items.is_empty() {
+        groups.push(merged);
+    }
+    Ok(groups)
 }
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -314,7 +511,7 @@ fn disposition(name: &str, inline: bool) -> String {
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.
-fn path_segment(text: &str) -> String {
+pub(crate) fn path_segment(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -9,6 +9,12 @@
 //!   attachment), security headers on every page, a hostile HTML mail
 //!   shown inert, and search results with sorting, paging and bad
 //!   TicketSQL.
+//! - `ticket_pages`: the display page in full (tabs, lifecycle actions,
+//!   Take/Steal/Untake, bookmarks, more about the requestor, links with
+//!   RT's create links, history headers, "with headers" downloads and
+//!   outgoing mail records), the Modify pages (basics, dates, people,
+//!   links and merge, Jumbo) and reminders: happy paths, bad input kept
+//!   and explained, refused rights and CSRF refusals changing nothing.
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,6 +34,7 @@ mod ui_site;
 use ui_site::{Site, site};
 
 mod basics;
+mod ticket_pages;
 
 /// A test service of the web UI over `$site`.
 macro_rules! app {
