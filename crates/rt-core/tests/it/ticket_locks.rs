@@ -1,4 +1,5 @@
-//! Soft ticket locks (`RT_Lock`) and forwards of tickets and transactions.
+//! Soft ticket locks (`RT_Lock`), forwards of tickets and transactions,
+//! and the queues a new-ticket form offers.
 
 use rt_core::{AclObject, Config, Error, Forward, Grantee, Message, NewTicket, TicketId};
 use rt_test_support::{TestDb, backends};
@@ -115,5 +116,22 @@ fn a_forward_needs_forward_message_and_records_its_transaction() {
         let parts = db.root().read(|tx| tx.transaction_attachments(txn)).unwrap();
         assert!(parts[0].headers.contains("To: vendor@example.net"), "{}", parts[0].headers);
         assert!(parts[0].headers.contains("Bcc: boss@example.net"), "{}", parts[0].headers);
+    });
+}
+
+#[test]
+fn the_queues_for_create_are_those_with_create_ticket() {
+    each_backend(|db| {
+        let q = db
+            .root()
+            .write(|tx| tx.create_queue(rt_core::NewQueue { name: "Private".into(), ..rt_core::NewQueue::default() }))
+            .unwrap();
+        let (gus, gus_s) = staff(db, "gus");
+        assert!(gus_s.read(|tx| tx.queues_for_create()).unwrap().iter().all(|queue| queue.queue_id() != q));
+        grant(db, Grantee::User(gus), "CreateTicket", AclObject::Queue(q));
+        let names: Vec<String> = gus_s.read(|tx| tx.queues_for_create()).unwrap().into_iter().map(|q| q.name).collect();
+        assert!(names.contains(&"Private".to_string()), "{names:?}");
+        let seen = gus_s.read(|tx| tx.queues()).unwrap();
+        assert!(seen.iter().all(|queue| queue.queue_id() != q), "no SeeQueue needed");
     });
 }

@@ -7,6 +7,11 @@
 //! - [`ticket`]: `/Ticket/Display.html`, `/Ticket/History.html`, the Take
 //!   action and attachment downloads.
 //! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings.
+//! - [`update`]: `/Ticket/Update.html` (reply and comment), the soft lock
+//!   and the results shown after a change; [`forward`]:
+//!   `/Ticket/Forward.html`; [`create`]: `/Ticket/Create.html`;
+//!   [`selfservice`]: `/SelfService/Display.html`, `Create.html` and
+//!   `Update.html`.
 //!
 //! Every page goes through `run` (or `run_post` for forms that change
 //! something): the session cookie names the user (no session: a redirect
@@ -24,10 +29,14 @@
 //! scripts, styles or event handlers, so [`CSP`] holds; every answer of
 //! the UI carries it with `X-Content-Type-Options` and `Referrer-Policy`.
 
+pub mod create;
+pub mod forward;
 pub mod home;
 pub mod login;
 pub mod search;
+pub mod selfservice;
 pub mod ticket;
+pub mod update;
 
 use std::sync::LazyLock;
 
@@ -66,7 +75,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/Ticket/History.html", web::get().to(ticket::history))
         .route("/Ticket/Attachment/{txn}/{id}/{name}", web::get().to(ticket::attachment))
-        .route("/Search/Results.html", web::get().to(search::results));
+        .route("/Search/Results.html", web::get().to(search::results))
+        .configure(update::configure);
 }
 
 /// The templates, embedded, by name.
@@ -78,6 +88,10 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("selfservice.html", include_str!("../../../../templates/web/selfservice.html")),
     ("ticket.html", include_str!("../../../../templates/web/ticket.html")),
     ("results.html", include_str!("../../../../templates/web/results.html")),
+    ("update.html", include_str!("../../../../templates/web/update.html")),
+    ("forward.html", include_str!("../../../../templates/web/forward.html")),
+    ("create.html", include_str!("../../../../templates/web/create.html")),
+    ("selfservice_display.html", include_str!("../../../../templates/web/selfservice_display.html")),
 ];
 
 const STYLESHEET: &str = include_str!("../../../../templates/web/rt.css");
@@ -183,7 +197,22 @@ pub(crate) async fn run_post<F>(req: &HttpRequest, rt: web::Data<Rt>, token: Opt
 where
     F: FnOnce(&Viewer) -> Result<Answer, PageError> + Send + 'static,
 {
-    run_checked(req, rt, Audience::Privileged, Some(token.unwrap_or_default()), f).await
+    run_post_as(req, rt, Audience::Privileged, token, f).await
+}
+
+/// [`run_post`] for a form `audience` may send (self-service forms are
+/// for requestors too).
+pub(crate) async fn run_post_as<F>(
+    req: &HttpRequest,
+    rt: web::Data<Rt>,
+    audience: Audience,
+    token: Option<String>,
+    f: F,
+) -> HttpResponse
+where
+    F: FnOnce(&Viewer) -> Result<Answer, PageError> + Send + 'static,
+{
+    run_checked(req, rt, audience, Some(token.unwrap_or_default()), f).await
 }
 
 async fn run_checked<F>(

@@ -77,7 +77,7 @@ pub(crate) async fn history(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse
 
 async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpResponse {
     let site = rt.clone().into_inner();
-    let id = super::param(&req, "id");
+    let (id, results) = (super::param(&req, "id"), super::param(&req, "results"));
     run(&req, rt, Audience::Privileged, move |viewer| {
         let id = ticket_id(id.as_deref())?;
         let mut ctx = context(&site, Some(viewer), "");
@@ -132,6 +132,8 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
             ctx.insert("people", &people);
             ctx.insert("dates", &dates);
             ctx.insert("links", &links(tx, t.id)?);
+            ctx.insert("lock", &super::update::lock_note(tx, viewer, t.id)?);
+            ctx.insert("results", &super::update::results(tx, viewer, t.id, results.as_deref())?);
             ctx.insert("tz", &viewer.tz.name());
             Ok(())
         })?;

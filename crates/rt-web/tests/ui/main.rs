@@ -9,6 +9,11 @@
 //!   attachment), security headers on every page, a hostile HTML mail
 //!   shown inert, and search results with sorting, paging and bad
 //!   TicketSQL.
+//! - `update`: replies and comments (status, owner, time, one-time Cc,
+//!   files, quoting, recipients and squelching, the soft lock, results
+//!   after the redirect), forwards, ticket creation (custom fields, links,
+//!   dates) and self-service display, reply and creation, each form also
+//!   with bad input, refused rights and no CSRF token.
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,6 +33,7 @@ mod ui_site;
 use ui_site::{Site, site};
 
 mod basics;
+mod update;
 
 /// A test service of the web UI over `$site`.
 macro_rules! app {
