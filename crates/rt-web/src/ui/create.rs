@@ -94,7 +94,13 @@ pub(crate) async fn show_form(req: HttpRequest, rt: web::Data<Rt>, mode: Mode) -
     let site = rt.clone().into_inner();
     let queue = super::param(&req, "Queue");
     run(&req, rt, mode.audience(), move |viewer| {
-        let form = FormData { fields: vec![("Queue".into(), queue.unwrap_or_default())], files: Vec::new() };
+        let mut fields = vec![("Queue".to_string(), queue.unwrap_or_default())];
+        // As RT: the one creating is the requestor unless changed.
+        if mode == Mode::Staff {
+            let me = viewer.user.email_address.clone().filter(|e| !e.is_empty());
+            fields.push(("Requestors".into(), me.unwrap_or_else(|| viewer.user.name.clone())));
+        }
+        let form = FormData { fields, files: Vec::new() };
         let html = create_page(&site, viewer, &form, &Errors::with_fields(FIELDS), mode, true)?;
         Ok(Answer::Page(StatusCode::OK, html))
     })

@@ -16,8 +16,8 @@
 //!   the descriptions of the ticket's transactions in that range made by
 //!   the viewer, so a crafted link shows nothing but true history;
 //! - [`lock_note`]: "Locked by alice 2 min ago", from rt-core's soft lock
-//!   ([`rt_core::ticket_lock`]), which the form takes on GET and the update
-//!   releases.
+//!   ([`rt_core::ticket_lock`]), which the staff form takes on GET and the
+//!   update releases.
 //!
 //! The form lists the statuses the lifecycle allows from the current one
 //! (and the viewer has the right for), the users who may own the ticket,
@@ -291,7 +291,11 @@ pub(crate) async fn show_form(req: HttpRequest, rt: web::Data<Rt>, mode: Mode) -
     run(&req, rt, mode.audience(), move |viewer| {
         let id = ticket_id(id.as_deref())?;
         let comment = mode == Mode::Staff && action.as_deref() == Some("Comment");
-        viewer.session.write(|tx| tx.lock_ticket(id))?;
+        // Staff lock the ticket while they write (RT's soft lock); a
+        // requestor's reply locks nothing.
+        if mode == Mode::Staff {
+            viewer.session.write(|tx| tx.lock_ticket(id))?;
+        }
         let mut input = viewer.session.read(|tx| {
             let t = tx.ticket(id)?;
             let mut content = String::new();

@@ -254,6 +254,17 @@ async fn bad_updates_refused_rights_and_missing_tokens_change_nothing() {
         let answer = send(&app, multipart("/Ticket/Update.html", &outsider, &fields, &[])).await;
         assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
         assert_eq!(before, (kinds(&site, id), site.db.root().read(|tx| tx.ticket(id)).unwrap()));
+        // Seeing the ticket is not enough to comment on it.
+        colleague(&site, "carol", &["ShowTicket"]);
+        let carol = login(&app, "carol").await;
+        let page = send(&app, get(&format!("/Ticket/Update.html?id={}&Action=Comment", id.0), &carol)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let token = super::csrf(&page.body);
+        let fields = [("CSRF", token.as_str()), ("id", "1"), ("UpdateType", "private"), ("UpdateContent", "Psst")];
+        let answer = send(&app, multipart("/Ticket/Update.html", &carol, &fields, &[])).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.body);
+        assert_eq!(before, (kinds(&site, id), site.db.root().read(|tx| tx.ticket(id)).unwrap()));
+        // Staff's lock from opening the form is still theirs (carol found it taken).
         assert_eq!(
             site.db.root().read(|tx| tx.ticket_lock(id)).unwrap().map(|l| l.user.0),
             Some(user_id(&site, "staff"))
