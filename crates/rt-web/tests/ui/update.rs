@@ -360,6 +360,7 @@ async fn creating_a_ticket_with_fields_links_and_dates_and_refusing_bad_values()
         let cf_name = format!("Object-RT::Ticket--CustomField-{}-Value", serial.0);
         for text in [
             cf_name.as_str(),
+            r#"value="staff@example.com""#,
             r#"<option value="new" selected>new</option>"#,
             r#"name="new-DependsOn""#,
             r#"name="RefersTo-new""#,
