@@ -23,7 +23,10 @@
 //! (and the viewer has the right for), the users who may own the ticket,
 //! and, from rt-scrips' [`rt_scrips::preview`], who will get mail, each
 //! with a `SquelchMailTo` checkbox: a ticked address is sent the update's
-//! `RT-Squelch-Replies-To` header, so the scrips leave it out. The whole
+//! `RT-Squelch-Replies-To` header, so the scrips leave it out. Without
+//! JavaScript the preview follows the form when it is shown again: the
+//! "Show recipients" button (`ShowRecipients`) does that and changes
+//! nothing. The whole
 //! update (message, status, owner, time) is one rt-core write: any refusal
 //! or bad value changes nothing and shows the form again with the message
 //! next to the field and everything typed kept.
@@ -397,6 +400,12 @@ pub(crate) async fn submit_update(
         if !errors.is_empty() {
             let html = update_page(&site, viewer, id, &input, &errors, mode)?;
             return Ok(Answer::Page(StatusCode::BAD_REQUEST, html));
+        }
+        // "Show recipients": the form again, its preview for what is typed
+        // now (files must be chosen again); nothing is changed.
+        if form.get("ShowRecipients").is_some() && mode == Mode::Staff {
+            let html = update_page(&site, viewer, id, &input, &errors, mode)?;
+            return Ok(Answer::Page(StatusCode::OK, html));
         }
         let entity = message_entity(&input.content, &input.subject, &form.files);
         let has_message = !input.content.trim().is_empty() || !form.files.is_empty();

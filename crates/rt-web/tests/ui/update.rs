@@ -191,6 +191,22 @@ async fn a_reply_reaches_the_requestor_unless_squelched_and_a_comment_stays_priv
         assert!(form.body.contains(r#"<option value="private" selected>"#), "{}", form.body);
         assert!(form.body.contains("Comment on ticket #1"), "{}", form.body);
         let csrf = csrf(&form.body);
+        // A comment mails no requestor; switching to a reply and asking for
+        // the recipients again shows them, and changes nothing.
+        assert!(!form.body.contains(r#"value="guest@example.com""#), "{}", form.body);
+        let before = kinds(&site, site.plain);
+        let fields = [
+            ("CSRF", csrf.as_str()),
+            ("id", "1"),
+            ("UpdateType", "response"),
+            ("UpdateContent", "Draft"),
+            ("ShowRecipients", "1"),
+        ];
+        let again = send(&app, multipart("/Ticket/Update.html", &staff, &fields, &[])).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+        assert!(again.body.contains(r#"name="SquelchMailTo" value="guest@example.com""#), "{}", again.body);
+        assert!(again.body.contains("Draft</textarea>"));
+        assert_eq!(before, kinds(&site, site.plain));
         let fields =
             [("CSRF", csrf.as_str()), ("id", "1"), ("UpdateType", "private"), ("UpdateContent", "Between us: toner.")];
         let done = send(&app, multipart("/Ticket/Update.html", &staff, &fields, &[])).await;
