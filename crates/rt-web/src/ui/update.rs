@@ -5,17 +5,17 @@
 //! `UpdateTimeWorked`, `UpdateCc`, `UpdateBcc`, `SquelchMailTo`,
 //! `Attach`), plus what the other composing pages share:
 //!
-//! - [`configure`]: the routes of this module, [`super::forward`],
+//! - `configure`: the routes of this module, [`super::forward`],
 //!   [`super::create`] and [`super::selfservice`];
-//! - [`read_form`]: an urlencoded or `multipart/form-data` body (files
-//!   under `Attach`) as [`FormData`], bounded in size;
-//! - [`message_entity`]: the text and the uploaded files as one MIME tree;
-//! - [`results`]: the "Correspondence added", "Status changed from 'new'
+//! - `read_form`: an urlencoded or `multipart/form-data` body (files
+//!   under `Attach`) as `FormData`, bounded in size;
+//! - `message_entity`: the text and the uploaded files as one MIME tree;
+//! - `results`: the "Correspondence added", "Status changed from 'new'
 //!   to 'resolved'" lines shown after a change. The redirect carries only
 //!   `results=<first>-<last>`, a range of transaction ids; the lines are
 //!   the descriptions of the ticket's transactions in that range made by
 //!   the viewer, so a crafted link shows nothing but true history;
-//! - [`lock_note`]: "Locked by alice 2 min ago", from rt-core's soft lock
+//! - `lock_note`: "Locked by alice 2 min ago", from rt-core's soft lock
 //!   ([`rt_core::ticket_lock`]), which the staff form takes on GET and the
 //!   update releases.
 //!
