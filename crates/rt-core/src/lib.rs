@@ -86,6 +86,7 @@ pub mod search;
 pub mod session;
 pub mod sla;
 pub mod ticket;
+pub mod ticket_lock;
 pub mod transaction;
 pub mod watchers;
 pub mod web_session;
@@ -108,5 +109,6 @@ pub use saved_search::{NewSavedSearch, SavedSearch, SavedSearchId, SavedSearchUp
 pub use scrip::{Event, NewScrip, NewTemplate, Scrip, ScripId, ScripRun, Template, TemplateId};
 pub use search::{SearchPage, TicketQuery, Total};
 pub use session::{CurrentUser, Interface, Rt, Session, SystemPrincipals, Tx};
-pub use ticket::{NewTicket, OwnerChange, Ticket, TicketUpdate};
+pub use ticket::{Forward, NewTicket, OwnerChange, Ticket, TicketUpdate};
+pub use ticket_lock::TicketLock;
 pub use transaction::{Attachment, Message, MimeEntity, Transaction};

@@ -226,6 +226,24 @@ impl Tx<'_> {
         Ok(visible)
     }
 
+    /// Every enabled queue where the current user may create tickets
+    /// (`CreateTicket`), by sort order and name: what a new-ticket form
+    /// offers, also to requestors who may not otherwise see queues.
+    pub fn queues_for_create(&mut self) -> Result<Vec<Queue>> {
+        let all: Vec<Queue> = queues::table
+            .filter(queues::disabled.eq(false))
+            .order((queues::sort_order, queues::name))
+            .select(Queue::as_select())
+            .load(self.conn)?;
+        let mut allowed = Vec::with_capacity(all.len());
+        for q in all {
+            if self.has_right(rights::CREATE_TICKET, AclObject::Queue(q.queue_id()))? {
+                allowed.push(q);
+            }
+        }
+        Ok(allowed)
+    }
+
     /// Changes a queue's settings. Needs `AdminQueue` on it.
     pub fn update_queue(&mut self, id: QueueId, update: &QueueUpdate) -> Result<()> {
         load_queue(self.conn, id)?;

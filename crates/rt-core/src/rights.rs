@@ -63,6 +63,7 @@ right_consts! {
     CREATE_TICKET = "CreateTicket",
     REPLY_TO_TICKET = "ReplyToTicket",
     COMMENT_ON_TICKET = "CommentOnTicket",
+    FORWARD_MESSAGE = "ForwardMessage",
     WATCH = "Watch",
     WATCH_AS_ADMIN_CC = "WatchAsAdminCc",
     SHOW_TICKET_COMMENTS = "ShowTicketComments",

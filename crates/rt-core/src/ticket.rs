@@ -205,6 +205,22 @@ pub struct TicketUpdate {
     pub sla: Option<Option<String>>,
 }
 
+/// A forward of a ticket, or of one of its transactions, to people
+/// outside it (RT's Forward page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Forward {
+    /// The transaction forwarded; the whole ticket when `None`.
+    pub transaction: Option<TransactionId>,
+    /// `To` addresses.
+    pub to: Vec<String>,
+    /// `Cc` addresses.
+    pub cc: Vec<String>,
+    /// `Bcc` addresses.
+    pub bcc: Vec<String>,
+    /// The forwarder's note put above what is forwarded.
+    pub content: String,
+}
+
 /// How an owner change was asked for; decides which rights it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OwnerChange {
@@ -670,6 +686,52 @@ impl Tx<'_> {
     /// `ReplyToTicket` or `ModifyTicket`.
     pub fn correspond(&mut self, id: TicketId, message: Message) -> Result<TransactionId> {
         self.add_message(id, message, "Correspond", rights::REPLY_TO_TICKET)
+    }
+
+    /// Records a forward: a `Forward Transaction` (Data: the transaction's
+    /// id) or `Forward Ticket` (Data: the ticket's id) transaction holding
+    /// the note, with the recipients as its `To`, `Cc` and `Bcc` headers.
+    /// Needs `ForwardMessage` and sight of what is forwarded (a comment
+    /// needs `ShowTicketComments`); at least one valid address. The mail
+    /// itself is the caller's to send, in the same DB transaction (rt-core
+    /// knows no mail format).
+    pub fn forward(&mut self, id: TicketId, forward: &Forward) -> Result<TransactionId> {
+        let t = self.load_ticket(id)?;
+        self.require(rights::SHOW_TICKET, t.acl_object())?;
+        self.require(rights::FORWARD_MESSAGE, t.acl_object())?;
+        let (kind, data) = match forward.transaction {
+            Some(txn) => {
+                let shown = self.history(t.id)?;
+                if !shown.iter().any(|h| h.id == txn) {
+                    return Err(Error::not_found("transaction", txn));
+                }
+                ("Forward Transaction", txn.0.to_string())
+            }
+            None => ("Forward Ticket", t.id.0.to_string()),
+        };
+        let mut entity = MimeEntity::text(&forward.content);
+        let mut any = false;
+        for (header, addresses) in [("To", &forward.to), ("Cc", &forward.cc), ("Bcc", &forward.bcc)] {
+            let checked = addresses
+                .iter()
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| crate::principal::normalize_email(a))
+                .collect::<Result<Vec<_>>>()
+                .map_err(|e| match e {
+                    Error::Validation { message, .. } => Error::invalid(header, message),
+                    other => other,
+                })?;
+            if !checked.is_empty() {
+                any = true;
+                entity.set_header(header, &checked.join(", "));
+            }
+        }
+        if !any {
+            return Err(Error::invalid("To", "give at least one address to forward to"));
+        }
+        entity.set_header("X-RT-Interface", self.user.interface.as_str());
+        let txn = NewTransaction { kind, data: Some(data), ..self.ticket_txn(&t) };
+        self.write_ticket_txn(&t, txn, Some(&entity), Stamp { actor: self.user.id, add_time: false, told: false })
     }
 
     /// The history of a ticket (and of tickets merged into it), oldest

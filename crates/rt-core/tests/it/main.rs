@@ -18,6 +18,7 @@ mod schema;
 mod search;
 mod search_equivalence;
 mod search_props;
+mod ticket_locks;
 mod tickets;
 mod watchers;
 mod web_sessions;

@@ -13,6 +13,11 @@
 //!   `ModifyPeople.html`, `ModifyLinks.html` (with merging) and
 //!   `ModifyAll.html`; [`reminders`]: `/Ticket/Reminders.html`.
 //! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings.
+//! - [`update`]: `/Ticket/Update.html` (reply and comment), the soft lock
+//!   and the results shown after a change; [`forward`]:
+//!   `/Ticket/Forward.html`; [`create`]: `/Ticket/Create.html`;
+//!   [`selfservice`]: `/SelfService/Display.html`, `Create.html` and
+//!   `Update.html`.
 //!
 //! Every page goes through `run` (or `run_post` for forms that change
 //! something): the session cookie names the user (no session: a redirect
@@ -30,13 +35,17 @@
 //! scripts, styles or event handlers, so [`CSP`] holds; every answer of
 //! the UI carries it with `X-Content-Type-Options` and `Referrer-Policy`.
 
+pub mod create;
+pub mod forward;
 pub mod history;
 pub mod home;
 pub mod login;
 pub mod modify;
 pub mod reminders;
 pub mod search;
+pub mod selfservice;
 pub mod ticket;
+pub mod update;
 
 use std::sync::LazyLock;
 
@@ -79,7 +88,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/Ticket/Attachment/WithHeaders/{id}", web::get().to(history::with_headers))
         .route("/Ticket/ShowEmailRecord.html", web::get().to(history::email_record))
         .configure(modify::configure)
-        .configure(reminders::configure);
+        .configure(reminders::configure)
+        .configure(update::configure);
 }
 
 /// The templates, embedded, by name.
@@ -96,6 +106,10 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("modify.html", include_str!("../../../../templates/web/modify.html")),
     ("reminders.html", include_str!("../../../../templates/web/reminders.html")),
     ("email_record.html", include_str!("../../../../templates/web/email_record.html")),
+    ("update.html", include_str!("../../../../templates/web/update.html")),
+    ("forward.html", include_str!("../../../../templates/web/forward.html")),
+    ("create.html", include_str!("../../../../templates/web/create.html")),
+    ("selfservice_display.html", include_str!("../../../../templates/web/selfservice_display.html")),
 ];
 
 const STYLESHEET: &str = include_str!("../../../../templates/web/rt.css");
@@ -201,7 +215,22 @@ pub(crate) async fn run_post<F>(req: &HttpRequest, rt: web::Data<Rt>, token: Opt
 where
     F: FnOnce(&Viewer) -> Result<Answer, PageError> + Send + 'static,
 {
-    run_checked(req, rt, Audience::Privileged, Some(token.unwrap_or_default()), f).await
+    run_post_as(req, rt, Audience::Privileged, token, f).await
+}
+
+/// [`run_post`] for a form `audience` may send (self-service forms are
+/// for requestors too).
+pub(crate) async fn run_post_as<F>(
+    req: &HttpRequest,
+    rt: web::Data<Rt>,
+    audience: Audience,
+    token: Option<String>,
+    f: F,
+) -> HttpResponse
+where
+    F: FnOnce(&Viewer) -> Result<Answer, PageError> + Send + 'static,
+{
+    run_checked(req, rt, audience, Some(token.unwrap_or_default()), f).await
 }
 
 async fn run_checked<F>(

@@ -150,6 +150,7 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
     // here they only offer the change, as a form to confirm.
     let asked = (super::param(&req, "Action").unwrap_or_default(), super::param(&req, "Status").unwrap_or_default());
     let path = req.path().to_string();
+    let results = super::param(&req, "results");
     run(&req, rt, Audience::Privileged, move |viewer| {
         let id = ticket_id(id.as_deref())?;
         let mut ctx = context(&site, Some(viewer), "");
@@ -220,6 +221,8 @@ async fn show(req: HttpRequest, rt: web::Data<Rt>, history_only: bool) -> HttpRe
             // The owner list costs a rights check per user: only for the form.
             ctx.insert("owners", &if may_add { owner_choices(tx, t.id)? } else { Vec::new() });
             ctx.insert("me", &viewer.user.id);
+            ctx.insert("lock", &super::update::lock_note(tx, viewer, t.id)?);
+            ctx.insert("results", &super::update::results(tx, viewer, t.id, results.as_deref())?);
             ctx.insert("tz", &viewer.tz.name());
             Ok(())
         })?;

@@ -15,6 +15,11 @@
 //!   outgoing mail records), the Modify pages (basics, dates, people,
 //!   links and merge, Jumbo) and reminders: happy paths, bad input kept
 //!   and explained, refused rights and CSRF refusals changing nothing.
+//! - `update`: replies and comments (status, owner, time, one-time Cc,
+//!   files, quoting, recipients and squelching, the soft lock, results
+//!   after the redirect), forwards, ticket creation (custom fields, links,
+//!   dates) and self-service display, reply and creation, each form also
+//!   with bad input, refused rights and no CSRF token.
 
 #![allow(clippy::unwrap_used)]
 
@@ -35,6 +40,7 @@ use ui_site::{Site, site};
 
 mod basics;
 mod ticket_pages;
+mod update;
 
 /// A test service of the web UI over `$site`.
 macro_rules! app {
