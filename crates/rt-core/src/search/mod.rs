@@ -45,5 +45,5 @@ pub use format::{
     Part, parse_format,
 };
 pub use parse::{Condition, Expr, Op, Order, OrderKey, Paging, ParseError, Value, parse, parse_order_by};
-pub use simple::{SimpleGuesser, SimpleOptions, simple_ticket_number, simple_to_ticketsql};
 pub use run::{DEFAULT_COUNT_BUDGET, DEFAULT_COUNT_LIMIT, SearchPage, TicketQuery, Total};
+pub use simple::{SimpleGuesser, SimpleOptions, simple_ticket_number, simple_to_ticketsql};

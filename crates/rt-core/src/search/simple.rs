@@ -299,9 +299,10 @@ fn guess_type(value: &str, quoted: bool, guess: &mut dyn SimpleGuesser) -> &'sta
 fn looks_like_address(value: &str) -> bool {
     let word = |c: char| c.is_alphanumeric() || c == '_';
     let chars: Vec<char> = value.chars().collect();
-    chars.iter().enumerate().any(|(i, c)| {
-        *c == '@' && i > 0 && word(chars[i - 1]) && chars.get(i + 1).is_some_and(|c| word(*c))
-    })
+    chars
+        .iter()
+        .enumerate()
+        .any(|(i, c)| *c == '@' && i > 0 && word(chars[i - 1]) && chars.get(i + 1).is_some_and(|c| word(*c)))
 }
 
 /// A TicketSQL string literal.
@@ -377,16 +378,16 @@ mod tests {
     fn bare_words_are_guessed() {
         assert_eq!(sql("42"), "( id = 42 )");
         assert_eq!(sql("#42"), "( id = 42 )");
-        assert_eq!(
-            sql("bob@example.com"),
-            "( Requestor STARTSWITH 'bob@example.com' ) AND ( Status = '__Active__' )"
-        );
+        assert_eq!(sql("bob@example.com"), "( Requestor STARTSWITH 'bob@example.com' ) AND ( Status = '__Active__' )");
         assert_eq!(sql("@example.com"), "( Requestor ENDSWITH '@example.com' ) AND ( Status = '__Active__' )");
         assert_eq!(sql("open"), "( Status = 'open' )");
         assert_eq!(sql("general"), "( Queue = 'general' ) AND ( Status = '__Active__' )");
         assert_eq!(sql("alice"), "( Owner = 'alice' ) AND ( Status = '__Active__' )");
         assert_eq!(sql("me"), "( Owner.id = '__CurrentUser__' ) AND ( Status = '__Active__' )");
-        assert_eq!(sql("printer"), "( Subject LIKE 'printer' OR Content LIKE 'printer' ) AND ( Status = '__Active__' )");
+        assert_eq!(
+            sql("printer"),
+            "( Subject LIKE 'printer' OR Content LIKE 'printer' ) AND ( Status = '__Active__' )"
+        );
     }
 
     #[test]
@@ -409,23 +410,20 @@ mod tests {
             sql("cf.\"Due Date\":2024 status:active"),
             "( 'CF.{Due Date}' LIKE '2024' ) AND ( Status = '__Active__' )"
         );
-        assert_eq!(sql("status:inactive owner:me@x.org"), "( Owner.EmailAddress = 'me@x.org' ) AND ( Status = '__Inactive__' )");
+        assert_eq!(
+            sql("status:inactive owner:me@x.org"),
+            "( Owner.EmailAddress = 'me@x.org' ) AND ( Status = '__Inactive__' )"
+        );
         assert_eq!(sql("watcher:me status:any"), "( Watcher.id = '__CurrentUser__' )");
         // An id among other terms is text.
-        assert_eq!(
-            sql("42 open"),
-            "( Subject LIKE '42' OR Content LIKE '42' ) AND ( Status = 'open' )"
-        );
+        assert_eq!(sql("42 open"), "( Subject LIKE '42' OR Content LIKE '42' ) AND ( Status = 'open' )");
         // An unknown type searches its value.
         assert_eq!(sql("foo:bar status:any"), "( Subject LIKE 'bar' OR Content LIKE 'bar' )");
     }
 
     #[test]
     fn quotes_are_escaped_and_unquoted() {
-        assert_eq!(
-            sql(r#"'it\'s' status:any"#),
-            r"( Subject LIKE 'it\'s' OR Content LIKE 'it\'s' )"
-        );
+        assert_eq!(sql(r#"'it\'s' status:any"#), r"( Subject LIKE 'it\'s' OR Content LIKE 'it\'s' )");
         assert_eq!(sql(r"back\slash status:any"), r"( Subject LIKE 'back\\slash' OR Content LIKE 'back\\slash' )");
         // A quoted status is a word, not a status.
         assert_eq!(sql("\"open\" status:any"), "( Subject LIKE 'open' OR Content LIKE 'open' )");

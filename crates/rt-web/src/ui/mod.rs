@@ -6,7 +6,12 @@
 //! - [`home`]: `/` ("RT at a glance") and `/SelfService/`.
 //! - [`ticket`]: `/Ticket/Display.html`, `/Ticket/History.html`, the Take
 //!   action and attachment downloads.
-//! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings.
+//! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings,
+//!   with aging classes and saved searches by `SavedSearchId`, and
+//!   `/Search/Simple.html` (RT's simple search).
+//! - [`build`]: `/Search/Build.html`, the query builder, columns editor
+//!   and saved searches.
+//! - [`bulk`]: `/Search/Bulk.html`, bulk update of a search's tickets.
 //!
 //! Every page goes through `run` (or `run_post` for forms that change
 //! something): the session cookie names the user (no session: a redirect
@@ -24,6 +29,8 @@
 //! scripts, styles or event handlers, so [`CSP`] holds; every answer of
 //! the UI carries it with `X-Content-Type-Options` and `Referrer-Policy`.
 
+pub mod build;
+pub mod bulk;
 pub mod home;
 pub mod login;
 pub mod search;
@@ -66,7 +73,14 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/Ticket/History.html", web::get().to(ticket::history))
         .route("/Ticket/Attachment/{txn}/{id}/{name}", web::get().to(ticket::attachment))
-        .route("/Search/Results.html", web::get().to(search::results));
+        .route("/Search/Results.html", web::get().to(search::results))
+        .service(
+            web::resource("/Search/Build.html").route(web::get().to(build::form)).route(web::post().to(build::submit)),
+        )
+        .service(
+            web::resource("/Search/Bulk.html").route(web::get().to(bulk::form)).route(web::post().to(bulk::submit)),
+        )
+        .route("/Search/Simple.html", web::get().to(search::simple));
 }
 
 /// The templates, embedded, by name.
@@ -78,6 +92,8 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("selfservice.html", include_str!("../../../../templates/web/selfservice.html")),
     ("ticket.html", include_str!("../../../../templates/web/ticket.html")),
     ("results.html", include_str!("../../../../templates/web/results.html")),
+    ("build.html", include_str!("../../../../templates/web/build.html")),
+    ("bulk.html", include_str!("../../../../templates/web/bulk.html")),
 ];
 
 const STYLESHEET: &str = include_str!("../../../../templates/web/rt.css");
