@@ -411,7 +411,7 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
         } else if form.has("Up") || form.has("Down") {
             shift(root, &chosen, form.has("Up"));
         }
-        let new_terms = new_terms(form, &custom_fields, &mut problems);
+        let new_terms = new_terms(form, &custom_fields, viewer.tz, &mut problems);
         if !new_terms.is_empty() && !problems.any() {
             let joiner_or = form.get("AndOr").is_some_and(|v| v.eq_ignore_ascii_case("OR"));
             append(root, new_terms, joiner_or);
@@ -654,7 +654,7 @@ fn criteria_rows(
 }
 
 /// The new clauses the form asks for, each checked by parsing it.
-fn new_terms(form: &Form, custom_fields: &[String], problems: &mut Problems) -> Vec<Expr> {
+fn new_terms(form: &Form, custom_fields: &[String], tz: chrono_tz::Tz, problems: &mut Problems) -> Vec<Expr> {
     let mut terms = Vec::new();
     for (key, value) in &form.0 {
         let Some(stem) = key.strip_prefix("ValueOf") else { continue };
@@ -689,6 +689,11 @@ fn new_terms(form: &Form, custom_fields: &[String], problems: &mut Problems) -> 
             continue;
         }
         let value = value.trim();
+        // Dates are read only when the search runs; check them now.
+        if stem == "Date" && rt_core::search::parse_date(value, chrono::Utc::now(), tz).is_err() {
+            problems.add(key, format!("'{value}' is not a date RT understands."), StatusCode::BAD_REQUEST);
+            continue;
+        }
         let literal = if value.parse::<i64>().is_ok() {
             value.to_string()
         } else {

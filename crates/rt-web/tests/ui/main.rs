@@ -9,6 +9,9 @@
 //!   attachment), security headers on every page, a hostile HTML mail
 //!   shown inert, and search results with sorting, paging and bad
 //!   TicketSQL.
+//! - `search_pages`: the query builder (criteria, clause editing, bad
+//!   input), the columns editor, saved searches (rights, CSRF), results
+//!   by saved search with aging and links, simple search, bulk update.
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,6 +31,7 @@ mod ui_site;
 use ui_site::{Site, site};
 
 mod basics;
+mod search_pages;
 
 /// A test service of the web UI over `$site`.
 macro_rules! app {
