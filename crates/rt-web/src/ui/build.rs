@@ -88,7 +88,7 @@ pub(crate) async fn submit(req: HttpRequest, rt: web::Data<Rt>, body: web::Bytes
 
 /// The criteria rows, as RT's `Search/Elements/PickBasics` names them:
 /// (name, label, field choices, operators, value kind).
-const CRITERIA: &[(&str, &str, &[(&str, &str)], &[(&str, &str)], Values)] = &[
+const CRITERIA: &[Criterion] = &[
     ("id", "Id", &[], NUMBER_OPS, Values::Text),
     (
         "Attachment",
@@ -162,6 +162,12 @@ const CRITERIA: &[(&str, &str, &[(&str, &str)], &[(&str, &str)], Values)] = &[
         Values::Text,
     ),
 ];
+
+/// A criterion row: name, label, field choices, operators, value kind.
+type Criterion = (&'static str, &'static str, Pairs, Pairs, Values);
+
+/// `(value, label)` choices.
+type Pairs = &'static [(&'static str, &'static str)];
 
 const NUMBER_OPS: &[(&str, &str)] = &[("<", "less than"), ("=", "equal to"), (">", "greater than")];
 const EQ_OPS: &[(&str, &str)] = &[("=", "is"), ("!=", "isn't")];
@@ -398,7 +404,7 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
         }
     };
     let selected: BTreeSet<usize> = form.all("clauses").iter().filter_map(|v| v.trim().parse().ok()).collect();
-    let custom_fields = viewer.session.read(|tx| ticket_cf_names(tx))?;
+    let custom_fields = viewer.session.read(ticket_cf_names)?;
     if let Some(root) = tree.as_mut() {
         let paths: Vec<Vec<usize>> = flatten(root).into_iter().map(|(path, _)| path).collect();
         let chosen: Vec<Vec<usize>> = selected.iter().filter_map(|i| paths.get(*i).cloned()).collect();
@@ -1107,6 +1113,7 @@ fn save_or_delete(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
