@@ -30,6 +30,10 @@
 //! field, a bad sort or page size) is shown on the page next to what was
 //! typed, with status 400, and nothing else in that request is applied;
 //! a refused saved-search right shows the page with status 403.
+//!
+//! The clause tree's edits live in `clauses`, the columns editor in
+//! `columns`; [`Form`] (a form's fields with repeated names) is shared
+//! with the results and bulk-update pages.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -40,6 +44,12 @@ use rt_core::{NewSavedSearch, Rt, SavedSearchId, SavedSearchUpdate, SearchOwner,
 use serde::Serialize;
 
 use super::{Answer, Audience, PageError, Viewer, context, render, run, run_post};
+
+mod clauses;
+mod columns;
+
+use clauses::{append, as_group, delete, flatten, group, normalize, shift, toggle};
+use columns::{COLUMNS, LINKS, edit_columns, entries};
 
 /// A form's fields, in order, repeated names kept.
 pub(crate) struct Form(pub Vec<(String, String)>);
@@ -189,44 +199,6 @@ enum Values {
     Statuses,
 }
 
-/// RT's column names offered in the columns editor (`BuildFormatString`).
-const COLUMNS: &[&str] = &[
-    "id",
-    "QueueName",
-    "Subject",
-    "Status",
-    "Type",
-    "OwnerName",
-    "Requestors",
-    "Cc",
-    "AdminCc",
-    "CreatedBy",
-    "LastUpdatedBy",
-    "Priority",
-    "InitialPriority",
-    "FinalPriority",
-    "TimeWorked",
-    "TimeLeft",
-    "TimeEstimated",
-    "Starts",
-    "StartsRelative",
-    "Started",
-    "StartedRelative",
-    "Created",
-    "CreatedRelative",
-    "LastUpdated",
-    "LastUpdatedRelative",
-    "Told",
-    "ToldRelative",
-    "Due",
-    "DueRelative",
-    "Resolved",
-    "ResolvedRelative",
-    "SLA",
-    "NEWLINE",
-    "NBSP",
-];
-
 /// The fields offered for sorting.
 const SORT_FIELDS: &[&str] = &[
     "id",
@@ -248,20 +220,6 @@ const SORT_FIELDS: &[&str] = &[
     "TimeLeft",
     "TimeEstimated",
     "Requestor.EmailAddress",
-];
-
-/// Link choices of a new column, with the prefix RT writes for each.
-const LINKS: &[(&str, &str, &str)] = &[
-    ("None", "No link", ""),
-    ("Display", "Display ticket", "<a href=\"__WebPath__/Ticket/Display.html?id=__id__\">"),
-    ("Take", "Take ticket", "<a href=\"__WebPath__/Ticket/Display.html?Action=Take&id=__id__\">"),
-    ("Respond", "Reply to ticket", "<a href=\"__WebPath__/Ticket/Update.html?Action=Respond&id=__id__\">"),
-    ("Comment", "Comment on ticket", "<a href=\"__WebPath__/Ticket/Update.html?Action=Comment&id=__id__\">"),
-    (
-        "Resolve",
-        "Resolve ticket",
-        "<a href=\"__WebPath__/Ticket/Update.html?Action=Comment&DefaultStatus=resolved&id=__id__\">",
-    ),
 ];
 
 /// One criterion row as the template shows it.
@@ -714,267 +672,6 @@ fn new_terms(form: &Form, custom_fields: &[String], tz: chrono_tz::Tz, problems:
     terms
 }
 
-/// The tree as a group at its root.
-fn as_group(expr: Expr) -> Expr {
-    match expr {
-        Expr::Cond(_) => Expr::And(vec![expr]),
-        group => group,
-    }
-}
-
-fn children(expr: &Expr) -> &[Expr] {
-    match expr {
-        Expr::And(v) | Expr::Or(v) => v,
-        Expr::Cond(_) => &[],
-    }
-}
-
-fn children_mut(expr: &mut Expr) -> Option<&mut Vec<Expr>> {
-    match expr {
-        Expr::And(v) | Expr::Or(v) => Some(v),
-        Expr::Cond(_) => None,
-    }
-}
-
-fn node_mut<'a>(root: &'a mut Expr, path: &[usize]) -> Option<&'a mut Expr> {
-    let mut node = root;
-    for i in path {
-        node = children_mut(node)?.get_mut(*i)?;
-    }
-    Some(node)
-}
-
-/// Every node below the root, depth first, with its path and its text (a
-/// group as its joiner).
-fn flatten(root: &Expr) -> Vec<(Vec<usize>, String)> {
-    fn walk(expr: &Expr, path: &mut Vec<usize>, out: &mut Vec<(Vec<usize>, String)>) {
-        for (i, child) in children(expr).iter().enumerate() {
-            path.push(i);
-            let text = match child {
-                Expr::Cond(c) => c.to_string(),
-                Expr::And(_) => "AND group".into(),
-                Expr::Or(_) => "OR group".into(),
-            };
-            out.push((path.clone(), text));
-            walk(child, path, out);
-            path.pop();
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, &mut Vec::new(), &mut out);
-    out
-}
-
-fn delete(root: &mut Expr, chosen: &[Vec<usize>]) {
-    let mut paths = chosen.to_vec();
-    paths.sort();
-    for path in paths.iter().rev() {
-        let Some((last, parent)) = path.split_last() else { continue };
-        if let Some(list) = node_mut(root, parent).and_then(children_mut)
-            && *last < list.len()
-        {
-            list.remove(*last);
-        }
-    }
-}
-
-fn toggle(root: &mut Expr, chosen: &[Vec<usize>]) {
-    let parents: BTreeSet<Vec<usize>> = chosen.iter().filter_map(|p| p.split_last().map(|(_, p)| p.to_vec())).collect();
-    for parent in parents {
-        if let Some(node) = node_mut(root, &parent) {
-            *node = match std::mem::replace(node, Expr::And(Vec::new())) {
-                Expr::And(v) => Expr::Or(v),
-                Expr::Or(v) => Expr::And(v),
-                cond => cond,
-            };
-        }
-    }
-}
-
-/// Puts the chosen siblings of the first chosen node in parentheses, as a
-/// group of the other joiner (a group of the same joiner would mean
-/// nothing).
-fn group(root: &mut Expr, chosen: &[Vec<usize>]) {
-    let Some((_, parent)) = chosen.first().and_then(|p| p.split_last()) else { return };
-    let parent = parent.to_vec();
-    let mut indices: Vec<usize> = chosen
-        .iter()
-        .filter(|p| p.len() == parent.len() + 1 && p.starts_with(&parent))
-        .map(|p| p[parent.len()])
-        .collect();
-    indices.sort_unstable();
-    indices.dedup();
-    let Some(node) = node_mut(root, &parent) else { return };
-    let is_and = matches!(node, Expr::And(_));
-    let Some(list) = children_mut(node) else { return };
-    if indices.len() < 2 && list.len() < 2 {
-        return;
-    }
-    let first = indices[0];
-    let mut taken = Vec::new();
-    for i in indices.iter().rev() {
-        if *i < list.len() {
-            taken.push(list.remove(*i));
-        }
-    }
-    taken.reverse();
-    let group = if is_and { Expr::Or(taken) } else { Expr::And(taken) };
-    list.insert(first.min(list.len()), group);
-}
-
-fn shift(root: &mut Expr, chosen: &[Vec<usize>], up: bool) {
-    let Some((last, parent)) = chosen.first().and_then(|p| p.split_last()) else { return };
-    let (last, parent) = (*last, parent.to_vec());
-    if let Some(list) = node_mut(root, &parent).and_then(children_mut) {
-        if up && last > 0 {
-            list.swap(last, last - 1);
-        } else if !up && last + 1 < list.len() {
-            list.swap(last, last + 1);
-        }
-    }
-}
-
-fn append(root: &mut Expr, terms: Vec<Expr>, or: bool) {
-    let matches_root = matches!((&*root, or), (Expr::Or(_), true) | (Expr::And(_), false));
-    let empty = children(root).is_empty();
-    if matches_root || empty {
-        let mut list = std::mem::take(children_mut(root).unwrap_or(&mut Vec::new()));
-        list.extend(terms);
-        *root = if or { Expr::Or(list) } else { Expr::And(list) };
-    } else {
-        let old = std::mem::replace(root, Expr::And(Vec::new()));
-        let mut list = vec![old];
-        list.extend(terms);
-        *root = if or { Expr::Or(list) } else { Expr::And(list) };
-    }
-}
-
-/// Removes empty groups, lifts single-member groups and merges a group
-/// into its parent of the same joiner, so the text reads back the same.
-fn normalize(expr: &mut Expr) {
-    let is_and = matches!(expr, Expr::And(_));
-    let Some(list) = children_mut(expr) else { return };
-    let old = std::mem::take(list);
-    for mut child in old {
-        normalize(&mut child);
-        match child {
-            Expr::Cond(_) => list.push(child),
-            Expr::And(mut v) | Expr::Or(mut v) if v.len() <= 1 => list.append(&mut v),
-            Expr::And(v) if is_and => list.extend(v),
-            Expr::Or(v) if !is_and => list.extend(v),
-            group => list.push(group),
-        }
-    }
-    if list.len() == 1 && !matches!(list[0], Expr::Cond(_)) {
-        let only = list.remove(0);
-        *expr = only;
-    }
-}
-
-/// The columns of a format as editable entries: each column's text in
-/// RT's syntax (a row break as `'__NEWLINE__'`) and its label.
-fn entries(format: &rt_core::search::Format) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (i, row) in format.rows.iter().enumerate() {
-        if i > 0 {
-            out.push(("'__NEWLINE__'".to_string(), "NEWLINE".to_string()));
-        }
-        for column in row {
-            let label = if column.is_spacer() {
-                "NBSP".to_string()
-            } else {
-                match (column.column_name(), &column.title) {
-                    (Some(name), Some(title)) if !title.is_empty() && title != name => format!("{name} ({title})"),
-                    (Some(name), _) => name.to_string(),
-                    (None, _) => "(blank)".to_string(),
-                }
-            };
-            out.push((column.to_string(), label));
-        }
-    }
-    out
-}
-
-/// Applies `AddCol`, `RemoveCol`, `ColUp`, `ColDown`; true when the
-/// columns changed.
-fn edit_columns(
-    form: &Form,
-    cols: &mut Vec<(String, String)>,
-    current: &mut Option<usize>,
-    problems: &mut Problems,
-) -> bool {
-    if form.has("AddCol") {
-        let link = form.get("Link").unwrap_or("None");
-        let Some((_, _, prefix)) = LINKS.iter().find(|(v, _, _)| *v == link) else {
-            problems.add("SelectDisplayColumns", format!("'{link}' is not a link choice."), StatusCode::BAD_REQUEST);
-            return false;
-        };
-        let selected = form.all("SelectDisplayColumns");
-        if selected.is_empty() {
-            problems.add("SelectDisplayColumns", "Choose a column to add.", StatusCode::BAD_REQUEST);
-            return false;
-        }
-        let title = form.get("Title").unwrap_or_default().trim().replace('/', " ");
-        let (face_open, face_close) = match form.get("Face").unwrap_or("") {
-            "Bold" => ("<b>", "</b>"),
-            "Italic" => ("<i>", "</i>"),
-            _ => ("", ""),
-        };
-        let (size_open, size_close) =
-            if form.get("Size") == Some("Small") { ("<small>", "</small>") } else { ("", "") };
-        for name in selected {
-            let valid = COLUMNS.contains(&name)
-                || name.strip_prefix("CustomField.{").is_some_and(|rest| rest.ends_with('}') && rest.len() > 1);
-            if !valid {
-                problems.add("SelectDisplayColumns", format!("'{name}' is not a column."), StatusCode::BAD_REQUEST);
-                return false;
-            }
-            let mut text = format!("{face_open}{size_open}{prefix}__{name}__");
-            if !prefix.is_empty() {
-                text.push_str("</a>");
-            }
-            text.push_str(size_close);
-            text.push_str(face_close);
-            if !title.is_empty() {
-                text.push_str("/TITLE:");
-                text.push_str(&title);
-            }
-            let quoted = format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"));
-            match parse_format(&quoted) {
-                Ok(format) => {
-                    let mut added = entries(&format);
-                    if name == "NEWLINE" || name == "NBSP" {
-                        let word = format!("'__{name}__'");
-                        added = vec![(word, name.to_string())];
-                    }
-                    cols.extend(added);
-                }
-                Err(e) => {
-                    problems.add("SelectDisplayColumns", format!("{name}: {e}"), StatusCode::BAD_REQUEST);
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-    let Some(index) = current.filter(|i| *i < cols.len()) else { return false };
-    if form.has("RemoveCol") {
-        cols.remove(index);
-        *current = None;
-        true
-    } else if form.has("ColUp") && index > 0 {
-        cols.swap(index, index - 1);
-        *current = Some(index - 1);
-        true
-    } else if form.has("ColDown") && index + 1 < cols.len() {
-        cols.swap(index, index + 1);
-        *current = Some(index + 1);
-        true
-    } else {
-        false
-    }
-}
-
 /// The owners the user may save for, the searches they may load, and
 /// whether they may save at all.
 fn saved_choices(tx: &mut Tx<'_>, viewer: &Viewer, current: &str) -> rt_core::Result<(Vec<Choice>, Vec<Choice>, bool)> {
@@ -1109,39 +806,5 @@ fn save_or_delete(
             }
             Err(e) => refused(e, problems),
         }
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn tree(q: &str) -> Expr {
-        as_group(parse(q).unwrap())
-    }
-
-    #[test]
-    fn clause_operations_rebuild_readable_queries() {
-        let mut root = tree("Queue = 'General' AND Status = 'open' AND Priority > 5");
-        group(&mut root, &[vec![1], vec![2]]);
-        normalize(&mut root);
-        assert_eq!(root.to_string(), "Queue = 'General' AND ( Status = 'open' OR Priority > 5 )");
-        let mut again = tree(&root.to_string());
-        toggle(&mut again, &[vec![1, 0]]);
-        normalize(&mut again);
-        assert_eq!(again.to_string(), "Queue = 'General' AND Status = 'open' AND Priority > 5");
-        delete(&mut again, &[vec![0], vec![2]]);
-        normalize(&mut again);
-        assert_eq!(again.to_string(), "Status = 'open'");
-        append(&mut again, vec![parse("Owner = 'Nobody'").unwrap()], true);
-        normalize(&mut again);
-        assert_eq!(again.to_string(), "Status = 'open' OR Owner = 'Nobody'");
-        shift(&mut again, &[vec![1]], true);
-        assert_eq!(again.to_string(), "Owner = 'Nobody' OR Status = 'open'");
-        let mut empty = tree("");
-        append(&mut empty, vec![parse("id = 1").unwrap()], false);
-        normalize(&mut empty);
-        assert_eq!(empty.to_string(), "id = 1");
     }
 }
