@@ -22,7 +22,8 @@
 //!   `RemoveCol`;
 //! - saved searches: `SavedSearchId`, `SavedSearchDescription` (the name),
 //!   `SavedSearchOwner` (RT's privacy string), `SavedSearchSave` (create,
-//!   or update the loaded one), `SavedSearchDelete`, `SavedSearchLoad`.
+//!   or update the loaded one), `SavedSearchDelete`, `SavedSearchLoad`
+//!   (with RT's global right `LoadSavedSearch`, else 403).
 //!
 //! The query is parsed and rebuilt by rt-core (`search::parse`, `Expr`'s
 //! TicketSQL), so what the builder writes always reads back. Bad input (a
@@ -40,7 +41,7 @@ use std::collections::{BTreeSet, HashMap};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use rt_core::search::{DEFAULT_FORMAT, Expr, parse, parse_format, parse_order_by};
-use rt_core::{NewSavedSearch, Rt, SavedSearchId, SavedSearchUpdate, SearchOwner, Tx};
+use rt_core::{AclObject, NewSavedSearch, Rt, SavedSearchId, SavedSearchUpdate, SearchOwner, Tx};
 use serde::Serialize;
 
 use super::{Answer, Audience, PageError, Viewer, context, render, run, run_post};
@@ -95,6 +96,10 @@ pub(crate) async fn submit(req: HttpRequest, rt: web::Data<Rt>, body: web::Bytes
     let site = rt.clone().into_inner();
     run_post(&req, rt, token, move |viewer| builder(&site, viewer, &form, true)).await
 }
+
+/// The right to load saved searches into the builder (RT gates only the
+/// builder's "Load saved search" box with it).
+const LOAD_SAVED_SEARCH: &str = "LoadSavedSearch";
 
 /// The criteria rows, as RT's `Search/Elements/PickBasics` names them:
 /// (name, label, field choices, operators, value kind).
@@ -338,6 +343,13 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
         };
     }
     let load = form.value("SavedSearchLoad").filter(|_| !post || form.has("SavedSearchLoadSubmit"));
+    let may_load = viewer.session.read(|tx| tx.has_right(LOAD_SAVED_SEARCH, AclObject::System))?;
+    if load.is_some() && !may_load {
+        return Err(PageError::Core(rt_core::Error::PermissionDenied {
+            right: LOAD_SAVED_SEARCH.into(),
+            object: "the system".into(),
+        }));
+    }
     if let Some(load) = load.and_then(|v| v.trim().parse().ok()).map(SavedSearchId) {
         let saved = viewer.session.read(|tx| tx.saved_search(load))?;
         state = State {
@@ -514,7 +526,10 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
     ctx.insert("sort_error", &problems.of("OrderBy"));
     ctx.insert("rows", &state.rows);
     ctx.insert("rows_error", &problems.of("RowsPerPage"));
-    let (owners, loadable, can_save) = viewer.session.read(|tx| saved_choices(tx, viewer, &state.owner))?;
+    let (owners, mut loadable, can_save) = viewer.session.read(|tx| saved_choices(tx, viewer, &state.owner))?;
+    if !may_load {
+        loadable.clear();
+    }
     ctx.insert("owners", &owners);
     ctx.insert("loadable", &loadable);
     ctx.insert("can_save", &can_save);

@@ -127,7 +127,9 @@ pub(crate) async fn results(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse
         ctx.insert("format", &params.format);
         let args = params.search_args();
         ctx.insert("edit_url", &format!("/Search/Build.html?{args}"));
-        ctx.insert("bulk_url", &format!("/Search/Bulk.html?{args}"));
+        // RT offers bulk update to holders of ShowSearchBulkUpdate.
+        let bulk = viewer.session.read(|tx| tx.has_right("ShowSearchBulkUpdate", rt_core::AclObject::System))?;
+        ctx.insert("bulk_url", &bulk.then(|| format!("/Search/Bulk.html?{args}")));
         match search(viewer, &params) {
             Ok(found) => {
                 ctx.insert("error", &None::<String>);

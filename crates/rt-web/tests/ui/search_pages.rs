@@ -271,6 +271,7 @@ async fn saved_searches_are_saved_loaded_updated_and_deleted_as_rights_allow() {
                 let staff = tx.user_by_name("staff")?.user_id();
                 tx.grant(Grantee::User(staff), "CreateSavedSearch", AclObject::System)?;
                 tx.grant(Grantee::User(staff), "ModifySelf", AclObject::System)?;
+                tx.grant(Grantee::User(staff), "LoadSavedSearch", AclObject::System)?;
                 Ok(staff)
             })
             .unwrap();
@@ -380,6 +381,10 @@ async fn saved_searches_are_saved_loaded_updated_and_deleted_as_rights_allow() {
         let deleted = build(&app, &outsider, &[("SavedSearchId", &id_text), ("SavedSearchDelete", "1")]).await;
         assert_eq!(deleted.status, StatusCode::FORBIDDEN);
         assert_eq!(stored()[0].name, "Open tickets");
+        // Nor load it into the builder without LoadSavedSearch.
+        let load = send(&app, get(&format!("/Search/Build.html?SavedSearchLoad={id}"), &outsider)).await;
+        assert_eq!(load.status, StatusCode::FORBIDDEN);
+        assert!(!send(&app, get("/Search/Build.html", &outsider)).await.body.contains("SavedSearchLoad"));
         assert_eq!(
             send(&app, get(&format!("/Search/Results.html?SavedSearchId={id}"), &outsider)).await.status,
             StatusCode::FORBIDDEN
@@ -415,6 +420,11 @@ async fn results_show_aging_links_and_rows_per_page() {
         let bulk = unescape(&captured(r#"<a href="(/Search/Bulk.html\?[^"]+)">Bulk Update</a>"#, &results.body));
         assert_eq!(query_of(&send(&app, get(&edit, &staff)).await.body), "id > 0");
         assert!(send(&app, get(&bulk, &staff)).await.body.contains(r#"name="UpdateTicket""#));
+        // Bulk update is offered to holders of ShowSearchBulkUpdate (privileged users by default).
+        let privileged = Grantee::Group(site.db.rt().system_group("Privileged").unwrap());
+        site.db.root().write(|tx| tx.revoke(privileged, "ShowSearchBulkUpdate", AclObject::System)).unwrap();
+        let results = send(&app, get("/Search/Results.html?Query=id%3E0", &staff)).await;
+        assert!(!results.body.contains("Bulk Update") && results.body.contains("Edit Search"));
         // All rows.
         let all = send(&app, get("/Search/Results.html?Query=id%3E0&Rows=0", &staff)).await;
         assert!(all.body.contains(r#"<option value="0" selected>All</option>"#) && !all.body.contains(r#"rel="next""#));
