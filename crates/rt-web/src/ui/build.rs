@@ -393,10 +393,8 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
             append(root, new_terms, joiner_or);
         }
         normalize(root);
-        if !problems.any() {
-            state.query = root.to_string();
-        }
     }
+    let new_query = tree.as_ref().map(Expr::to_string);
 
     // Columns.
     let mut columns = match parse_format(if state.format.is_empty() { DEFAULT_FORMAT } else { &state.format }) {
@@ -406,12 +404,13 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
             None
         }
     };
+    let original_columns = columns.clone();
     let mut current_column = form.value("CurrentDisplayColumns").and_then(|v| v.trim().parse::<usize>().ok());
-    if let Some(cols) = columns.as_mut() {
-        let changed = edit_columns(form, cols, &mut current_column, &mut problems);
-        if changed && !problems.any() {
-            state.format = cols.iter().map(|(text, _)| text.clone()).collect::<Vec<_>>().join(",\n");
-        }
+    let mut new_format = None;
+    if let Some(cols) = columns.as_mut()
+        && edit_columns(form, cols, &mut current_column, &mut problems)
+    {
+        new_format = Some(cols.iter().map(|(text, _)| text.clone()).collect::<Vec<_>>().join(",\n"));
     }
 
     // Sorting and rows per page.
@@ -431,6 +430,16 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
     let rows: Option<u32> = state.rows.parse().ok().filter(|n| *n <= 10_000);
     if rows.is_none() {
         problems.add("RowsPerPage", "Rows per page must be a number from 0 (all) to 10000.", StatusCode::BAD_REQUEST);
+    }
+
+    // Nothing of a request with a problem is applied.
+    if problems.any() {
+        tree = parse(&state.query).ok().map(as_group);
+        columns = original_columns;
+        current_column = None;
+    } else {
+        state.query = new_query.unwrap_or(state.query);
+        state.format = new_format.unwrap_or(state.format);
     }
 
     // Saved searches (POST only) and the search itself.
@@ -468,7 +477,7 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
     ctx.insert("query", &state.query);
     ctx.insert("query_error", &problems.of("Query"));
     let clauses: Vec<Clause> = match &tree {
-        Some(root) if !problems.any() => flatten(root)
+        Some(root) => flatten(root)
             .into_iter()
             .enumerate()
             .map(|(index, (path, text))| Clause { index, depth: path.len() - 1, text, selected: false })

@@ -188,9 +188,23 @@ async fn the_builder_reports_bad_input_and_keeps_what_was_typed() {
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
         assert!(bad.body.contains("is not a field of this row"), "{}", bad.body);
 
-        let bad = build(&app, &staff, &[("RowsPerPage", "lots"), ("DoSearch", "1")]).await;
+        // A bad page size: the criteria of the same request are not added, but kept in their field.
+        let bad = build(
+            &app,
+            &staff,
+            &[
+                ("Query", "id > 0"),
+                ("ValueOfPriority", "5"),
+                ("PriorityOp", ">"),
+                ("RowsPerPage", "lots"),
+                ("DoSearch", "1"),
+            ],
+        )
+        .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
         assert!(bad.body.contains("Rows per page must be a number"), "{}", bad.body);
+        assert_eq!(query_of(&bad.body), "id > 0");
+        assert!(bad.body.contains(r#"name="ValueOfPriority" value="5""#), "{}", bad.body);
         let bad = build(&app, &staff, &[("OrderBy", "id"), ("Order", "SIDEWAYS")]).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
         assert!(bad.body.contains("The sort does not read"), "{}", bad.body);
