@@ -832,3 +832,38 @@ fn save_or_delete(
         }
     }
 }
+
+#[cfg(test)]
+mod criteria_tests {
+    use super::*;
+
+    #[test]
+    fn every_criterion_reads_as_ticketsql() {
+        for (name, _, fields, ops, _) in CRITERIA {
+            let keys: Vec<&str> = if fields.is_empty() { vec![name] } else { fields.iter().map(|f| f.0).collect() };
+            for key in keys {
+                for (op, _) in *ops {
+                    let clause = format!("{key} {op} '1'");
+                    assert!(parse(&clause).is_ok(), "{clause}: {:?}", parse(&clause));
+                }
+            }
+        }
+        for (op, _) in CF_OPS {
+            let clause = format!("'CF.{{Colour}}' {op} 'red'");
+            assert!(parse(&clause).is_ok(), "{clause}");
+        }
+        for key in SORT_FIELDS {
+            let order = parse_order_by(key, "DESC");
+            assert!(
+                matches!(
+                    order.as_deref(),
+                    Ok([rt_core::search::Order { key: rt_core::search::OrderKey::Field(_), .. }])
+                ),
+                "{key}"
+            );
+        }
+        for name in COLUMNS.iter().filter(|c| !matches!(**c, "NEWLINE" | "NBSP")) {
+            assert!(rt_core::search::FormatField::new(*name).is_known(), "{name}");
+        }
+    }
+}

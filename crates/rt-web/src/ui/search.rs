@@ -377,7 +377,7 @@ fn ticket_value(tx: &mut Tx<'_>, viewer: &Viewer, t: &Ticket, name: &str) -> rt_
         "Type" => t.kind.clone(),
         "QueueName" | "Queue" => super::queue_name(tx, t.queue)?,
         "OwnerName" => tx.user(t.owner)?.name,
-        "Creator" => tx.user(t.creator)?.name,
+        "Creator" | "CreatedBy" => tx.user(t.creator)?.name,
         "LastUpdatedBy" => tx.user(t.last_updated_by)?.name,
         "Priority" => t.priority.to_string(),
         "InitialPriority" => t.initial_priority.to_string(),
