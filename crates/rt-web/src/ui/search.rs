@@ -111,9 +111,9 @@ pub(crate) async fn results(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse
     let site = rt.clone().into_inner();
     let form = Form::parse(req.uri().query().unwrap_or("").as_bytes());
     run(&req, rt, Audience::Privileged, move |viewer| {
-        let saved = match form.value("SavedSearchId").map(|v| v.trim().parse::<i64>()) {
-            Some(Ok(id)) => Some(viewer.session.read(|tx| tx.saved_search(SavedSearchId(id)))?),
-            Some(Err(_)) => return Err(PageError::Core(rt_core::Error::not_found("saved search", "that"))),
+        // RT's builder writes `SavedSearchId=new` for an unsaved search.
+        let saved = match form.value("SavedSearchId").and_then(|v| v.trim().parse::<i64>().ok()) {
+            Some(id) => Some(viewer.session.read(|tx| tx.saved_search(SavedSearchId(id)))?),
             None => None,
         };
         let params = Params::read(&form, saved.as_ref());
