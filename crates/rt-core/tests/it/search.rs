@@ -1180,5 +1180,7 @@ fn simple_search_guesses_types_from_the_site() {
         };
         assert_eq!(found("printer General bob@example.com"), vec![id]);
         assert_eq!(found("printer resolved"), Vec::<TicketId>::new());
+        assert_eq!(found("@example.com subject:jam"), vec![id]);
+        assert_eq!(found("me watcher:me owner:alice@example.com"), Vec::<TicketId>::new());
     }
 }
