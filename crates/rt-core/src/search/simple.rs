@@ -433,7 +433,20 @@ mod tests {
 
     #[test]
     fn every_translation_parses() {
-        for input in ["42", "me", "watcher:me", "owner:a@b.org", "domain:x.org", "subject:a fulltext:b", "x@y", "'a\\'b' c:d", "cf.x:1 q:General", "\"unterminated", "owner:\"a b\"", "a.b:c"] {
+        for input in [
+            "42",
+            "me",
+            "watcher:me",
+            "owner:a@b.org",
+            "domain:x.org",
+            "subject:a fulltext:b",
+            "x@y",
+            "'a\\'b' c:d",
+            "cf.x:1 q:General",
+            "\"unterminated",
+            "owner:\"a b\"",
+            "a.b:c",
+        ] {
             let query = sql(input);
             assert!(crate::search::parse(&query).is_ok(), "{input} → {query}");
         }

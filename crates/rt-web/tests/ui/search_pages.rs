@@ -543,6 +543,7 @@ async fn bulk_update_changes_each_ticket_and_reports_refusals() {
             format!("Ticket {plain}: Priority changed from 0 to 7"),
             format!("Ticket {plain}: watcher@example.com added as a Cc"),
             format!("Ticket {plain}: Link added: RefersTo {hostile}"),
+            format!("Ticket {plain}: Comment added"),
             format!("Ticket {locked_text}: Permission denied"),
         ] {
             assert!(body.contains(&line), "{line} in {body}");
@@ -624,5 +625,58 @@ async fn bulk_update_changes_each_ticket_and_reports_refusals() {
             merged.body
         );
         assert_eq!(site.db.root().read(|tx| tx.resolve_ticket_id(site.hostile)).unwrap(), site.plain);
+    }
+}
+
+#[actix_web::test]
+async fn bulk_update_adds_and_deletes_custom_field_values() {
+    for backend in backends() {
+        let site = site(backend, Config::default());
+        let cf = site
+            .db
+            .root()
+            .write(|tx| {
+                let cf =
+                    tx.create_custom_field(rt_core::NewCustomField::ticket("Colour", rt_core::CfType::Freeform))?;
+                tx.apply_custom_field(cf, None)?;
+                let staff = Grantee::User(tx.user_by_name("staff")?.user_id());
+                for right in ["SeeCustomField", "ModifyCustomField"] {
+                    tx.grant(staff, right, AclObject::System)?;
+                }
+                Ok(cf)
+            })
+            .unwrap();
+        let app = app!(site);
+        let staff = login(&app, "staff").await;
+        let page = send(&app, get("/Search/Bulk.html?Query=id%3E0", &staff)).await;
+        let add = format!("Bulk-Add-CustomField-{}-Value", cf.0);
+        assert!(page.body.contains(&format!(r#"name="{add}""#)), "{}", page.body);
+        let (token, plain) = (csrf(&page.body), site.plain.0.to_string());
+        let values = || {
+            site.db
+                .root()
+                .read(|tx| tx.cf_values(rt_core::CfObject::Ticket(site.plain), cf))
+                .unwrap()
+                .into_iter()
+                .map(|v| v.content)
+                .collect::<Vec<_>>()
+        };
+        let done =
+            send(&app, post("/Search/Bulk.html", &staff, &[("CSRF", &token), ("UpdateTicket", &plain), (&add, "red")]))
+                .await;
+        assert!(
+            done.body.contains(&format!("Ticket {plain}: red added as a value of Colour")),
+            "{backend:?}: {}",
+            done.body
+        );
+        assert_eq!(values(), vec!["red".to_string()]);
+        let delete = format!("Bulk-Delete-CustomField-{}-Value", cf.0);
+        let done = send(
+            &app,
+            post("/Search/Bulk.html", &staff, &[("CSRF", &token), ("UpdateTicket", &plain), (&delete, "red")]),
+        )
+        .await;
+        assert!(done.body.contains("red is no longer a value of Colour"), "{}", done.body);
+        assert!(values().is_empty());
     }
 }
