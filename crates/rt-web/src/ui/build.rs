@@ -22,7 +22,8 @@
 //!   `RemoveCol`;
 //! - saved searches: `SavedSearchId`, `SavedSearchDescription` (the name),
 //!   `SavedSearchOwner` (RT's privacy string), `SavedSearchSave` (create,
-//!   or update the loaded one), `SavedSearchDelete`, `SavedSearchLoad`
+//!   or update the loaded one), `SavedSearchCopy` (save as new),
+//!   `SavedSearchDelete`, `SavedSearchLoad`
 //!   (with RT's global right `LoadSavedSearch`, else 403).
 //!
 //! The query is parsed and rebuilt by rt-core (`search::parse`, `Expr`'s
@@ -443,7 +444,8 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
     }
 
     // Saved searches (POST only) and the search itself.
-    if post && !problems.any() && (form.has("SavedSearchSave") || form.has("SavedSearchDelete")) {
+    let saving = ["SavedSearchSave", "SavedSearchCopy", "SavedSearchDelete"].iter().any(|b| form.has(b));
+    if post && !problems.any() && saving {
         save_or_delete(
             viewer,
             form,
@@ -789,7 +791,9 @@ fn save_or_delete(
                 return Ok(());
             }
         };
-        let result = match state.saved_id {
+        // "Save as New" makes a copy of the loaded search.
+        let target = state.saved_id.filter(|_| !form.has("SavedSearchCopy"));
+        let result = match target {
             Some(id) => viewer
                 .session
                 .write(|tx| {
@@ -819,7 +823,7 @@ fn save_or_delete(
         };
         match result {
             Ok(id) => {
-                messages.push(if state.saved_id.is_some() {
+                messages.push(if target.is_some() {
                     format!("Updated saved search \"{name}\".")
                 } else {
                     format!("Saved search \"{name}\".")

@@ -377,6 +377,26 @@ async fn saved_searches_are_saved_loaded_updated_and_deleted_as_rights_allow() {
         assert!(updated.body.contains("Updated saved search"), "{}", updated.body);
         let all = stored();
         assert_eq!((all.len(), all[0].name.as_str(), all[0].query.as_str()), (1, "Open tickets", "Status = 'open'"));
+        // Save as new: a copy, the original kept.
+        let copied = build(
+            &app,
+            &staff,
+            &[
+                ("SavedSearchId", &id_text),
+                ("Query", "Status = 'stalled'"),
+                ("SavedSearchDescription", "Stalled tickets"),
+                ("SavedSearchOwner", &mine),
+                ("SavedSearchCopy", "1"),
+            ],
+        )
+        .await;
+        assert!(copied.body.contains("Saved search &quot;Stalled tickets&quot;."), "{}", copied.body);
+        let all = stored();
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].name.as_str(), all[1].name.as_str()), ("Open tickets", "Stalled tickets"));
+        let copy_id = all[1].id.to_string();
+        build(&app, &staff, &[("SavedSearchId", &copy_id), ("SavedSearchDelete", "1")]).await;
+        assert_eq!(stored().len(), 1);
 
         // Someone without the rights cannot change it or save their own.
         let outsider = login(&app, "outsider").await;
