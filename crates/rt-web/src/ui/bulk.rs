@@ -358,11 +358,13 @@ fn page(
     } else {
         Vec::new()
     };
+    let mut total = None;
     let listed = match parse_order_by(&order_by, &order) {
         Ok(orders) => {
             let q = TicketQuery { order: orders, paging, ..TicketQuery::new(&query) };
             viewer.session.read(|tx| {
                 let found = tx.search_tickets(&q)?;
+                total = Some(found.total);
                 let mut listed = Vec::new();
                 for id in found.ids {
                     let t = tx.ticket(id)?;
@@ -436,6 +438,23 @@ fn page(
     ctx.insert("order_by", &order_by);
     ctx.insert("order", &order);
     ctx.insert("rows", &rows);
+    // Paging links, as on the results page.
+    let shown_to = paging.rows_per_page.map(|r| u64::from(r) * u64::from(paging.page));
+    let link = |page: u32| {
+        let page = page.to_string();
+        let pairs = [
+            ("Query", query.as_str()),
+            ("OrderBy", order_by.as_str()),
+            ("Order", order.as_str()),
+            ("RowsPerPage", rows.as_str()),
+            ("Page", page.as_str()),
+        ];
+        format!("/Search/Bulk.html?{}", super::query_string(&pairs))
+    };
+    ctx.insert("total", &total.map(|t| t.to_string()));
+    ctx.insert("prev", &(paging.page > 1).then(|| link(paging.page - 1)));
+    let more = matches!((total, shown_to), (Some(total), Some(shown)) if total.value() > shown);
+    ctx.insert("next", &more.then(|| link(paging.page + 1)));
     let status = if problems.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     Ok(Answer::Page(status, render("bulk.html", &ctx)?))
 }

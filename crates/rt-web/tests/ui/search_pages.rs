@@ -533,6 +533,12 @@ async fn bulk_update_changes_each_ticket_and_reports_refusals() {
         for id in [&plain, &hostile, &locked_text] {
             assert!(page.body.contains(&format!(r#"name="UpdateTicket" value="{id}""#)), "{id}: {}", page.body);
         }
+        assert!(page.body.contains("Found 3 tickets"), "{}", page.body);
+        let first = send(&app, get("/Search/Bulk.html?Query=id%3E0&RowsPerPage=2", &staff)).await;
+        let next = unescape(&captured(r#"rel="next" href="([^"]+)""#, &first.body));
+        let second = send(&app, get(&next, &staff)).await;
+        assert!(second.body.contains(&format!(r#"name="UpdateTicket" value="{locked_text}""#)), "{}", second.body);
+        assert!(!second.body.contains(&format!(r#"name="UpdateTicket" value="{plain}""#)));
         let token = csrf(&page.body);
         let ticket = |id: TicketId| site.db.root().read(|tx| tx.ticket(id)).unwrap();
 
