@@ -1,6 +1,7 @@
 //! `/Search/Bulk.html?Query=...`: bulk update of a search's tickets.
 //!
-//! GET lists the search's tickets (one page: `RowsPerPage`, `Page`) with a
+//! GET lists the search's tickets (a page at a time: `RowsPerPage`, `Page`,
+//! with the count and paging links) with a
 //! checkbox each (`UpdateTicket`) and the update form; POST (with the
 //! session's CSRF token) changes the checked tickets. RT's parameter
 //! names: `Owner` (a user name; `ForceOwnerChange` to take tickets others
@@ -51,10 +52,7 @@ pub(crate) async fn submit(req: HttpRequest, rt: web::Data<Rt>, body: web::Bytes
     run_post(&req, rt, token, move |viewer| {
         let mut problems = Problems::new();
         let plan = plan(viewer, &form, &mut problems)?;
-        let results = match plan {
-            Some(plan) if problems.is_empty() => apply(viewer, &plan),
-            _ => Vec::new(),
-        };
+        let results = if problems.is_empty() { apply(viewer, &plan) } else { Vec::new() };
         page(&site, viewer, &form, results, problems)
     })
     .await
@@ -94,7 +92,9 @@ const LINKS: [(&str, &str, LinkType); 6] = [
     ("RefersTo-Ticket", "Referred to by", LinkType::ReferredToBy),
 ];
 
-fn plan(viewer: &Viewer, form: &Form, problems: &mut Problems) -> Result<Option<Plan>, PageError> {
+/// Reads and checks the form; what cannot apply to any ticket goes to
+/// `problems`.
+fn plan(viewer: &Viewer, form: &Form, problems: &mut Problems) -> Result<Plan, PageError> {
     let mut plan = Plan {
         tickets: form.all("UpdateTicket").iter().filter_map(|v| v.trim().parse().ok()).map(TicketId).collect(),
         force_owner: form.has("ForceOwnerChange"),
@@ -181,7 +181,7 @@ fn plan(viewer: &Viewer, form: &Form, problems: &mut Problems) -> Result<Option<
         }
         Ok(())
     })?;
-    Ok(Some(plan))
+    Ok(plan)
 }
 
 /// Runs the plan on each ticket; one line per change or refusal.
