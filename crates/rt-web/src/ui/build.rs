@@ -34,7 +34,7 @@
 //! a refused saved-search right shows the page with status 403.
 //!
 //! The clause tree's edits live in `clauses`, the columns editor in
-//! `columns`; [`Form`] (a form's fields with repeated names) is shared
+//! `columns`; `Form` (a form's fields with repeated names) is shared
 //! with the results and bulk-update pages.
 
 use std::collections::{BTreeSet, HashMap};

@@ -9,7 +9,7 @@
 //! colours each ticket by the time since its last update (classes
 //! `age-day`, `age-week`, `age-month`, `age-older`, explained in a legend).
 //!
-//! `/Search/Simple.html?q=...` is RT's simple search (see [`simple`]).
+//! `/Search/Simple.html?q=...` is RT's simple search (see `simple`).
 
 use std::collections::HashMap;
 
