@@ -123,7 +123,11 @@ pub(crate) async fn results(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse
         ctx.insert("order_by", &params.order_by);
         ctx.insert("order", &params.order);
         ctx.insert("rows", &params.rows);
-        ctx.insert("rows_choices", &ROWS_CHOICES);
+        let mut rows_choices = ROWS_CHOICES.to_vec();
+        if !rows_choices.contains(&params.rows) {
+            rows_choices.insert(0, params.rows);
+        }
+        ctx.insert("rows_choices", &rows_choices);
         ctx.insert("format", &params.format);
         let args = params.search_args();
         ctx.insert("edit_url", &format!("/Search/Build.html?{args}"));
