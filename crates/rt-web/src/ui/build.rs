@@ -15,7 +15,8 @@
 //!   shows the results;
 //! - the current query's clauses: `clauses` (their numbers in the list)
 //!   with `DeleteClause`, `Toggle` (AND ↔ OR of their group), `Right`
-//!   (put them in parentheses, as a group of the other joiner), `Up`,
+//!   (put them in parentheses, as a group of the other joiner), `Left`
+//!   (take a clause out of its parentheses, or dissolve a group), `Up`,
 //!   `Down`;
 //! - columns: `SelectDisplayColumns` with `Link`, `Title`, `Size`, `Face`
 //!   and `AddCol`; `CurrentDisplayColumns` with `ColUp`, `ColDown`,
@@ -50,7 +51,7 @@ use super::{Answer, Audience, PageError, Viewer, context, render, run, run_post}
 mod clauses;
 mod columns;
 
-use clauses::{append, as_group, delete, flatten, group, normalize, shift, toggle};
+use clauses::{append, as_group, delete, flatten, group, lift, normalize, shift, toggle};
 use columns::{COLUMNS, LINKS, edit_columns, entries};
 
 /// A form's fields, in order, repeated names kept.
@@ -385,6 +386,8 @@ fn builder(site: &Rt, viewer: &Viewer, form: &Form, post: bool) -> Result<Answer
             toggle(root, &chosen);
         } else if form.has("Right") {
             group(root, &chosen);
+        } else if form.has("Left") {
+            lift(root, &chosen);
         } else if form.has("Up") || form.has("Down") {
             shift(root, &chosen, form.has("Up"));
         }

@@ -125,6 +125,8 @@ async fn the_builder_adds_criteria_and_edits_clauses() {
         // 0: Queue, 1: the group, 2: Status, 3: Priority.
         let toggled = build(&app, &staff, &[("Query", &current), ("clauses", "2"), ("Toggle", "1")]).await;
         assert_eq!(query_of(&toggled.body), query);
+        let lifted = build(&app, &staff, &[("Query", &current), ("clauses", "3"), ("Left", "1")]).await;
+        assert_eq!(query_of(&lifted.body), "Queue = 'General' AND Status = 'new' AND Priority > 5");
         let deleted = build(&app, &staff, &[("Query", query), ("clauses", "0"), ("DeleteClause", "1")]).await;
         assert_eq!(query_of(&deleted.body), "Status = 'new' AND Priority > 5");
         let moved = build(&app, &staff, &[("Query", query), ("clauses", "2"), ("Up", "1")]).await;

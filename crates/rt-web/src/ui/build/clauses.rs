@@ -1,6 +1,7 @@
 //! The current query as a tree of clauses: the list the builder shows
 //! (every node below the root, depth first) and its edits (delete,
-//! toggle AND/OR, group in parentheses, move up or down, append new
+//! toggle AND/OR, group in parentheses, take out of them, move up or
+//! down, append new
 //! terms), over rt-core's parsed [`Expr`]. After an edit, [`normalize`]
 //! keeps the tree in the shape the parser gives back, so the TicketSQL
 //! written from it reads back as the same tree.
@@ -117,6 +118,35 @@ pub(super) fn group(root: &mut Expr, chosen: &[Vec<usize>]) {
     list.insert(first.min(list.len()), group);
 }
 
+/// Takes the first chosen node out of parentheses (RT's "Left"): a clause
+/// leaves its group for the group's parent, just after the group; a group
+/// is dissolved into its parent.
+pub(super) fn lift(root: &mut Expr, chosen: &[Vec<usize>]) {
+    let Some((last, parent)) = chosen.first().and_then(|p| p.split_last()) else { return };
+    let (last, parent) = (*last, parent.to_vec());
+    let Some(list) = node_mut(root, &parent).and_then(children_mut) else { return };
+    if last >= list.len() {
+        return;
+    }
+    let node = list.remove(last);
+    match node {
+        Expr::And(members) | Expr::Or(members) => {
+            for (i, member) in members.into_iter().enumerate() {
+                list.insert(last + i, member);
+            }
+        }
+        clause => match parent.split_last() {
+            Some((at, grand)) => {
+                if let Some(outer) = node_mut(root, grand).and_then(children_mut) {
+                    outer.insert((*at + 1).min(outer.len()), clause);
+                }
+            }
+            // Already at the top: nothing to take it out of.
+            None => list.insert(last, clause),
+        },
+    }
+}
+
 pub(super) fn shift(root: &mut Expr, chosen: &[Vec<usize>], up: bool) {
     let Some((last, parent)) = chosen.first().and_then(|p| p.split_last()) else { return };
     let (last, parent) = (*last, parent.to_vec());
@@ -194,6 +224,17 @@ mod tests {
         assert_eq!(again.to_string(), "Status = 'open' OR Owner = 'Nobody'");
         shift(&mut again, &[vec![1]], true);
         assert_eq!(again.to_string(), "Owner = 'Nobody' OR Status = 'open'");
+        let mut nested = tree("Queue = 'General' AND ( Status = 'new' OR Priority > 5 )");
+        lift(&mut nested, &[vec![1, 1]]);
+        normalize(&mut nested);
+        assert_eq!(nested.to_string(), "Queue = 'General' AND Status = 'new' AND Priority > 5");
+        let mut nested = tree("Queue = 'General' AND ( Status = 'new' OR Priority > 5 )");
+        lift(&mut nested, &[vec![1]]);
+        normalize(&mut nested);
+        assert_eq!(nested.to_string(), "Queue = 'General' AND Status = 'new' AND Priority > 5");
+        let mut top = tree("Queue = 'General' AND Status = 'new'");
+        lift(&mut top, &[vec![0]]);
+        assert_eq!(top.to_string(), "Queue = 'General' AND Status = 'new'");
         let mut empty = tree("");
         append(&mut empty, vec![parse("id = 1").unwrap()], false);
         normalize(&mut empty);
