@@ -369,7 +369,7 @@ impl Tx<'_> {
         self.rt.lifecycles.get(name).ok_or_else(|| Error::invalid("lifecycle", format!("unknown lifecycle {name}")))
     }
 
-    fn queue_row_by_name(&mut self, name: &str) -> Result<Option<Queue>> {
+    pub(crate) fn queue_row_by_name(&mut self, name: &str) -> Result<Option<Queue>> {
         Ok(queues::table
             .filter(queues::name_folded.eq(name.trim().to_lowercase()))
             .select(Queue::as_select())

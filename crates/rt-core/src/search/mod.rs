@@ -17,6 +17,8 @@
 //!   plan, `Tx::chart_tickets` groups counts and time sums for charts.
 //! - [`fulltext`] keeps the `Content` index in the write path.
 //! - [`format`](mod@format) parses and sanitizes RT's result Format strings.
+//! - [`simple`] turns RT's simple-search text (`printer queue:General`)
+//!   into TicketSQL (`Tx::simple_search_query`).
 //!
 //! Semantics follow RT 5 (shared/reference/rt.md §5) except that AND binds
 //! tighter than OR; see [`parse`](mod@parse) for every decision made where RT
@@ -30,6 +32,7 @@ pub mod format;
 pub mod fulltext;
 pub mod parse;
 mod run;
+pub mod simple;
 
 pub use aggregate::{ChartRow, GroupBy, Period};
 pub use dates::{DateError, DateSpec, parse_date};
@@ -43,3 +46,4 @@ pub use format::{
 };
 pub use parse::{Condition, Expr, Op, Order, OrderKey, Paging, ParseError, Value, parse, parse_order_by};
 pub use run::{DEFAULT_COUNT_BUDGET, DEFAULT_COUNT_LIMIT, SearchPage, TicketQuery, Total};
+pub use simple::{SimpleGuesser, SimpleOptions, simple_ticket_number, simple_to_ticketsql};

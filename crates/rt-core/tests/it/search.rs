@@ -1142,3 +1142,45 @@ fn searches_see_only_what_the_user_may_see() {
         check(&gina_s, "", "");
     }
 }
+
+#[test]
+fn simple_search_guesses_types_from_the_site() {
+    for backend in backends() {
+        let db = TestDb::with_config(backend, Config::default());
+        let root = db.root();
+        let id = root
+            .write(|tx| {
+                tx.create_user(NewUser {
+                    name: "alice".into(),
+                    email: Some("alice@example.com".into()),
+                    privileged: true,
+                    ..NewUser::default()
+                })?;
+                tx.create_user(NewUser { name: "carol".into(), ..NewUser::default() })?;
+                let general = tx.queue_by_name("General")?.queue_id();
+                tx.create_ticket(NewTicket {
+                    queue: Some(general),
+                    subject: "Printer jam".into(),
+                    requestors: vec!["bob@example.com".into()],
+                    ..NewTicket::default()
+                })
+            })
+            .unwrap();
+        let sql = |text: &str| root.read(|tx| tx.simple_search_query(text)).unwrap();
+        assert_eq!(sql("General"), "( Queue = 'General' ) AND ( Status = '__Active__' )", "{backend:?}");
+        assert_eq!(sql("alice stalled"), "( Owner = 'alice' ) AND ( Status = 'stalled' )");
+        // An unprivileged user's name and an unknown queue are text.
+        assert_eq!(sql("carol status:any"), "( Subject LIKE 'carol' OR Content LIKE 'carol' )");
+        let found = |text: &str| {
+            root.read(|tx| {
+                let query = tx.simple_search_query(text)?;
+                Ok(tx.search_tickets(&TicketQuery::new(&query))?.ids)
+            })
+            .unwrap()
+        };
+        assert_eq!(found("printer General bob@example.com"), vec![id]);
+        assert_eq!(found("printer resolved"), Vec::<TicketId>::new());
+        assert_eq!(found("@example.com subject:jam"), vec![id]);
+        assert_eq!(found("me watcher:me owner:alice@example.com"), Vec::<TicketId>::new());
+    }
+}

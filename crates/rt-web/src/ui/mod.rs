@@ -12,7 +12,12 @@
 //! - [`modify`]: `/Ticket/Modify.html`, `ModifyDates.html`,
 //!   `ModifyPeople.html`, `ModifyLinks.html` (with merging) and
 //!   `ModifyAll.html`; [`reminders`]: `/Ticket/Reminders.html`.
-//! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings.
+//! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings,
+//!   with aging classes and saved searches by `SavedSearchId`, and
+//!   `/Search/Simple.html` (RT's simple search).
+//! - [`build`]: `/Search/Build.html`, the query builder, columns editor
+//!   and saved searches.
+//! - [`bulk`]: `/Search/Bulk.html`, bulk update of a search's tickets.
 //! - [`update`]: `/Ticket/Update.html` (reply and comment), the soft lock
 //!   and the results shown after a change; [`forward`]:
 //!   `/Ticket/Forward.html`; [`create`]: `/Ticket/Create.html`;
@@ -35,6 +40,8 @@
 //! scripts, styles or event handlers, so [`CSP`] holds; every answer of
 //! the UI carries it with `X-Content-Type-Options` and `Referrer-Policy`.
 
+pub mod build;
+pub mod bulk;
 pub mod create;
 pub mod forward;
 pub mod history;
@@ -89,7 +96,14 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/Ticket/ShowEmailRecord.html", web::get().to(history::email_record))
         .configure(modify::configure)
         .configure(reminders::configure)
-        .configure(update::configure);
+        .configure(update::configure)
+        .service(
+            web::resource("/Search/Build.html").route(web::get().to(build::form)).route(web::post().to(build::submit)),
+        )
+        .service(
+            web::resource("/Search/Bulk.html").route(web::get().to(bulk::form)).route(web::post().to(bulk::submit)),
+        )
+        .route("/Search/Simple.html", web::get().to(search::simple));
 }
 
 /// The templates, embedded, by name.
@@ -110,6 +124,8 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("forward.html", include_str!("../../../../templates/web/forward.html")),
     ("create.html", include_str!("../../../../templates/web/create.html")),
     ("selfservice_display.html", include_str!("../../../../templates/web/selfservice_display.html")),
+    ("build.html", include_str!("../../../../templates/web/build.html")),
+    ("bulk.html", include_str!("../../../../templates/web/bulk.html")),
 ];
 
 const STYLESHEET: &str = include_str!("../../../../templates/web/rt.css");

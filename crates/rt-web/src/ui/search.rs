@@ -3,7 +3,13 @@
 //! sanitized by rt-core; RT 5's default when none is given), with sorting
 //! links on the column headers and paging links. A query, format or sort
 //! that does not read is shown as an error on the page (400), never a 500.
-//! `RowsPerPage` is read as RT writes it too.
+//! `RowsPerPage` is read as RT writes it too. `SavedSearchId` runs a saved
+//! search (what the URL gives overrides it). The page links to the query
+//! builder and bulk update with the same search, offers rows per page, and
+//! colours each ticket by the time since its last update (classes
+//! `age-day`, `age-week`, `age-month`, `age-older`, explained in a legend).
+//!
+//! `/Search/Simple.html?q=...` is RT's simple search (see `simple`).
 
 use std::collections::HashMap;
 
@@ -11,9 +17,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use rt_core::search::{DEFAULT_FORMAT, FieldKind, FieldValue, Format, Paging, parse_format, parse_order_by};
-use rt_core::{CfObject, Role, Rt, Ticket, TicketQuery, Tx};
+use rt_core::{CfObject, Role, Rt, SavedSearch, SavedSearchId, Ticket, TicketQuery, Tx};
 use serde::Serialize;
 
+use super::build::Form;
 use super::{Answer, Audience, PageError, Viewer, context, render, run};
 
 /// Rows per page when the URL does not say (RT's default).
@@ -28,20 +35,47 @@ struct Params {
     order: String,
     rows: u32,
     page: u32,
+    saved: Option<SavedSearchId>,
 }
 
 impl Params {
-    fn read(req: &HttpRequest) -> Params {
-        let get = |name: &str| super::param(req, name).filter(|v| !v.trim().is_empty());
-        let paging = Paging::from_params(get("Rows").or_else(|| get("RowsPerPage")).as_deref(), get("Page").as_deref());
+    /// The search the URL gives; a saved search (`SavedSearchId`) gives
+    /// what the URL leaves out.
+    fn read(form: &Form, saved: Option<&SavedSearch>) -> Params {
+        let get = |name: &str| form.value(name).map(str::to_string);
+        let rows = get("Rows").or_else(|| get("RowsPerPage")).or_else(|| saved.map(|s| s.rows_per_page.to_string()));
+        let paging = Paging::from_params(rows.as_deref(), get("Page").as_deref());
+        // 0 is all rows, as in RT; what does not read is the default.
+        let rows = match rows.as_deref().map(|r| r.trim().parse::<u32>()) {
+            Some(Ok(0)) => 0,
+            _ => paging.rows_per_page.unwrap_or(DEFAULT_ROWS),
+        };
+        let from_saved = |f: fn(&SavedSearch) -> &String| saved.map(f).filter(|v| !v.trim().is_empty()).cloned();
         Params {
-            query: get("Query").unwrap_or_default(),
-            format: get("Format"),
-            order_by: get("OrderBy").unwrap_or_else(|| "id".into()),
-            order: get("Order").unwrap_or_else(|| "ASC".into()),
-            rows: paging.rows_per_page.unwrap_or(DEFAULT_ROWS),
+            query: get("Query").or_else(|| from_saved(|s| &s.query)).unwrap_or_default(),
+            format: get("Format").or_else(|| from_saved(|s| &s.format)),
+            order_by: get("OrderBy").or_else(|| from_saved(|s| &s.order_by)).unwrap_or_else(|| "id".into()),
+            order: get("Order").or_else(|| from_saved(|s| &s.order)).unwrap_or_else(|| "ASC".into()),
+            rows,
             page: paging.page,
+            saved: saved.map(|s| s.id),
         }
+    }
+
+    /// This search's parameters for another page of the UI (the builder,
+    /// bulk update).
+    fn search_args(&self) -> String {
+        let rows = self.rows.to_string();
+        let saved = self.saved.map(|id| id.to_string()).unwrap_or_default();
+        let mut pairs = vec![("Query", self.query.as_str())];
+        if let Some(format) = &self.format {
+            pairs.push(("Format", format));
+        }
+        pairs.extend([("OrderBy", self.order_by.as_str()), ("Order", self.order.as_str()), ("RowsPerPage", &rows)]);
+        if !saved.is_empty() {
+            pairs.push(("SavedSearchId", &saved));
+        }
+        super::query_string(&pairs)
     }
 
     /// This search's URL with another sort or page.
@@ -75,13 +109,31 @@ struct Cell {
 /// `GET /Search/Results.html`.
 pub(crate) async fn results(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse {
     let site = rt.clone().into_inner();
-    let params = Params::read(&req);
+    let form = Form::parse(req.uri().query().unwrap_or("").as_bytes());
     run(&req, rt, Audience::Privileged, move |viewer| {
-        let mut ctx = context(&site, Some(viewer), "Found tickets");
+        // RT's builder writes `SavedSearchId=new` for an unsaved search.
+        let saved = match form.value("SavedSearchId").and_then(|v| v.trim().parse::<i64>().ok()) {
+            Some(id) => Some(viewer.session.read(|tx| tx.saved_search(SavedSearchId(id)))?),
+            None => None,
+        };
+        let params = Params::read(&form, saved.as_ref());
+        let title = saved.as_ref().map_or_else(|| "Found tickets".to_string(), |s| s.name.clone());
+        let mut ctx = context(&site, Some(viewer), &title);
         ctx.insert("query", &params.query);
         ctx.insert("order_by", &params.order_by);
         ctx.insert("order", &params.order);
         ctx.insert("rows", &params.rows);
+        let mut rows_choices = ROWS_CHOICES.to_vec();
+        if !rows_choices.contains(&params.rows) {
+            rows_choices.insert(0, params.rows);
+        }
+        ctx.insert("rows_choices", &rows_choices);
+        ctx.insert("format", &params.format);
+        let args = params.search_args();
+        ctx.insert("edit_url", &format!("/Search/Build.html?{args}"));
+        // RT offers bulk update to holders of ShowSearchBulkUpdate.
+        let bulk = viewer.session.read(|tx| tx.has_right("ShowSearchBulkUpdate", rt_core::AclObject::System))?;
+        ctx.insert("bulk_url", &bulk.then(|| format!("/Search/Bulk.html?{args}")));
         match search(viewer, &params) {
             Ok(found) => {
                 ctx.insert("error", &None::<String>);
@@ -103,10 +155,55 @@ pub(crate) async fn results(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse
     .await
 }
 
+/// The choices of rows per page on the results page.
+const ROWS_CHOICES: [u32; 6] = [10, 25, 50, 100, 500, 0];
+
+/// `GET /Search/Simple.html?q=...`: RT's simple search. A ticket number
+/// shows that ticket; other text is turned into TicketSQL by rt-core
+/// (`search::simple`) and its results shown; no text goes to the query
+/// builder.
+pub(crate) async fn simple(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse {
+    let text = super::param(&req, "q").unwrap_or_default();
+    run(&req, rt, Audience::Privileged, move |viewer| {
+        if text.trim().is_empty() {
+            return Ok(Answer::Redirect("/Search/Build.html".into()));
+        }
+        if let Some(id) = rt_core::search::simple_ticket_number(&text) {
+            return Ok(Answer::Redirect(format!("/Ticket/Display.html?id={id}")));
+        }
+        let query = viewer.session.read(|tx| tx.simple_search_query(&text))?;
+        Ok(Answer::Redirect(format!("/Search/Results.html?{}", super::query_string(&[("Query", &query)]))))
+    })
+    .await
+}
+
+/// A ticket's rows of cells and its aging class.
+#[derive(Debug, Serialize)]
+struct TicketRows {
+    rows: Vec<Vec<Cell>>,
+    age: &'static str,
+    age_title: &'static str,
+}
+
+/// The aging class of a ticket last updated at `t`: how long ago, in four
+/// steps (explained in the page's legend and the row's title).
+fn age_class(t: DateTime<Utc>, now: DateTime<Utc>) -> (&'static str, &'static str) {
+    let age = now - t;
+    if age < chrono::Duration::days(1) {
+        ("age-day", "Updated less than a day ago")
+    } else if age < chrono::Duration::weeks(1) {
+        ("age-week", "Updated less than a week ago")
+    } else if age < chrono::Duration::days(30) {
+        ("age-month", "Updated less than a month ago")
+    } else {
+        ("age-older", "Not updated for a month or more")
+    }
+}
+
 /// What the results page shows.
 struct Found {
     headers: Vec<Vec<Header>>,
-    tickets: Vec<Vec<Vec<Cell>>>,
+    tickets: Vec<TicketRows>,
     total: String,
     prev: Option<String>,
     next: Option<String>,
@@ -134,15 +231,17 @@ fn search(viewer: &Viewer, params: &Params) -> Result<Found, SearchError> {
         parse_order_by(&params.order_by, &params.order).map_err(|e| SearchError::Input(format!("OrderBy {e}")))?;
     let query = TicketQuery {
         order,
-        paging: Paging { rows_per_page: Some(params.rows), page: params.page },
+        paging: Paging { rows_per_page: (params.rows > 0).then_some(params.rows), page: params.page },
         ..TicketQuery::new(&params.query)
     };
     let (page, tickets) = viewer.session.read(|tx| {
         let page = tx.search_tickets(&query)?;
         let mut tickets = Vec::with_capacity(page.ids.len());
+        let now = tx.now();
         for id in &page.ids {
             let t = tx.ticket(*id)?;
-            tickets.push(cells(tx, viewer, &format, &t)?);
+            let (age, age_title) = age_class(t.last_updated, now);
+            tickets.push(TicketRows { rows: cells(tx, viewer, &format, &t)?, age, age_title });
         }
         Ok((page, tickets))
     })?;
@@ -152,7 +251,8 @@ fn search(viewer: &Viewer, params: &Params) -> Result<Found, SearchError> {
         tickets,
         total: page.total.to_string(),
         prev: (params.page > 1).then(|| params.url(&params.order_by, &params.order, params.page - 1)),
-        next: (page.total.value() > shown_to).then(|| params.url(&params.order_by, &params.order, params.page + 1)),
+        next: (params.rows > 0 && page.total.value() > shown_to)
+            .then(|| params.url(&params.order_by, &params.order, params.page + 1)),
     })
 }
 
@@ -281,7 +381,7 @@ fn ticket_value(tx: &mut Tx<'_>, viewer: &Viewer, t: &Ticket, name: &str) -> rt_
         "Type" => t.kind.clone(),
         "QueueName" | "Queue" => super::queue_name(tx, t.queue)?,
         "OwnerName" => tx.user(t.owner)?.name,
-        "Creator" => tx.user(t.creator)?.name,
+        "Creator" | "CreatedBy" => tx.user(t.creator)?.name,
         "LastUpdatedBy" => tx.user(t.last_updated_by)?.name,
         "Priority" => t.priority.to_string(),
         "InitialPriority" => t.initial_priority.to_string(),

@@ -20,6 +20,9 @@
 //!   after the redirect), forwards, ticket creation (custom fields, links,
 //!   dates) and self-service display, reply and creation, each form also
 //!   with bad input, refused rights and no CSRF token.
+//! - `search_pages`: the query builder (criteria, clause editing, bad
+//!   input), the columns editor, saved searches (rights, CSRF), results
+//!   by saved search with aging and links, simple search, bulk update.
 
 #![allow(clippy::unwrap_used)]
 
@@ -39,6 +42,7 @@ mod ui_site;
 use ui_site::{Site, site};
 
 mod basics;
+mod search_pages;
 mod ticket_pages;
 mod update;
 
