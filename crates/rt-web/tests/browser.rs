@@ -1,10 +1,14 @@
 //! The web UI in a real browser: Debian's headless Chromium driven
 //! through chromedriver (WebDriver, with `fantoccini`) against a server on
-//! a loopback port, on SQLite and (with `RT_TEST_PG_URL`) PostgreSQL. It
-//! logs in, reads the home page, takes a ticket from "10 newest unowned
-//! tickets", lands on its display page and runs a search; each step
-//! asserts what the page shows and saves a screenshot under
-//! `target/screenshots/` (`$CARGO_TARGET_DIR/screenshots/` when set).
+//! a loopback port, on SQLite and (with `RT_TEST_PG_URL`) PostgreSQL. One
+//! test logs in, reads the home page, takes a ticket from "10 newest
+//! unowned tickets", lands on its display page and runs a search; the
+//! other creates a ticket with a custom field and an attachment, replies,
+//! comments, takes and resolves it, builds a search, saves it, and
+//! bulk-updates three tickets. Each step asserts what the page shows and
+//! saves a screenshot under `target/screenshots/`
+//! (`$CARGO_TARGET_DIR/screenshots/` when set); reviewed copies are in
+//! docs/screenshots/.
 //!
 //! On each main page it runs axe-core (from the npm registry: `npm ci
 //! --prefix crates/rt-web/tests/axe`) in the page and fails on any
@@ -23,8 +27,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use rt_core::Config;
 use rt_core::db::Backend;
+use rt_core::{AclObject, CfType, Config, Grantee, NewCustomField, NewTicket, TicketId};
 use rt_test_support::backends;
 
 mod ui_site;
@@ -172,6 +176,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 async fn save_screenshot(browser: &Client, name: &str) {
+    browser.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
     let png = browser.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
@@ -190,8 +195,33 @@ async fn click_to(browser: &Client, css: &str, path: &str) {
     }
 }
 
+/// Follows the link with this text to the page at `path`.
+async fn follow_to(browser: &Client, text: &str, path: &str) {
+    let href = browser.find(Locator::LinkText(text)).await.unwrap().attr("href").await.unwrap().unwrap();
+    let url = browser.current_url().await.unwrap().join(&href).unwrap();
+    browser.goto(url.as_str()).await.unwrap();
+    assert_eq!(browser.current_url().await.unwrap().path(), path, "after following {text}");
+}
+
 async fn text_of(browser: &Client, css: &str) -> String {
     browser.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+}
+
+/// Types `text` into the field `css` finds, replacing what it held.
+async fn fill(browser: &Client, css: &str, text: &str) {
+    let field = browser.find(Locator::Css(css)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn choose(browser: &Client, css: &str, value: &str) {
+    browser.find(Locator::Css(css)).await.unwrap().select_by_value(value).await.unwrap();
+}
+
+/// The ticket id in the current page's `id` parameter.
+async fn current_ticket(browser: &Client) -> i64 {
+    let url = browser.current_url().await.unwrap();
+    url.query_pairs().find(|(k, _)| k == "id").and_then(|(_, v)| v.parse().ok()).unwrap()
 }
 
 #[actix_web::test]
@@ -267,4 +297,168 @@ async fn a_user_logs_in_takes_a_ticket_and_searches() {
 
         browser.close().await.unwrap();
     }
+}
+
+/// Grants `staff` what a help-desk member has on General and on saved
+/// searches, and adds a `Severity` field to General; returns its id.
+fn help_desk(site: &ui_site::Site) -> i64 {
+    site.db
+        .root()
+        .write(|tx| {
+            let general = tx.queue_by_name("General")?.queue_id();
+            let staff = Grantee::User(tx.user_by_name("staff")?.user_id());
+            for right in
+                ["ReplyToTicket", "CommentOnTicket", "SeeCustomField", "ModifyCustomField", "SetInitialCustomField"]
+            {
+                tx.grant(staff, right, AclObject::Queue(general))?;
+            }
+            for right in ["CreateSavedSearch", "LoadSavedSearch", "ShowSearchBulkUpdate", "ModifySelf"] {
+                tx.grant(staff, right, AclObject::System)?;
+            }
+            let severity = tx.create_custom_field(NewCustomField {
+                max_values: 1,
+                ..NewCustomField::ticket("Severity", CfType::Freeform)
+            })?;
+            tx.apply_custom_field(severity, Some(general))?;
+            for subject in ["Bulk one", "Bulk two", "Bulk three"] {
+                tx.create_ticket(NewTicket { queue: Some(general), subject: subject.into(), ..NewTicket::default() })?;
+            }
+            Ok(severity.0)
+        })
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_ticket_from_creation_to_bulk_update() {
+    if !browser_installed() {
+        return;
+    }
+    let axe = axe_source();
+    let axe = axe.as_deref();
+    let driver = Driver::start();
+    let upload = std::env::temp_dir().join(format!("rt-web-browser-{}-error.log", std::process::id()));
+    std::fs::write(&upload, "kernel: printer0: on fire\n").unwrap();
+    for backend in backends() {
+        let tag = match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        let site = ui_site::site(backend, Config::default());
+        let severity = help_desk(&site);
+        let base = format!("http://{}", serve(site.db.rt().clone()));
+        let browser = driver.browser().await;
+        browser.goto(&format!("{base}/NoAuth/Login.html")).await.unwrap();
+        fill(&browser, "#user", "staff").await;
+        fill(&browser, "#pass", "staffpass").await;
+        click_to(&browser, "form.login button[type=submit]", "/").await;
+
+        // Create a ticket with a custom field and an attachment.
+        browser.goto(&format!("{base}/Ticket/Create.html?Queue=General")).await.unwrap();
+        assert_eq!(text_of(&browser, "h1").await, "Create a new ticket");
+        fill(&browser, "#Subject", "Scanner jams on page two").await;
+        fill(&browser, "#Requestors", "guest@example.com").await;
+        fill(&browser, &format!("#cf-{severity}"), "high").await;
+        fill(&browser, "#Content", "Every second page jams.").await;
+        browser.find(Locator::Id("Attach")).await.unwrap().send_keys(&upload.display().to_string()).await.unwrap();
+        save_screenshot(&browser, &format!("{tag}-05-create")).await;
+        assert_accessible(&browser, axe, "create").await;
+        click_to(&browser, "button[name=SubmitTicket]", "/Ticket/Display.html").await;
+        let id = current_ticket(&browser).await;
+        assert_eq!(text_of(&browser, "h1").await, format!("#{id}: Scanner jams on page two"));
+        let fields = text_of(&browser, "body").await;
+        assert!(fields.contains("Severity") && fields.contains("high"), "{fields}");
+        let file_name = upload.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(text_of(&browser, "section.history").await.contains(&file_name), "the attachment is listed");
+
+        // Reply, then comment.
+        follow_to(&browser, "Reply", "/Ticket/Update.html").await;
+        fill(&browser, "#UpdateContent", "We ordered a new roller.").await;
+        save_screenshot(&browser, &format!("{tag}-06-update")).await;
+        assert_accessible(&browser, axe, "update").await;
+        click_to(&browser, "button[name=SubmitTicket]", "/Ticket/Display.html").await;
+        assert!(text_of(&browser, ".message.results").await.contains("Correspondence added"));
+        follow_to(&browser, "Comment", "/Ticket/Update.html").await;
+        fill(&browser, "#UpdateContent", "Roller is on back order.").await;
+        click_to(&browser, "button[name=SubmitTicket]", "/Ticket/Display.html").await;
+        assert!(text_of(&browser, ".message.results").await.contains("Comments added"));
+        let history = text_of(&browser, "section.history").await;
+        assert!(history.contains("We ordered a new roller.") && history.contains("Roller is on back order."));
+
+        // Take it, then resolve it.
+        let take = browser.find(Locator::XPath("//nav[@aria-label='Actions']//button[normalize-space()='Take']")).await;
+        take.unwrap().click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !text_of(&browser, "body").await.contains("Taken by staff") {
+            assert!(Instant::now() < deadline, "the ticket was not taken");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        follow_to(&browser, "Resolve", "/Ticket/Update.html").await;
+        fill(&browser, "#UpdateContent", "New roller fitted.").await;
+        click_to(&browser, "button[name=SubmitTicket]", "/Ticket/Display.html").await;
+        let results = text_of(&browser, ".message.results").await;
+        assert!(results.contains("resolved"), "{results}");
+        let t = site.db.root().read(|tx| tx.ticket(TicketId(id))).unwrap();
+        assert_eq!(
+            (t.status.as_str(), site.db.root().read(|tx| tx.user(t.owner)).unwrap().name.as_str()),
+            ("resolved", "staff")
+        );
+        save_screenshot(&browser, &format!("{tag}-07-resolved")).await;
+
+        // Search with the builder: General's tickets, whatever their status.
+        browser.goto(&format!("{base}/Search/Build.html")).await.unwrap();
+        choose(&browser, "#queue-value", "General").await;
+        save_screenshot(&browser, &format!("{tag}-08-builder")).await;
+        assert_accessible(&browser, axe, "query builder").await;
+        click_to(&browser, "button[name=AddClause]", "/Search/Build.html").await;
+        assert!(text_of(&browser, "#query").await.contains("Queue = 'General'"));
+        fill(&browser, "#saved-description", "General, all of it").await;
+        click_to(&browser, "button[name=SavedSearchSave]", "/Search/Build.html").await;
+        let saved = site
+            .db
+            .root()
+            .read(|tx| {
+                let staff = tx.user_by_name("staff")?.user_id();
+                tx.saved_searches_of(rt_core::SearchOwner::User(staff))
+            })
+            .unwrap();
+        assert_eq!(saved.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["General, all of it"]);
+        assert!(text_of(&browser, "body").await.contains("General, all of it"));
+        click_to(&browser, "button[name=DoSearch]", "/Search/Results.html").await;
+        let results = text_of(&browser, "table.results").await;
+        assert!(results.contains("Scanner jams on page two") && results.contains("Bulk two"), "{results}");
+        save_screenshot(&browser, &format!("{tag}-09-results")).await;
+        assert_accessible(&browser, axe, "search results").await;
+
+        // Bulk-update the three "Bulk" tickets.
+        let query = "/Search/Bulk.html?Query=Subject%20LIKE%20%27Bulk%27";
+        browser.goto(&format!("{base}{query}")).await.unwrap();
+        let bulk: Vec<i64> = site
+            .db
+            .root()
+            .read(|tx| Ok(tx.search_tickets(&rt_core::TicketQuery::new("Subject LIKE 'Bulk'"))?.ids))
+            .unwrap()
+            .into_iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(bulk.len(), 3);
+        for t in &bulk {
+            let check = browser.find(Locator::Id(&format!("update-{t}"))).await.unwrap();
+            if check.prop("checked").await.unwrap().as_deref() != Some("true") {
+                check.click().await.unwrap();
+            }
+        }
+        choose(&browser, "#bulk-status", "open").await;
+        fill(&browser, "#bulk-priority", "42").await;
+        save_screenshot(&browser, &format!("{tag}-10-bulk")).await;
+        assert_accessible(&browser, axe, "bulk update").await;
+        click_to(&browser, "button[name=BulkUpdate]", "/Search/Bulk.html").await;
+        let said = text_of(&browser, "section[aria-labelledby=bulk-results]").await;
+        for t in &bulk {
+            assert!(said.contains(&format!("Ticket {t}: Status changed from 'new' to 'open'")), "{said}");
+            let ticket = site.db.root().read(|tx| tx.ticket(TicketId(*t))).unwrap();
+            assert_eq!((ticket.status.as_str(), ticket.priority), ("open", 42));
+        }
+        browser.close().await.unwrap();
+    }
+    let _ = std::fs::remove_file(&upload);
 }
