@@ -192,19 +192,17 @@ pub(crate) fn report(
     Ok(())
 }
 
-/// A REST 1.0 session: the agent and the session cookie.
-struct Rest1 {
-    agent: ureq::Agent,
-    cookie: String,
+/// A logged-in client: its agent and the session cookie.
+pub(crate) struct LoggedIn {
+    pub agent: ureq::Agent,
+    pub cookie: String,
 }
 
-fn rest1_login(server: &Server) -> anyhow::Result<Rest1> {
+/// Posts the login `form` to `url` (REST 1.0's or the web UI's); the
+/// session the server opened.
+pub(crate) fn log_in(url: &str, form: &[(&str, &str)]) -> anyhow::Result<LoggedIn> {
     let agent = agent();
-    let url = format!("{}/REST/1.0/", base(&server.url));
-    let response = agent
-        .post(&url)
-        .send_form([("user", server.user.as_str()), ("pass", server.password.as_str())])
-        .with_context(|| format!("logging in at {url}"))?;
+    let response = agent.post(url).send_form(form.iter().copied()).with_context(|| format!("logging in at {url}"))?;
     let cookie = response
         .headers()
         .get("set-cookie")
@@ -212,7 +210,12 @@ fn rest1_login(server: &Server) -> anyhow::Result<Rest1> {
         .and_then(|v| v.split(';').next())
         .map(str::to_string)
         .context("the server set no session cookie: wrong user or password?")?;
-    Ok(Rest1 { agent, cookie })
+    Ok(LoggedIn { agent, cookie })
+}
+
+fn rest1_login(server: &Server) -> anyhow::Result<LoggedIn> {
+    let url = format!("{}/REST/1.0/", base(&server.url));
+    log_in(&url, &[("user", server.user.as_str()), ("pass", server.password.as_str())])
 }
 
 /// The `ticket/new` form `rt create` posts: RT's field lines, multi-line
@@ -277,7 +280,7 @@ pub fn create(args: CreateArgs) -> anyhow::Result<()> {
         server.clients,
         args.tickets,
         move || rest1_login(&login),
-        move |s: &mut Rest1, i| {
+        move |s: &mut LoggedIn, i| {
             let mut response = s
                 .agent
                 .post(&url)

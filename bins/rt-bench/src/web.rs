@@ -21,10 +21,10 @@
 //! target/release/rt-bench display --db sqlite:///work/bench/sq1m.db --url http://127.0.0.1:8089/ --clients 4
 //! ```
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use rt_core::{Config, Interface, Message, MimeEntity, NewTicket, Rt, TicketId, TicketQuery};
 
-use crate::rest::{agent, base, drive, report};
+use crate::rest::{LoggedIn, base, drive, log_in, report};
 use crate::stats::Rng;
 
 #[derive(clap::Args)]
@@ -53,12 +53,6 @@ pub struct Args {
 /// The subject of the ticket `display` reads.
 const SUBJECT: &str = "rt-bench display: a ticket with 100 transactions";
 
-/// What each client holds: its connection and session cookie.
-struct Browser {
-    agent: ureq::Agent,
-    cookie: String,
-}
-
 pub fn home(args: Args) -> anyhow::Result<()> {
     prepare(&args)?;
     pages(&args, "home", "/".to_string(), "10 highest priority tickets I own")
@@ -79,8 +73,8 @@ fn pages(args: &Args, bench: &str, path: String, expect: &'static str) -> anyhow
     let (outcomes, seconds) = drive(
         args.clients,
         args.requests,
-        move || login(&site, &user, &password),
-        move |b: &mut Browser, _| {
+        move || log_in(&format!("{site}/NoAuth/Login.html"), &[("user", &user), ("pass", &password), ("next", "/")]),
+        move |b: &mut LoggedIn, _| {
             let mut response = b.agent.get(&url).header("Cookie", &b.cookie).call().map_err(|e| e.to_string())?;
             let status = response.status().as_u16();
             let body = response.body_mut().read_to_string().map_err(|e| e.to_string())?;
@@ -92,25 +86,6 @@ fn pages(args: &Args, bench: &str, path: String, expect: &'static str) -> anyhow
         },
     )?;
     report(bench, "pages", args.clients, &outcomes, seconds)
-}
-
-fn login(site: &str, user: &str, password: &str) -> anyhow::Result<Browser> {
-    let agent = agent();
-    let response = agent
-        .post(format!("{site}/NoAuth/Login.html"))
-        .send_form([("user", user), ("pass", password), ("next", "/")])
-        .with_context(|| format!("logging in at {site}"))?;
-    if response.status().as_u16() != 303 {
-        bail!("logging in as {user} answered {}", response.status());
-    }
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_string)
-        .context("the server set no session cookie")?;
-    Ok(Browser { agent, cookie })
 }
 
 /// Gives the user their password and the search benchmark's rights

@@ -27,8 +27,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rt_core::{AclObject, CfType, LinkEnd, LinkType, NewTicket, QueueId, Rt, TicketId, Tx, UserId};
 use serde::Serialize;
 
-use super::update::{Choice, Errors, FormData, Mode, display_url, message_entity, owner_choices, read_form};
-use super::{Answer, PageError, Viewer, context, render, run, run_post_as};
+use super::update::{Choice, Errors, FormData, Mode, display_url, message_entity, owner_choices, run_form};
+use super::{Answer, PageError, Viewer, context, render, run};
 
 const FIELDS: &[&str] = &[
     "Queue",
@@ -115,10 +115,7 @@ pub(crate) async fn submit_create(
     mode: Mode,
 ) -> HttpResponse {
     let site = rt.clone().into_inner();
-    let form = read_form(&req, payload, &site).await;
-    let token = form.as_ref().ok().and_then(|f| f.get("CSRF").map(String::from));
-    run_post_as(&req, rt, mode.audience(), token, move |viewer| {
-        let form = form.map_err(|e| rt_core::Error::invalid("form", e))?;
+    run_form(&req, rt, payload, mode.audience(), move |viewer, form| {
         let mut errors = Errors::with_fields(FIELDS);
         let (queue, fields) = viewer.session.read(|tx| {
             let queue = pick_queue(tx, form.get("Queue"), true)?;

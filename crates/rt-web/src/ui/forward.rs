@@ -14,8 +14,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use rt_core::{Forward, Rt, TicketId, TransactionId, Tx};
 use rt_mail::compose::{MailFile, TicketMail};
 
-use super::update::{Errors, addresses, display_url, read_form, ticket_id};
-use super::{Answer, Audience, PageError, Viewer, context, render, run, run_post};
+use super::update::{Errors, addresses, display_url, run_form, ticket_id};
+use super::{Answer, Audience, PageError, Viewer, context, render, run};
 
 const FIELDS: &[&str] = &["To", "Cc", "Bcc", "Content"];
 
@@ -46,10 +46,7 @@ pub(crate) async fn form(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse {
 /// `POST /Ticket/Forward.html`.
 pub(crate) async fn submit(req: HttpRequest, rt: web::Data<Rt>, payload: web::Payload) -> HttpResponse {
     let site = rt.clone().into_inner();
-    let form = read_form(&req, payload, &site).await;
-    let token = form.as_ref().ok().and_then(|f| f.get("CSRF").map(String::from));
-    run_post(&req, rt, token, move |viewer| {
-        let form = form.map_err(|e| rt_core::Error::invalid("form", e))?;
+    run_form(&req, rt, payload, Audience::Privileged, move |viewer, form| {
         let id = ticket_id(form.get("id"))?;
         let input = ForwardInput {
             transaction: form.get("QuoteTransaction").and_then(|q| q.trim().parse::<i64>().ok()).filter(|q| *q > 0),

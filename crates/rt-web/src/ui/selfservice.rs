@@ -9,7 +9,7 @@
 //! `ReplyToTicket`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use rt_core::{AttachmentId, Role, Rt, TransactionId};
+use rt_core::{Role, Rt};
 use serde::Serialize;
 
 use super::update::{Mode, ticket_id};
@@ -99,9 +99,8 @@ pub(crate) async fn attachment(
 ) -> HttpResponse {
     let (txn, aid, _) = path.into_inner();
     run(&req, rt, Audience::Anyone, move |viewer| {
-        let not_found = || rt_core::Error::not_found("attachment", &aid);
-        let txn = txn.parse::<i64>().map(TransactionId).map_err(|_| not_found())?;
-        let aid = aid.parse::<i64>().map(AttachmentId).map_err(|_| not_found())?;
+        let (txn, aid) = super::ticket::attachment_ids(&txn, &aid)?;
+        let not_found = || rt_core::Error::not_found("attachment", aid);
         let (meta, body) = viewer.session.read(|tx| {
             let found = tx.ticket_transaction(txn)?;
             if !PUBLIC.contains(&found.kind.as_str()) {

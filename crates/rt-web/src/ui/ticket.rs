@@ -388,6 +388,14 @@ pub(crate) async fn action(req: HttpRequest, rt: web::Data<Rt>, form: web::Form<
     .await
 }
 
+/// The transaction and attachment ids of an attachment URL.
+pub(crate) fn attachment_ids(txn: &str, aid: &str) -> rt_core::Result<(TransactionId, AttachmentId)> {
+    match (txn.parse::<i64>(), aid.parse::<i64>()) {
+        (Ok(txn), Ok(aid)) => Ok((TransactionId(txn), AttachmentId(aid))),
+        _ => Err(rt_core::Error::not_found("attachment", aid)),
+    }
+}
+
 /// `GET /Ticket/Attachment/<txn>/<id>/<name>`: the attachment's bytes.
 pub(crate) async fn attachment(
     req: HttpRequest,
@@ -396,9 +404,8 @@ pub(crate) async fn attachment(
 ) -> HttpResponse {
     let (txn, aid, _) = path.into_inner();
     run(&req, rt, Audience::Privileged, move |viewer| {
-        let not_found = || rt_core::Error::not_found("attachment", &aid);
-        let txn = txn.parse::<i64>().map(TransactionId).map_err(|_| not_found())?;
-        let aid = aid.parse::<i64>().map(AttachmentId).map_err(|_| not_found())?;
+        let (txn, aid) = attachment_ids(&txn, &aid)?;
+        let not_found = || rt_core::Error::not_found("attachment", aid);
         let (meta, body) = viewer.session.read(|tx| tx.attachment(aid))?;
         if meta.transaction != txn {
             return Err(not_found().into());

@@ -103,10 +103,33 @@ impl FormData {
     }
 }
 
+/// Reads a POST form (see [`read_form`]) and runs `f` with it as a form
+/// `audience` may send: the form's `CSRF` field must be the session's. A
+/// form that cannot be read (too large, malformed) changes nothing and is
+/// answered with why.
+pub(crate) async fn run_form<F>(
+    req: &HttpRequest,
+    rt: web::Data<Rt>,
+    payload: web::Payload,
+    audience: Audience,
+    f: F,
+) -> HttpResponse
+where
+    F: FnOnce(&Viewer, FormData) -> Result<Answer, PageError> + Send + 'static,
+{
+    match read_form(req, payload, &rt).await {
+        Ok(form) => {
+            let token = form.get("CSRF").map(String::from);
+            run_post_as(req, rt, audience, token, move |viewer| f(viewer, form)).await
+        }
+        Err(why) => run(req, rt, audience, move |_| Err(rt_core::Error::invalid("form", why).into())).await,
+    }
+}
+
 /// Reads a POST body, urlencoded or multipart (files are the parts named
 /// `Attach` with a file name), refusing more than the attachment limit
 /// allows.
-pub(crate) async fn read_form(req: &HttpRequest, mut payload: web::Payload, rt: &Rt) -> Result<FormData, String> {
+async fn read_form(req: &HttpRequest, mut payload: web::Payload, rt: &Rt) -> Result<FormData, String> {
     let limit =
         usize::try_from(rt.config().max_attachment_size.saturating_mul(4)).unwrap_or(usize::MAX / 2) + 1024 * 1024;
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -335,10 +358,7 @@ pub(crate) async fn submit_update(
     mode: Mode,
 ) -> HttpResponse {
     let site = rt.clone().into_inner();
-    let form = read_form(&req, payload, &site).await;
-    let token = form.as_ref().ok().and_then(|f| f.get("CSRF").map(String::from));
-    run_post_as(&req, rt, mode.audience(), token, move |viewer| {
-        let form = form.map_err(|e| rt_core::Error::invalid("form", e))?;
+    run_form(&req, rt, payload, mode.audience(), move |viewer, form| {
         let id = ticket_id(form.get("id"))?;
         let mut input = UpdateInput {
             update_type: form.text("UpdateType"),

@@ -255,6 +255,14 @@ async fn bad_updates_refused_rights_and_missing_tokens_change_nothing() {
             assert!(answer.body.contains("Kept text &lt;b&gt;</textarea>"), "{field}: kept");
             assert_eq!(before, (kinds(&site, id), site.db.root().read(|tx| tx.ticket(id)).unwrap()), "{field}");
         }
+        // A form beyond the size limit (four times the largest attachment,
+        // plus a megabyte) is refused as such.
+        let huge = "x".repeat(rt_core::Config::default().max_attachment_size as usize * 4 + 2 * 1024 * 1024);
+        let fields = [("CSRF", csrf.as_str()), ("id", "1"), ("UpdateContent", huge.as_str())];
+        let answer = send(&app, multipart("/Ticket/Update.html", &staff, &fields, &[])).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+        assert!(answer.body.contains("the form is larger than"), "{}", &answer.body[..answer.body.len().min(2000)]);
+        assert_eq!(before, (kinds(&site, id), site.db.root().read(|tx| tx.ticket(id)).unwrap()));
         // Without the CSRF token.
         let fields = [("id", "1"), ("UpdateContent", "Forged")];
         let answer = send(&app, multipart("/Ticket/Update.html", &staff, &fields, &[])).await;
