@@ -59,6 +59,9 @@ pub struct Config {
     /// How long the throttle remembers failures and refuses logins, in
     /// minutes.
     pub login_throttle_minutes: u64,
+    /// The shortest password a user may set (RT's
+    /// `$MinimumPasswordLength`); 0 turns the check off.
+    pub minimum_password_length: usize,
     /// Grant Everyone CreateTicket and ReplyToTicket on the General queue at
     /// first start, so mail from the public opens and updates tickets.
     pub public_mail: bool,
@@ -212,6 +215,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             login_throttle_failures: 10,
             login_throttle_minutes: 15,
+            minimum_password_length: 5,
             public_mail: true,
             max_attachment_size: 10 * 1024 * 1024,
             oversized_attachments: "truncate".into(),
@@ -254,6 +258,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_TRUSTED_PROXIES", "trusted_proxies"),
     ("RT_LOGIN_THROTTLE_FAILURES", "login_throttle_failures"),
     ("RT_LOGIN_THROTTLE_MINUTES", "login_throttle_minutes"),
+    ("RT_MINIMUM_PASSWORD_LENGTH", "minimum_password_length"),
     ("RT_PUBLIC_MAIL", "public_mail"),
     ("RT_MAX_ATTACHMENT_SIZE", "max_attachment_size"),
     ("RT_OVERSIZED_ATTACHMENTS", "oversized_attachments"),
@@ -338,6 +343,9 @@ impl Config {
             }
             "login_throttle_minutes" => {
                 self.login_throttle_minutes = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
+            }
+            "minimum_password_length" => {
+                self.minimum_password_length = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
             }
             "public_mail" => {
                 self.public_mail = boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?

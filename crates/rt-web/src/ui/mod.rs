@@ -7,6 +7,9 @@
 //! - [`ticket`]: `/Ticket/Display.html`, `/Ticket/History.html`, the Take
 //!   action and attachment downloads.
 //! - [`search`]: `/Search/Results.html`, laid out by RT's Format strings.
+//! - [`prefs`]: `/Prefs/...` (Preferences, About me, auth tokens, the
+//!   home page's portlets) and `/SelfService/Prefs.html`.
+//! - [`reset`]: `/NoAuth/ResetPassword...`, password reset links by mail.
 //!
 //! Every page goes through `run` (or `run_post` for forms that change
 //! something): the session cookie names the user (no session: a redirect
@@ -26,6 +29,8 @@
 
 pub mod home;
 pub mod login;
+pub mod prefs;
+pub mod reset;
 pub mod search;
 pub mod ticket;
 
@@ -67,6 +72,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/Ticket/History.html", web::get().to(ticket::history))
         .route("/Ticket/Attachment/{txn}/{id}/{name}", web::get().to(ticket::attachment))
         .route("/Search/Results.html", web::get().to(search::results));
+    prefs::configure(cfg);
+    reset::configure(cfg);
 }
 
 /// The templates, embedded, by name.
@@ -78,6 +85,12 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("selfservice.html", include_str!("../../../../templates/web/selfservice.html")),
     ("ticket.html", include_str!("../../../../templates/web/ticket.html")),
     ("results.html", include_str!("../../../../templates/web/results.html")),
+    ("prefs_other.html", include_str!("../../../../templates/web/prefs_other.html")),
+    ("prefs_aboutme.html", include_str!("../../../../templates/web/prefs_aboutme.html")),
+    ("prefs_selfservice.html", include_str!("../../../../templates/web/prefs_selfservice.html")),
+    ("prefs_tokens.html", include_str!("../../../../templates/web/prefs_tokens.html")),
+    ("prefs_myrt.html", include_str!("../../../../templates/web/prefs_myrt.html")),
+    ("reset.html", include_str!("../../../../templates/web/reset.html")),
 ];
 
 const STYLESHEET: &str = include_str!("../../../../templates/web/rt.css");
@@ -144,12 +157,23 @@ pub(crate) struct Viewer {
     pub csrf: String,
     /// Their time zone (the site's when they have none).
     pub tz: Tz,
+    /// How they want dates written (`/Prefs/Other.html`).
+    pub date_format: prefs::DateFormat,
+    /// The queue they chose to create tickets in by default, if any (not
+    /// checked for `CreateTicket` since: offer it only among the queues
+    /// the user may create tickets in).
+    pub default_queue: Option<rt_core::QueueId>,
 }
 
 impl Viewer {
-    /// A time in the viewer's time zone, as RT writes dates.
+    /// A time in the viewer's time zone and date format.
     pub fn date(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz).format("%a %b %d %H:%M:%S %Y").to_string()
+        self.date_format.render(t.with_timezone(&self.tz))
+    }
+
+    /// The queue to preselect on ticket creation: the user's default queue.
+    pub fn default_queue(&self) -> Option<rt_core::QueueId> {
+        self.default_queue
     }
 
     /// An optional date, or RT's "Not set".
@@ -184,6 +208,14 @@ where
     F: FnOnce(&Viewer) -> Result<Answer, PageError> + Send + 'static,
 {
     run_checked(req, rt, Audience::Privileged, Some(token.unwrap_or_default()), f).await
+}
+
+/// [`run_post`] for a form anyone logged in may send (requestors too).
+pub(crate) async fn run_post_anyone<F>(req: &HttpRequest, rt: web::Data<Rt>, token: Option<String>, f: F) -> HttpResponse
+where
+    F: FnOnce(&Viewer) -> Result<Answer, PageError> + Send + 'static,
+{
+    run_checked(req, rt, Audience::Anyone, Some(token.unwrap_or_default()), f).await
 }
 
 async fn run_checked<F>(
@@ -233,10 +265,12 @@ where
 fn viewer(rt: &Rt, sid: &str) -> rt_core::Result<Option<Viewer>> {
     let Some(user) = web_session::lookup(rt, sid)? else { return Ok(None) };
     let session = rt.session(user, Interface::Web)?;
-    let (record, privileged) = session.read(|tx| Ok((tx.user(user)?, tx.is_privileged(user)?)))?;
+    let (record, privileged, (date_format, default_queue)) =
+        session.read(|tx| Ok((tx.user(user)?, tx.is_privileged(user)?, prefs::viewer_settings(tx, user)?)))?;
     let zone = if record.timezone.is_empty() { &rt.config().timezone } else { &record.timezone };
     let tz = zone.parse().unwrap_or(chrono_tz::UTC);
-    Ok(Some(Viewer { session, user: record, privileged, csrf: web_session::csrf_token(sid), tz }))
+    let csrf = web_session::csrf_token(sid);
+    Ok(Some(Viewer { session, user: record, privileged, csrf, tz, date_format, default_queue }))
 }
 
 /// The session id in the request's cookie, when well formed.
