@@ -9,6 +9,11 @@
 //!   attachment), security headers on every page, a hostile HTML mail
 //!   shown inert, and search results with sorting, paging and bad
 //!   TicketSQL.
+//! - `prefs`: Preferences (time zone and date format shown on every date,
+//!   default queue, refresh), About me and password changes, self-service
+//!   preferences, auth tokens, the home page's portlets and their layout,
+//!   and password reset links (a requestor created by mail setting a first
+//!   password), each with bad input, refused rights and CSRF refusals.
 
 #![allow(clippy::unwrap_used)]
 
@@ -28,6 +33,7 @@ mod ui_site;
 use ui_site::{Site, site};
 
 mod basics;
+mod prefs;
 
 /// A test service of the web UI over `$site`.
 macro_rules! app {
