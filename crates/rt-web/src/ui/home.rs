@@ -278,7 +278,8 @@ pub(crate) async fn self_service(req: HttpRequest, rt: web::Data<Rt>) -> HttpRes
     run(&req, rt, Audience::Anyone, move |viewer| -> Result<Answer, PageError> {
         let (open, closed) = viewer.session.read(|tx| {
             let rows = SUMMARY_ROWS_DEFAULT * 5;
-            let open = tickets(tx, viewer, "Requestor = '__CurrentUser__' AND Status = '__Active__'", "id", "DESC", rows)?;
+            let open =
+                tickets(tx, viewer, "Requestor = '__CurrentUser__' AND Status = '__Active__'", "id", "DESC", rows)?;
             let closed =
                 tickets(tx, viewer, "Requestor = '__CurrentUser__' AND Status = '__Inactive__'", "id", "DESC", rows)?;
             Ok((open, closed))
@@ -337,7 +338,8 @@ mod tests {
 
     #[test]
     fn layouts_round_trip_through_rt_json() {
-        let layout = Layout { body: vec!["QuickCreate".into(), "MyTickets".into()], sidebar: vec!["Dashboards".into()] };
+        let layout =
+            Layout { body: vec!["QuickCreate".into(), "MyTickets".into()], sidebar: vec!["Dashboards".into()] };
         let json = layout.to_json();
         assert_eq!(json["body"][0], json!({"type": "component", "name": "QuickCreate"}));
         assert_eq!(json["body"][1], json!({"type": "system", "name": "My Tickets"}));

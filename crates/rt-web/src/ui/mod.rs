@@ -211,7 +211,12 @@ where
 }
 
 /// [`run_post`] for a form anyone logged in may send (requestors too).
-pub(crate) async fn run_post_anyone<F>(req: &HttpRequest, rt: web::Data<Rt>, token: Option<String>, f: F) -> HttpResponse
+pub(crate) async fn run_post_anyone<F>(
+    req: &HttpRequest,
+    rt: web::Data<Rt>,
+    token: Option<String>,
+    f: F,
+) -> HttpResponse
 where
     F: FnOnce(&Viewer) -> Result<Answer, PageError> + Send + 'static,
 {

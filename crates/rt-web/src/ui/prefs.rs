@@ -147,8 +147,20 @@ pub(crate) fn refresh_label(seconds: u32) -> String {
 const ROWS_PER_PAGE: [u32; 4] = [10, 25, 50, 100];
 
 /// The sort keys offered for search results.
-const ORDER_BY: [&str; 12] =
-    ["id", "Subject", "Status", "Queue", "Owner", "Priority", "Created", "LastUpdated", "Due", "Told", "Started", "Resolved"];
+const ORDER_BY: [&str; 12] = [
+    "id",
+    "Subject",
+    "Status",
+    "Queue",
+    "Owner",
+    "Priority",
+    "Created",
+    "LastUpdated",
+    "Due",
+    "Told",
+    "Started",
+    "Resolved",
+];
 
 /// Languages offered (RT's codes); empty means the browser's.
 const LANGUAGES: [(&str, &str); 11] = [
@@ -725,11 +737,16 @@ async fn save_tokens(req: HttpRequest, rt: web::Data<Rt>, form: Posted) -> HttpR
     run_post(&req, rt, token, move |viewer| {
         let me = viewer.user.user_id();
         if !field(&form, "Revoke").is_empty() {
-            let id = field(&form, "TokenId").parse::<i64>().map_err(|_| rt_core::Error::invalid("TokenId", "no such token"))?;
+            let id = field(&form, "TokenId")
+                .parse::<i64>()
+                .map_err(|_| rt_core::Error::invalid("TokenId", "no such token"))?;
             viewer.session.write(|tx| tx.revoke_auth_token(id))?;
             return Ok(Answer::Redirect("/Prefs/AuthTokens.html?done=revoked".into()));
         }
-        let typed = TokenForm { description: field(&form, "Description").trim().to_string(), expires: field(&form, "ExpiresSelect") };
+        let typed = TokenForm {
+            description: field(&form, "Description").trim().to_string(),
+            expires: field(&form, "ExpiresSelect"),
+        };
         let mut errors = Errors::new();
         if typed.description.is_empty() {
             errors.insert("Description".into(), "Say what this token is for.".into());
@@ -860,10 +877,7 @@ async fn save_my_rt(req: HttpRequest, rt: web::Data<Rt>, form: Posted) -> HttpRe
         let rows_typed = field(&form, "SummaryRows");
         let rows = rows_typed.trim().parse::<u32>().ok().filter(|n| (1..=home::MAX_SUMMARY_ROWS).contains(n));
         if rows.is_none() {
-            errors.insert(
-                "SummaryRows".into(),
-                format!("Give a number of rows from 1 to {}.", home::MAX_SUMMARY_ROWS),
-            );
+            errors.insert("SummaryRows".into(), format!("Give a number of rows from 1 to {}.", home::MAX_SUMMARY_ROWS));
         }
         if !errors.is_empty() {
             return my_rt_page(&site, viewer, &placement, &rows_typed, &errors, false);
@@ -922,7 +936,9 @@ mod tests {
 
     #[test]
     fn date_formats_render_in_the_zone_given() {
-        let t = DateTime::parse_from_rfc3339("2026-12-05T06:16:01Z").unwrap_or_default().with_timezone(&chrono_tz::Europe::Paris);
+        let t = DateTime::parse_from_rfc3339("2026-12-05T06:16:01Z")
+            .unwrap_or_default()
+            .with_timezone(&chrono_tz::Europe::Paris);
         assert_eq!(DateFormat::Default.render(t), "Sat Dec 05 07:16:01 2026");
         assert_eq!(DateFormat::Iso.render(t), "2026-12-05 07:16:01");
         assert_eq!(DateFormat::W3c.render(t), "2026-12-05T07:16:01+01:00");

@@ -133,7 +133,8 @@ async fn request(req: HttpRequest, rt: web::Data<Rt>, form: web::Form<RequestFor
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),
     }
     let errors = no_errors();
-    let view = View { stage: "request", message: Some(SENT), failed: false, email: &email, action: "", errors: &errors };
+    let view =
+        View { stage: "request", message: Some(SENT), failed: false, email: &email, action: "", errors: &errors };
     respond(show(&rt, StatusCode::OK, &view))
 }
 
@@ -157,7 +158,8 @@ async fn reset_form(req: HttpRequest, rt: web::Data<Rt>, path: web::Path<(String
     let action = req.path().to_string();
     match live {
         Ok(Ok(true)) => {
-            let view = View { stage: "reset", message: None, failed: false, email: "", action: &action, errors: &errors };
+            let view =
+                View { stage: "reset", message: None, failed: false, email: "", action: &action, errors: &errors };
             respond(show(&rt, StatusCode::OK, &view))
         }
         Ok(Ok(false)) => dead(&rt),
@@ -194,10 +196,8 @@ async fn reset(
     }
     let inner = rt.clone().into_inner();
     let outcome = if errors.is_empty() {
-        web::block(move || {
-            inner.system_session(Interface::Web).write(|tx| tx.reset_password(user, &token, &password))
-        })
-        .await
+        web::block(move || inner.system_session(Interface::Web).write(|tx| tx.reset_password(user, &token, &password)))
+            .await
     } else {
         // Nothing is changed, but a dead link says so first.
         web::block(move || inner.system_session(Interface::Web).read(|tx| tx.password_reset_is_live(user, &token)))
@@ -212,16 +212,19 @@ async fn reset(
         Ok(Ok(())) if errors.is_empty() => {
             tracing::info!(user = user.0, "web UI: password set through a reset link");
             let message = "Your password has been set. You can log in with it now.";
-            let view = View { stage: "done", message: Some(message), failed: false, email: "", action: "", errors: &errors };
+            let view =
+                View { stage: "done", message: Some(message), failed: false, email: "", action: "", errors: &errors };
             respond(show(&rt, StatusCode::OK, &view))
         }
         Ok(Ok(())) => {
-            let view = View { stage: "reset", message: None, failed: true, email: "", action: &action, errors: &errors };
+            let view =
+                View { stage: "reset", message: None, failed: true, email: "", action: &action, errors: &errors };
             respond(show(&rt, StatusCode::BAD_REQUEST, &view))
         }
         Ok(Err(rt_core::Error::Validation { message, .. })) => {
             errors.insert("password", message);
-            let view = View { stage: "reset", message: None, failed: true, email: "", action: &action, errors: &errors };
+            let view =
+                View { stage: "reset", message: None, failed: true, email: "", action: &action, errors: &errors };
             respond(show(&rt, StatusCode::BAD_REQUEST, &view))
         }
         Ok(Err(rt_core::Error::PermissionDenied { .. } | rt_core::Error::NotFound { .. })) => dead(&rt),

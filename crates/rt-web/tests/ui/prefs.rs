@@ -166,9 +166,21 @@ async fn about_me_changes_the_profile_and_the_password() {
         // Password mistakes: each said at its field, nothing changed, no
         // password sent back.
         let cases: [(&[(&str, &str)], &str, &str); 4] = [
-            (&[("CurrentPass", "wrong"), ("NewPass1", "new secret"), ("NewPass2", "new secret")], "CurrentPass", "current password correctly"),
-            (&[("CurrentPass", "staffpass"), ("NewPass1", "new secret"), ("NewPass2", "other")], "NewPass2", "Passwords do not match"),
-            (&[("CurrentPass", "staffpass"), ("NewPass1", "abc"), ("NewPass2", "abc")], "NewPass1", "at least 5 characters"),
+            (
+                &[("CurrentPass", "wrong"), ("NewPass1", "new secret"), ("NewPass2", "new secret")],
+                "CurrentPass",
+                "current password correctly",
+            ),
+            (
+                &[("CurrentPass", "staffpass"), ("NewPass1", "new secret"), ("NewPass2", "other")],
+                "NewPass2",
+                "Passwords do not match",
+            ),
+            (
+                &[("CurrentPass", "staffpass"), ("NewPass1", "abc"), ("NewPass2", "abc")],
+                "NewPass1",
+                "at least 5 characters",
+            ),
             (&[("EmailAddress", "guest@example.com")], "EmailAddress", "already in use"),
         ];
         for (extra, field, text) in cases {
@@ -224,7 +236,10 @@ async fn requestors_change_their_own_settings_on_self_service() {
         let saved = send(&app, post("/SelfService/Prefs.html", &cookie, &form)).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
         let guest = site.db.root().read(|tx| tx.user_by_name("guest")).unwrap();
-        assert_eq!((guest.real_name.as_str(), guest.lang.as_str(), guest.timezone.as_str()), ("Gus Guest", "fr", "Asia/Tokyo"));
+        assert_eq!(
+            (guest.real_name.as_str(), guest.lang.as_str(), guest.timezone.as_str()),
+            ("Gus Guest", "fr", "Asia/Tokyo")
+        );
         let bad = [("CSRF", token.as_str()), ("RealName", "X"), ("Lang", "xx"), ("Timezone", "Nowhere/Land")];
         let refused = send(&app, post("/SelfService/Prefs.html", &cookie, &bad)).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST);
@@ -332,7 +347,12 @@ async fn the_home_page_shows_the_portlets_chosen_in_order() {
                 Ok((reminder, search))
             })
             .unwrap();
-        site.db.rt().session(staff, rt_core::Interface::Web).unwrap().write(|tx| tx.set_bookmark(site.hostile, true)).unwrap();
+        site.db
+            .rt()
+            .session(staff, rt_core::Interface::Web)
+            .unwrap()
+            .write(|tx| tx.set_bookmark(site.hostile, true))
+            .unwrap();
         let app = app!(site);
         let cookie = login(&app, "staff").await;
 
@@ -341,7 +361,9 @@ async fn the_home_page_shows_the_portlets_chosen_in_order() {
         assert_eq!(home.status, StatusCode::OK);
         assert_inert(&home.body, "home");
         assert!(!home.body.contains("http-equiv=\"refresh\""), "no refresh by default");
-        for text in ["10 highest priority tickets I own", "Server room humidity", "Bookmarked tickets", "Quarterly report"] {
+        for text in
+            ["10 highest priority tickets I own", "Server room humidity", "Bookmarked tickets", "Quarterly report"]
+        {
             assert!(home.body.contains(text), "{text} in {}", home.body);
         }
         assert!(home.body.contains("Call the landlord"), "my reminder: {}", home.body);
@@ -390,10 +412,18 @@ async fn the_home_page_shows_the_portlets_chosen_in_order() {
         }
 
         // Bad input changes nothing and keeps what was typed.
-        let bad = [("CSRF", token.as_str()), ("SummaryRows", "500"), ("Placement-QueueList", "body"), ("Order-QueueList", "x")];
+        let bad = [
+            ("CSRF", token.as_str()),
+            ("SummaryRows", "500"),
+            ("Placement-QueueList", "body"),
+            ("Order-QueueList", "x"),
+        ];
         let refused = send(&app, post("/Prefs/MyRT.html", &cookie, &bad)).await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-        assert!(refused.body.contains(r#"id="SummaryRows-error""#) && refused.body.contains(r#"id="Order-QueueList-error""#));
+        assert!(
+            refused.body.contains(r#"id="SummaryRows-error""#)
+                && refused.body.contains(r#"id="Order-QueueList-error""#)
+        );
         assert!(refused.body.contains(r#"value="500""#));
         let forged = [("Reset", "1")];
         assert_eq!(send(&app, post("/Prefs/MyRT.html", &cookie, &forged)).await.status, StatusCode::FORBIDDEN);
@@ -417,7 +447,8 @@ fn mailed_links(site: &Site) -> Vec<(String, String)> {
     items
         .into_iter()
         .map(|item| {
-            let mail = String::from_utf8_lossy(&item.mail.content).replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+            let mail =
+                String::from_utf8_lossy(&item.mail.content).replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
             (item.mail.recipients.join(","), captured(r"(/NoAuth/ResetPassword/Reset/[0-9a-f]{32}/\d+)", &mail))
         })
         .collect()
@@ -475,7 +506,8 @@ async fn a_requestor_created_by_mail_sets_a_first_password_through_a_reset_link(
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         assert_inert(&page.body, "reset form");
         assert!(page.body.contains(r#"<label for="password">"#) && page.body.contains(r#"<label for="password2">"#));
-        let mismatch = send(&app, post(&link, "", &[("password", "first secret"), ("password2", "first secreT")])).await;
+        let mismatch =
+            send(&app, post(&link, "", &[("password", "first secret"), ("password2", "first secreT")])).await;
         assert_eq!(mismatch.status, StatusCode::BAD_REQUEST);
         assert!(mismatch.body.contains(r#"id="password2-error""#) && !mismatch.body.contains("first secret"));
         let short = send(&app, post(&link, "", &[("password", "abc"), ("password2", "abc")])).await;
