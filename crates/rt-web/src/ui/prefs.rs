@@ -138,7 +138,7 @@ pub(crate) const REFRESH_INTERVALS: [u32; 7] = [0, 120, 300, 600, 1200, 3600, 72
 pub(crate) fn refresh_label(seconds: u32) -> String {
     match seconds {
         0 => "Don't refresh this page.".into(),
-        s if s == 60 => "Refresh this page every 1 minute.".into(),
+        60 => "Refresh this page every 1 minute.".into(),
         s => format!("Refresh this page every {} minutes.", s / 60),
     }
 }

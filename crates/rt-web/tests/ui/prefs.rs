@@ -8,6 +8,9 @@ use rt_core::{AclObject, Grantee, NewSavedSearch, NewTicket, SearchOwner, UserId
 
 use super::*;
 
+/// Form fields to send.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
 fn user_id(site: &Site, name: &str) -> UserId {
     site.db.root().read(|tx| tx.user_by_name(name)).unwrap().user_id()
 }
@@ -165,7 +168,7 @@ async fn about_me_changes_the_profile_and_the_password() {
 
         // Password mistakes: each said at its field, nothing changed, no
         // password sent back.
-        let cases: [(&[(&str, &str)], &str, &str); 4] = [
+        let cases: [(Fields, &str, &str); 4] = [
             (
                 &[("CurrentPass", "wrong"), ("NewPass1", "new secret"), ("NewPass2", "new secret")],
                 "CurrentPass",
