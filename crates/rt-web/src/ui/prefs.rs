@@ -285,20 +285,21 @@ async fn save_other(req: HttpRequest, rt: web::Data<Rt>, form: Posted) -> HttpRe
         {
             errors.insert("Format".into(), format!("This format cannot be read: {e}"));
         }
+        let creatable = viewer.session.read(creatable_queues)?;
+        let queue = match values.default_queue.as_str() {
+            "" => None,
+            q => match q.parse::<i64>() {
+                Ok(n) if creatable.iter().any(|c| c.value == q) => Some(n),
+                _ => {
+                    errors.insert("DefaultQueue".into(), "Choose a queue you may create tickets in.".into());
+                    None
+                }
+            },
+        };
+        if !errors.is_empty() {
+            return other_page(&site, viewer, &values, &errors, false);
+        }
         let outcome = viewer.session.write(|tx| {
-            let queue = match values.default_queue.as_str() {
-                "" => None,
-                q => match q.parse::<i64>() {
-                    Ok(n) if creatable_queues(tx)?.iter().any(|c| c.value == q) => Some(n),
-                    _ => {
-                        errors.insert("DefaultQueue".into(), "Choose a queue you may create tickets in.".into());
-                        None
-                    }
-                },
-            };
-            if !errors.is_empty() {
-                return Ok(false);
-            }
             let me = viewer.user.user_id();
             let profile = UserProfile {
                 timezone: Some(values.timezone.clone()),
@@ -319,12 +320,10 @@ async fn save_other(req: HttpRequest, rt: web::Data<Rt>, form: Posted) -> HttpRe
             search.insert("OrderBy".into(), Value::from(values.order_by.clone()));
             search.insert("Order".into(), Value::from(values.order.clone()));
             search.insert("Format".into(), Value::from(values.format.clone()));
-            tx.set_preferences(me, SEARCH_DISPLAY, &Value::Object(search))?;
-            Ok(true)
+            tx.set_preferences(me, SEARCH_DISPLAY, &Value::Object(search))
         });
         match outcome {
-            Ok(true) => Ok(Answer::Redirect("/Prefs/Other.html?saved=1".into())),
-            Ok(false) => other_page(&site, viewer, &values, &errors, false),
+            Ok(()) => Ok(Answer::Redirect("/Prefs/Other.html?saved=1".into())),
             Err(rt_core::Error::Validation { field, message }) => {
                 errors.insert(form_field(&field).into(), message);
                 other_page(&site, viewer, &values, &errors, false)
