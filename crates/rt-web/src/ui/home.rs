@@ -157,6 +157,9 @@ struct Named {
 #[derive(Debug, Serialize)]
 struct Shown {
     key: &'static str,
+    /// The id of its heading (the names the browser tests and any user
+    /// style sheets already know for RT's first three).
+    title_id: String,
     tickets: Vec<Row>,
     queues: Vec<QueueCounts>,
     links: Vec<Named>,
@@ -164,7 +167,13 @@ struct Shown {
 
 impl Shown {
     fn new(key: &'static str) -> Shown {
-        Shown { key, tickets: Vec::new(), queues: Vec::new(), links: Vec::new() }
+        let title_id = match key {
+            "MyTickets" => "owned-title".to_string(),
+            "UnownedTickets" => "unowned-title".to_string(),
+            "QueueList" => "quick-title".to_string(),
+            _ => format!("{key}-title"),
+        };
+        Shown { key, title_id, tickets: Vec::new(), queues: Vec::new(), links: Vec::new() }
     }
 }
 
