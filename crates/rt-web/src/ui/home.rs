@@ -3,11 +3,11 @@
 //! The home page shows the portlets the user chose on `/Prefs/MyRT.html`
 //! (RT's `Pref-HomepageSettings`: a `body` and a `sidebar` list of
 //! `{type, name}`, `system` for RT's built-in searches, `component` for the
-//! others), or RT's default layout: [`PORTLETS`] lists them. Each portlet
+//! others), or RT's default layout: `PORTLETS` lists them. Each portlet
 //! runs one bounded read: the ticket lists fetch one page of
 //! `SummaryRows` (RT's `$DefaultSummaryRows`, 10, or the user's) and count
 //! no further than that; quick search counts stop at
-//! [`QUICK_COUNT_LIMIT`] ("100+"); bookmarks read a bounded number of
+//! `QUICK_COUNT_LIMIT` ("100+"); bookmarks read a bounded number of
 //! rows. Portlets not shown run nothing.
 //!
 //! The refresh portlet is RT's "Refresh this page every N minutes" (a GET

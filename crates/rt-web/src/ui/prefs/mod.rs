@@ -8,10 +8,10 @@
 //!   kept in RT's `Pref-SearchDisplay`. `/Prefs/` redirects here.
 //! - `/Prefs/AboutMe.html`: identity, phones, address and signature, and
 //!   the password (`CurrentPass`, `NewPass1`, `NewPass2`).
-//! - `/Prefs/MyRT.html`: which portlets of the home page show in which
+//! - `/Prefs/MyRT.html` (`myrt`): which portlets of the home page show in which
 //!   column and order (RT's `Pref-HomepageSettings`), rows per portlet
 //!   (`SummaryRows`); the portlets are [`super::home`]'s.
-//! - `/Prefs/AuthTokens.html`: the user's REST 2.0 tokens: list, create
+//! - `/Prefs/AuthTokens.html` (`tokens`): the user's REST 2.0 tokens: list, create
 //!   (the secret shown once; the current password asked, as RT does),
 //!   revoke.
 //! - `/SelfService/Prefs.html`: what requestors may change: name,
@@ -26,14 +26,17 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Duration, Months, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rt_core::preference::{GENERAL, SEARCH_DISPLAY};
 use rt_core::{AclObject, QueueId, Rt, Tx, UserId, UserProfile, rights};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Answer, Audience, PageError, Viewer, context, home, render, run, run_post, run_post_anyone};
+use super::{Answer, Audience, PageError, Viewer, context, render, run, run_post, run_post_anyone};
+
+mod myrt;
+mod tokens;
 
 /// Registers the routes of this module.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -44,9 +47,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/Prefs/AboutMe.html").route(web::get().to(about_me)).route(web::post().to(save_about_me)),
         )
-        .service(web::resource("/Prefs/MyRT.html").route(web::get().to(my_rt)).route(web::post().to(save_my_rt)))
         .service(
-            web::resource("/Prefs/AuthTokens.html").route(web::get().to(tokens)).route(web::post().to(save_tokens)),
+            web::resource("/Prefs/MyRT.html").route(web::get().to(myrt::my_rt)).route(web::post().to(myrt::save_my_rt)),
+        )
+        .service(
+            web::resource("/Prefs/AuthTokens.html")
+                .route(web::get().to(tokens::tokens))
+                .route(web::post().to(tokens::save_tokens)),
         )
         .service(
             web::resource("/SelfService/Prefs.html")
@@ -178,10 +185,10 @@ const LANGUAGES: [(&str, &str); 11] = [
 ];
 
 /// A posted form, as pairs.
-type Posted = web::Form<Vec<(String, String)>>;
+pub(super) type Posted = web::Form<Vec<(String, String)>>;
 
 /// The last value of a posted field, or empty.
-fn field(form: &[(String, String)], name: &str) -> String {
+pub(super) fn field(form: &[(String, String)], name: &str) -> String {
     form.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
 }
 
@@ -197,12 +204,12 @@ pub(crate) struct Choice {
     label: String,
 }
 
-fn choice(value: impl ToString, label: impl ToString) -> Choice {
+pub(super) fn choice(value: impl ToString, label: impl ToString) -> Choice {
     Choice { value: value.to_string(), label: label.to_string() }
 }
 
 /// Field errors, by field name.
-type Errors = BTreeMap<String, String>;
+pub(super) type Errors = BTreeMap<String, String>;
 
 /// `GET /Prefs/`.
 async fn index() -> HttpResponse {
@@ -689,244 +696,6 @@ fn self_service_page(
     ctx.insert("minimum", &rt.config().minimum_password_length);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     Ok(Answer::Page(status, render("prefs_selfservice.html", &ctx)?))
-}
-
-// ---------------------------------------------------------------- Auth tokens
-
-/// A token in the list.
-#[derive(Debug, Serialize)]
-struct TokenRow {
-    id: i64,
-    description: String,
-    created: String,
-    last_used: String,
-    expires: String,
-}
-
-/// Expiry choices of a new token (RT's `ExpiresSelect`).
-const EXPIRES: [(&str, &str); 5] =
-    [("", "Never"), ("1M", "In 1 month"), ("3M", "In 3 months"), ("6M", "In 6 months"), ("1Y", "In 1 year")];
-
-/// `GET /Prefs/AuthTokens.html`.
-async fn tokens(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse {
-    let site = rt.clone().into_inner();
-    let message = match super::param(&req, "done").as_deref() {
-        Some("revoked") => Some("Token revoked."),
-        _ => None,
-    };
-    run(&req, rt, Audience::Privileged, move |viewer| {
-        tokens_page(&site, viewer, StatusCode::OK, &TokenForm::default(), &Errors::new(), None, message)
-    })
-    .await
-}
-
-/// What was typed into the new-token form (not the password).
-#[derive(Debug, Default, Serialize)]
-struct TokenForm {
-    description: String,
-    expires: String,
-}
-
-/// `POST /Prefs/AuthTokens.html`: `Create` (with `Password`,
-/// `Description`, `ExpiresSelect`) or `Revoke` (with `TokenId`).
-async fn save_tokens(req: HttpRequest, rt: web::Data<Rt>, form: Posted) -> HttpResponse {
-    let site = rt.clone().into_inner();
-    let form = form.into_inner();
-    let token = Some(field(&form, "CSRF"));
-    run_post(&req, rt, token, move |viewer| {
-        let me = viewer.user.user_id();
-        if !field(&form, "Revoke").is_empty() {
-            let id = field(&form, "TokenId")
-                .parse::<i64>()
-                .map_err(|_| rt_core::Error::invalid("TokenId", "no such token"))?;
-            viewer.session.write(|tx| tx.revoke_auth_token(id))?;
-            return Ok(Answer::Redirect("/Prefs/AuthTokens.html?done=revoked".into()));
-        }
-        let typed = TokenForm {
-            description: field(&form, "Description").trim().to_string(),
-            expires: field(&form, "ExpiresSelect"),
-        };
-        let mut errors = Errors::new();
-        if typed.description.is_empty() {
-            errors.insert("Description".into(), "Say what this token is for.".into());
-        }
-        let expires = match typed.expires.as_str() {
-            "" => Some(None),
-            "1M" => Utc::now().checked_add_months(Months::new(1)).map(Some),
-            "3M" => Utc::now().checked_add_months(Months::new(3)).map(Some),
-            "6M" => Utc::now().checked_add_months(Months::new(6)).map(Some),
-            "1Y" => Some(Some(Utc::now() + Duration::days(365))),
-            _ => None,
-        };
-        let Some(expires) = expires else {
-            errors.insert("ExpiresSelect".into(), "Choose when the token expires from the list.".into());
-            return tokens_page(&site, viewer, StatusCode::BAD_REQUEST, &typed, &errors, None, None);
-        };
-        let password = field(&form, "Password");
-        let created = viewer.session.write(|tx| {
-            if !tx.is_own_password(&password)? {
-                errors.insert("Password".into(), "Please enter your current password correctly.".into());
-            }
-            if !errors.is_empty() {
-                return Ok(None);
-            }
-            tx.create_auth_token(me, &typed.description, expires).map(|(_, secret)| Some(secret))
-        })?;
-        match created {
-            Some(secret) => {
-                tracing::info!(user = %viewer.user.name, "web UI: auth token created");
-                tokens_page(&site, viewer, StatusCode::OK, &TokenForm::default(), &errors, Some(&secret), None)
-            }
-            None => tokens_page(&site, viewer, StatusCode::BAD_REQUEST, &typed, &errors, None, None),
-        }
-    })
-    .await
-}
-
-fn tokens_page(
-    rt: &Rt,
-    viewer: &Viewer,
-    status: StatusCode,
-    typed: &TokenForm,
-    errors: &Errors,
-    secret: Option<&str>,
-    message: Option<&str>,
-) -> Result<Answer, PageError> {
-    let me = viewer.user.user_id();
-    let (list, may_create) = viewer.session.read(|tx| {
-        let list = tx.auth_tokens(me)?;
-        Ok((list, tx.has_right(rights::MANAGE_AUTH_TOKENS, AclObject::System)?))
-    })?;
-    let rows: Vec<TokenRow> = list
-        .into_iter()
-        .map(|t| TokenRow {
-            id: t.id,
-            description: t.description,
-            created: viewer.date(t.created),
-            last_used: t.last_used.map_or_else(|| "Never".to_string(), |d| viewer.date(d)),
-            expires: t.expires.map_or_else(|| "Never".to_string(), |d| viewer.date(d)),
-        })
-        .collect();
-    let mut ctx = context(rt, Some(viewer), "Auth Tokens");
-    ctx.insert("tokens", &rows);
-    ctx.insert("may_create", &may_create);
-    ctx.insert("typed", typed);
-    ctx.insert("errors", errors);
-    ctx.insert("secret", &secret);
-    ctx.insert("message", &message);
-    ctx.insert("expires", &EXPIRES.iter().map(|(v, l)| choice(v, l)).collect::<Vec<_>>());
-    Ok(Answer::Page(status, render("prefs_tokens.html", &ctx)?))
-}
-
-// ---------------------------------------------------------------- MyRT
-
-/// `GET /Prefs/MyRT.html`.
-async fn my_rt(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse {
-    let site = rt.clone().into_inner();
-    let saved = super::param(&req, "saved").is_some();
-    run(&req, rt, Audience::Privileged, move |viewer| {
-        let (layout, rows) = viewer.session.read(|tx| home::layout(tx, viewer.user.user_id()))?;
-        let mut placement = BTreeMap::new();
-        for (column, keys) in [("body", &layout.body), ("sidebar", &layout.sidebar)] {
-            for (i, key) in keys.iter().enumerate() {
-                placement.insert(key.clone(), (column.to_string(), (i + 1).to_string()));
-            }
-        }
-        my_rt_page(&site, viewer, &placement, &rows.to_string(), &Errors::new(), saved)
-    })
-    .await
-}
-
-/// `POST /Prefs/MyRT.html`: `Placement-<portlet>` (`body`, `sidebar` or
-/// empty) and `Order-<portlet>` for each portlet, and `SummaryRows`; or
-/// `Reset` for RT's defaults.
-async fn save_my_rt(req: HttpRequest, rt: web::Data<Rt>, form: Posted) -> HttpResponse {
-    let site = rt.clone().into_inner();
-    let form = form.into_inner();
-    let token = Some(field(&form, "CSRF"));
-    run_post(&req, rt, token, move |viewer| {
-        let me = viewer.user.user_id();
-        if !field(&form, "Reset").is_empty() {
-            viewer.session.write(|tx| {
-                tx.delete_preferences(me, rt_core::preference::HOMEPAGE_SETTINGS)?;
-                tx.delete_preferences(me, rt_core::preference::SUMMARY_ROWS)
-            })?;
-            return Ok(Answer::Redirect("/Prefs/MyRT.html?saved=1".into()));
-        }
-        let mut errors = Errors::new();
-        let mut placement = BTreeMap::new();
-        let mut chosen: Vec<(String, u32, usize, String)> = Vec::new();
-        for (i, portlet) in home::PORTLETS.iter().enumerate() {
-            let column = field(&form, &format!("Placement-{}", portlet.key));
-            let order = field(&form, &format!("Order-{}", portlet.key));
-            placement.insert(portlet.key.to_string(), (column.clone(), order.clone()));
-            match column.as_str() {
-                "" => {}
-                "body" | "sidebar" => match order.trim().parse::<u32>() {
-                    Ok(n) if (1..=99).contains(&n) => chosen.push((column, n, i, portlet.key.to_string())),
-                    _ => {
-                        errors.insert(format!("Order-{}", portlet.key), "Give a position from 1 to 99.".into());
-                    }
-                },
-                _ => {
-                    errors.insert(format!("Placement-{}", portlet.key), "Choose a column from the list.".into());
-                }
-            }
-        }
-        let rows_typed = field(&form, "SummaryRows");
-        let rows = rows_typed.trim().parse::<u32>().ok().filter(|n| (1..=home::MAX_SUMMARY_ROWS).contains(n));
-        if rows.is_none() {
-            errors.insert("SummaryRows".into(), format!("Give a number of rows from 1 to {}.", home::MAX_SUMMARY_ROWS));
-        }
-        if !errors.is_empty() {
-            return my_rt_page(&site, viewer, &placement, &rows_typed, &errors, false);
-        }
-        chosen.sort_by_key(|(_, order, index, _)| (*order, *index));
-        let mut layout = home::Layout::default();
-        for (column, _, _, key) in chosen {
-            if column == "body" { layout.body.push(key) } else { layout.sidebar.push(key) }
-        }
-        viewer.session.write(|tx| {
-            tx.set_preferences(me, rt_core::preference::HOMEPAGE_SETTINGS, &layout.to_json())?;
-            tx.set_preferences(me, rt_core::preference::SUMMARY_ROWS, &Value::from(rows.unwrap_or(10)))
-        })?;
-        Ok(Answer::Redirect("/Prefs/MyRT.html?saved=1".into()))
-    })
-    .await
-}
-
-/// One portlet's row of the form.
-#[derive(Debug, Serialize)]
-struct PortletRow {
-    key: &'static str,
-    title: &'static str,
-    column: String,
-    order: String,
-}
-
-fn my_rt_page(
-    rt: &Rt,
-    viewer: &Viewer,
-    placement: &BTreeMap<String, (String, String)>,
-    rows: &str,
-    errors: &Errors,
-    saved: bool,
-) -> Result<Answer, PageError> {
-    let portlets: Vec<PortletRow> = home::PORTLETS
-        .iter()
-        .map(|p| {
-            let (column, order) = placement.get(p.key).cloned().unwrap_or_default();
-            PortletRow { key: p.key, title: p.title, column, order }
-        })
-        .collect();
-    let mut ctx = context(rt, Some(viewer), "Customize RT at a glance");
-    ctx.insert("portlets", &portlets);
-    ctx.insert("rows", rows);
-    ctx.insert("max_rows", &home::MAX_SUMMARY_ROWS);
-    ctx.insert("errors", errors);
-    ctx.insert("saved", &saved);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    Ok(Answer::Page(status, render("prefs_myrt.html", &ctx)?))
 }
 
 #[cfg(test)]
