@@ -2,8 +2,8 @@
 //!
 //! - `/NoAuth/ResetPassword.html` (also `/NoAuth/ResetPassword/Request.html`):
 //!   a form with `Email`. Whatever was typed, the answer is the same
-//!   sentence, so the form tells nobody which addresses have accounts;
-//!   when the address is an enabled user's, rt-core makes a one-time
+//!   sentence after the same least time (`ANSWER_FLOOR`), so the form
+//!   tells nobody which addresses have accounts; when the address is an enabled user's, rt-core makes a one-time
 //!   token ([`rt_core::password_reset`]) and a mail with the link goes to
 //!   the outbox in the same DB transaction.
 //! - `/NoAuth/ResetPassword/Reset/<token>/<user id>`: the link. It shows a
@@ -27,6 +27,11 @@ use super::{Answer, PageError, context, error_page, render, respond};
 /// What the request form answers, whatever was typed.
 const SENT: &str = "If that address belongs to an account, a message with a link to set a new password is on its \
                     way. The link works once, for an hour.";
+
+/// The least time the request form takes to answer, so that sending a
+/// link (a write and a mail) and sending none take alike: the time tells
+/// nobody which addresses have accounts either.
+const ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// What a dead link says.
 const DEAD: &str = "This link has expired or was already used. Ask for a new one below.";
@@ -100,6 +105,7 @@ async fn request(req: HttpRequest, rt: web::Data<Rt>, form: web::Form<RequestFor
     if !super::login::same_origin(&req) {
         return respond(error_page(&rt, None, PageError::Csrf));
     }
+    let started = std::time::Instant::now();
     let email = form.into_inner().email.trim().to_string();
     let inner = rt.clone().into_inner();
     let base = rt.config().effective_web_base_url().trim_end_matches('/').to_string();
@@ -131,6 +137,9 @@ async fn request(req: HttpRequest, rt: web::Data<Rt>, form: web::Form<RequestFor
         // The same answer as ever: a failure tells nothing either.
         Ok(Err(error)) => tracing::error!(%error, "web UI: password reset request failed"),
         Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+    }
+    if let Some(rest) = ANSWER_FLOOR.checked_sub(started.elapsed()) {
+        actix_web::rt::time::sleep(rest).await;
     }
     let errors = no_errors();
     let view =

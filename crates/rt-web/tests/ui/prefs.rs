@@ -486,7 +486,9 @@ async fn a_requestor_created_by_mail_sets_a_first_password_through_a_reset_link(
 
         // The same answer for an account and for no account.
         let asked = send(&app, post("/NoAuth/ResetPassword.html", "", &[("Email", "New.Person@example.net")])).await;
+        let started = std::time::Instant::now();
         let unknown = send(&app, post("/NoAuth/ResetPassword.html", "", &[("Email", "nobody@nowhere.example")])).await;
+        assert!(started.elapsed() >= std::time::Duration::from_millis(300), "no quicker answer for no account");
         assert_eq!(asked.status, StatusCode::OK);
         assert_eq!(asked.status, unknown.status);
         assert!(asked.body.contains("If that address belongs to an account"), "{}", asked.body);
