@@ -241,6 +241,30 @@ impl Tx<'_> {
         Ok(visible)
     }
 
+    /// Up to `limit` of the current user's bookmarked tickets that they may
+    /// still see, most recently bookmarked first: a bounded read for
+    /// lists such as the home page's.
+    pub fn recent_bookmarks(&mut self, limit: usize) -> Result<Vec<TicketId>> {
+        // Some may have become invisible: read a few more than asked.
+        let ids: Vec<i64> = bookmarks::table
+            .inner_join(tickets::table.on(tickets::id.eq(bookmarks::ticket_id)))
+            .filter(bookmarks::user_id.eq(self.user.id.0))
+            .order(bookmarks::id.desc())
+            .select(tickets::effective_id)
+            .limit(i64::try_from(limit.saturating_mul(2).saturating_add(5)).unwrap_or(i64::MAX))
+            .load(self.conn)?;
+        let mut visible = Vec::with_capacity(limit.min(ids.len()));
+        for id in ids.into_iter().map(TicketId) {
+            if visible.len() == limit {
+                break;
+            }
+            if !visible.contains(&id) && self.ticket(id).is_ok() {
+                visible.push(id);
+            }
+        }
+        Ok(visible)
+    }
+
     /// The object an attribute belongs to, and its name.
     fn attribute_object(&mut self, id: i64) -> Result<(AttributeObject, String)> {
         let (object_type, object_id, name): (String, i64, String) = attributes::table

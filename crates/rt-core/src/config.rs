@@ -62,6 +62,9 @@ pub struct Config {
     /// How long a ticket's soft lock (taken when someone opens its reply or
     /// comment form) lasts, in minutes; 0 turns locking off.
     pub ticket_lock_minutes: u64,
+    /// The shortest password a user may set (RT's
+    /// `$MinimumPasswordLength`); 0 turns the check off.
+    pub minimum_password_length: usize,
     /// Grant Everyone CreateTicket and ReplyToTicket on the General queue at
     /// first start, so mail from the public opens and updates tickets.
     pub public_mail: bool,
@@ -221,6 +224,7 @@ impl Default for Config {
             login_throttle_failures: 10,
             login_throttle_minutes: 15,
             ticket_lock_minutes: 5,
+            minimum_password_length: 5,
             public_mail: true,
             max_attachment_size: 10 * 1024 * 1024,
             oversized_attachments: "truncate".into(),
@@ -264,6 +268,7 @@ pub const ENV_KEYS: &[(&str, &str)] = &[
     ("RT_LOGIN_THROTTLE_FAILURES", "login_throttle_failures"),
     ("RT_LOGIN_THROTTLE_MINUTES", "login_throttle_minutes"),
     ("RT_TICKET_LOCK_MINUTES", "ticket_lock_minutes"),
+    ("RT_MINIMUM_PASSWORD_LENGTH", "minimum_password_length"),
     ("RT_PUBLIC_MAIL", "public_mail"),
     ("RT_MAX_ATTACHMENT_SIZE", "max_attachment_size"),
     ("RT_OVERSIZED_ATTACHMENTS", "oversized_attachments"),
@@ -352,6 +357,9 @@ impl Config {
             }
             "ticket_lock_minutes" => {
                 self.ticket_lock_minutes = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
+            }
+            "minimum_password_length" => {
+                self.minimum_password_length = value.parse().map_err(|e| bad(format!("{value:?}: {e}")))?
             }
             "public_mail" => {
                 self.public_mail = boolean(value).ok_or_else(|| bad(format!("{value:?} is not a boolean")))?

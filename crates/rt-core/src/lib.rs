@@ -54,7 +54,9 @@
 //! - [`job_claim`]: what scheduled jobs (`rt-crontool`) did to which
 //!   ticket, so that runs on several nodes act on each ticket once.
 //! - [`web_session`]: the web and REST login sessions, stored hashed.
-//! - [`auth_token`]: REST 2.0 authentication tokens, stored hashed.
+//! - [`auth_token`]: REST 2.0 authentication tokens, stored hashed;
+//!   [`password_reset`]: one-time password reset links, stored hashed.
+//! - [`preference`]: users' preferences (RT's `Pref-...` attributes).
 
 #![deny(missing_docs)]
 
@@ -76,6 +78,8 @@ pub mod mail_receipt;
 pub mod merge;
 pub mod outbox;
 pub mod password;
+pub mod password_reset;
+pub mod preference;
 pub mod principal;
 pub mod queue;
 pub mod reminder;

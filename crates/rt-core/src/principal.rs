@@ -282,11 +282,58 @@ impl Tx<'_> {
 
     /// Sets a user's password. Needs `AdminUsers`, or `ModifySelf` for one's
     /// own. `None` removes it (the user can no longer log in by password).
+    /// A password shorter than the site's `minimum_password_length` is
+    /// refused (RT's `ValidatePassword`). Every password reset link of the
+    /// user stops working.
     pub fn set_password(&mut self, id: UserId, password: Option<&str>) -> Result<()> {
         self.require_user_admin(id)?;
+        if let Some(p) = password {
+            let minimum = self.rt.config.minimum_password_length;
+            if p.chars().count() < minimum {
+                return Err(Error::invalid(
+                    "password",
+                    format!("a password needs to be at least {minimum} character{} long", plural(minimum)),
+                ));
+            }
+        }
         let hash = password.map(password::hash).transpose()?;
         diesel::update(users::table.find(id.0)).set(users::password.eq(hash)).execute(self.conn)?;
+        crate::password_reset::forget(self.conn, id)?;
         self.touch_user(id)
+    }
+
+    /// Changes the current user's own password, as RT's `SafeSetPassword`:
+    /// `current` must be their password (unless they have none yet, like a
+    /// requestor created from mail), then as [`Tx::set_password`]. A wrong
+    /// current password is [`Error::Validation`] on `current password` and
+    /// changes nothing.
+    pub fn change_own_password(&mut self, current: &str, new: &str) -> Result<()> {
+        let me = self.user.id;
+        self.require_user_admin(me)?;
+        if self.has_password(me)? && !password_matches(self.conn, me, current)? {
+            let why = if current.is_empty() {
+                "please enter your current password"
+            } else {
+                "please enter your current password correctly"
+            };
+            return Err(Error::invalid("current password", why));
+        }
+        self.set_password(me, Some(new))
+    }
+
+    /// Whether `password` is the current user's password (RT's
+    /// `IsPassword`), for forms that ask for it again before a sensitive
+    /// change. Takes the time a login takes, right or wrong.
+    pub fn is_own_password(&mut self, password: &str) -> Result<bool> {
+        password_matches(self.conn, self.user.id, password)
+    }
+
+    /// Whether a user has a password (one who has none cannot log in by
+    /// password until they set one through a reset link).
+    pub fn has_password(&mut self, id: UserId) -> Result<bool> {
+        let stored: Option<Option<String>> =
+            users::table.find(id.0).select(users::password).get_result(self.conn).optional()?;
+        Ok(stored.ok_or_else(|| Error::not_found("user", id))?.is_some_and(|p| !p.is_empty()))
     }
 
     /// Enables or disables a user. Needs `AdminUsers`. Disabled users
@@ -515,7 +562,7 @@ impl Tx<'_> {
             .is_some())
     }
 
-    fn require_user_admin(&mut self, id: UserId) -> Result<()> {
+    pub(crate) fn require_user_admin(&mut self, id: UserId) -> Result<()> {
         self.user(id)?;
         if self.has_right(rights::ADMIN_USERS, AclObject::System)? {
             return Ok(());
@@ -565,6 +612,23 @@ pub(crate) fn authenticate(conn: &mut DbConnection, name: &str, password: &str) 
         }
         password::Verdict::Invalid => Err(denied()),
     }
+}
+
+/// Whether `password` is the user's password (a legacy hash that matches
+/// is not rehashed here: the next login does it).
+fn password_matches(conn: &mut DbConnection, id: UserId, password: &str) -> Result<bool> {
+    let stored: Option<String> = users::table.find(id.0).select(users::password).get_result(conn)?;
+    Ok(match stored {
+        Some(stored) => !matches!(password::verify(password, &stored), password::Verdict::Invalid),
+        None => {
+            password::burn_time(password);
+            false
+        }
+    })
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 fn user_id_by_email(conn: &mut DbConnection, folded: &str) -> Result<Option<UserId>> {

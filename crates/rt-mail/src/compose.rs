@@ -33,6 +33,8 @@
 //! [`send_error_mail`] builds the gateway's answers to senders ("Permission
 //! Denied", "Message not recorded"): not about a ticket, the refused message
 //! attached, never sent to automatic senders (the caller decides).
+//! [`send_notice_mail`] sends a person a notice about their account (a
+//! password reset link).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -316,6 +318,47 @@ pub fn send_error_mail(tx: &mut Tx<'_>, mail: &ErrorMail<'_>) -> Result<OutboxId
     let message = with_headers(builder, &headers)?
         .multipart(MultiPart::mixed().singlepart(SinglePart::plain(mail.explanation.to_string())).singlepart(original))
         .map_err(|e| Error::invalid("mail", e.to_string()))?;
+    tx.enqueue_mail(OutgoingMail {
+        ticket: None,
+        transaction: None,
+        message_id,
+        envelope_from: from,
+        recipients: vec![mail.to.to_string()],
+        content: message.formatted(),
+    })
+}
+
+/// A notice RT sends a person about their account, not about a ticket
+/// (a password reset link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeMail<'a> {
+    /// Who gets it.
+    pub to: &'a str,
+    /// The subject.
+    pub subject: &'a str,
+    /// The plain-text body.
+    pub text: &'a str,
+}
+
+/// Puts a notice in the outbox, from the site's correspond address, marked
+/// as automatic mail. It is recorded on no ticket, and its body (which may
+/// hold a secret link) is never logged.
+pub fn send_notice_mail(tx: &mut Tx<'_>, mail: &NoticeMail<'_>) -> Result<OutboxId> {
+    let config = tx.config().clone();
+    let from = config.site_correspond_address();
+    let message_id = format!("<rt-{}-{}.notice@{}>", env!("CARGO_PKG_VERSION"), unique(), config.organization);
+    let headers = [
+        ("X-RT-Loop-Prevention".to_string(), config.rtname.clone()),
+        ("Managed-By".to_string(), format!("RT-rs {}", env!("CARGO_PKG_VERSION"))),
+        ("Precedence".to_string(), "bulk".to_string()),
+        ("Auto-Submitted".to_string(), "auto-generated".to_string()),
+    ];
+    let builder = Message::builder()
+        .from(mailbox(&from, None)?)
+        .to(mailbox(mail.to, None)?)
+        .subject(mail.subject)
+        .message_id(Some(message_id.clone()));
+    let message = with_body(with_headers(builder, &headers)?, mail.text, None, &[])?;
     tx.enqueue_mail(OutgoingMail {
         ticket: None,
         transaction: None,

@@ -11,6 +11,7 @@ mod links;
 mod merge;
 mod nodes;
 mod outbox;
+mod password_resets;
 mod principals;
 mod reminders;
 mod saved_searches;

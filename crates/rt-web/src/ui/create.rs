@@ -94,6 +94,8 @@ pub(crate) async fn show_form(req: HttpRequest, rt: web::Data<Rt>, mode: Mode) -
     let site = rt.clone().into_inner();
     let queue = super::param(&req, "Queue");
     run(&req, rt, mode.audience(), move |viewer| {
+        // Without a queue asked for, the user's default queue (Preferences).
+        let queue = queue.filter(|q| !q.trim().is_empty()).or_else(|| viewer.default_queue().map(|q| q.0.to_string()));
         let mut fields = vec![("Queue".to_string(), queue.unwrap_or_default())];
         // As RT: the one creating is the requestor unless changed.
         if mode == Mode::Staff {

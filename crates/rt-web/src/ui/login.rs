@@ -207,7 +207,7 @@ fn set_cookie(res: &mut HttpResponse, cookie: &str) {
 
 /// False when an `Origin` header names a site other than the `Host` the
 /// request was sent to.
-fn same_origin(req: &HttpRequest) -> bool {
+pub(crate) fn same_origin(req: &HttpRequest) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
     let host = req.connection_info().host().to_string();
     let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);

@@ -23,6 +23,9 @@
 //!   `/Ticket/Forward.html`; [`create`]: `/Ticket/Create.html`;
 //!   [`selfservice`]: `/SelfService/Display.html`, `Create.html` and
 //!   `Update.html`.
+//! - [`prefs`]: `/Prefs/...` (Preferences, About me, auth tokens, the
+//!   home page's portlets) and `/SelfService/Prefs.html`.
+//! - [`reset`]: `/NoAuth/ResetPassword...`, password reset links by mail.
 //!
 //! Every page goes through `run` (or `run_post` for forms that change
 //! something): the session cookie names the user (no session: a redirect
@@ -48,7 +51,9 @@ pub mod history;
 pub mod home;
 pub mod login;
 pub mod modify;
+pub mod prefs;
 pub mod reminders;
+pub mod reset;
 pub mod search;
 pub mod selfservice;
 pub mod ticket;
@@ -104,6 +109,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/Search/Bulk.html").route(web::get().to(bulk::form)).route(web::post().to(bulk::submit)),
         )
         .route("/Search/Simple.html", web::get().to(search::simple));
+    prefs::configure(cfg);
+    reset::configure(cfg);
 }
 
 /// The templates, embedded, by name.
@@ -126,6 +133,12 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("selfservice_display.html", include_str!("../../../../templates/web/selfservice_display.html")),
     ("build.html", include_str!("../../../../templates/web/build.html")),
     ("bulk.html", include_str!("../../../../templates/web/bulk.html")),
+    ("prefs_other.html", include_str!("../../../../templates/web/prefs_other.html")),
+    ("prefs_aboutme.html", include_str!("../../../../templates/web/prefs_aboutme.html")),
+    ("prefs_selfservice.html", include_str!("../../../../templates/web/prefs_selfservice.html")),
+    ("prefs_tokens.html", include_str!("../../../../templates/web/prefs_tokens.html")),
+    ("prefs_myrt.html", include_str!("../../../../templates/web/prefs_myrt.html")),
+    ("reset.html", include_str!("../../../../templates/web/reset.html")),
 ];
 
 const STYLESHEET: &str = include_str!("../../../../templates/web/rt.css");
@@ -192,12 +205,23 @@ pub(crate) struct Viewer {
     pub csrf: String,
     /// Their time zone (the site's when they have none).
     pub tz: Tz,
+    /// How they want dates written (`/Prefs/Other.html`).
+    pub date_format: prefs::DateFormat,
+    /// The queue they chose to create tickets in by default, if any (not
+    /// checked for `CreateTicket` since: offer it only among the queues
+    /// the user may create tickets in).
+    pub default_queue: Option<rt_core::QueueId>,
 }
 
 impl Viewer {
-    /// A time in the viewer's time zone, as RT writes dates.
+    /// A time in the viewer's time zone and date format.
     pub fn date(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.tz).format("%a %b %d %H:%M:%S %Y").to_string()
+        self.date_format.render(t.with_timezone(&self.tz))
+    }
+
+    /// The queue to preselect on ticket creation: the user's default queue.
+    pub fn default_queue(&self) -> Option<rt_core::QueueId> {
+        self.default_queue
     }
 
     /// An optional date, or RT's "Not set".
@@ -296,10 +320,12 @@ where
 fn viewer(rt: &Rt, sid: &str) -> rt_core::Result<Option<Viewer>> {
     let Some(user) = web_session::lookup(rt, sid)? else { return Ok(None) };
     let session = rt.session(user, Interface::Web)?;
-    let (record, privileged) = session.read(|tx| Ok((tx.user(user)?, tx.is_privileged(user)?)))?;
+    let (record, privileged, (date_format, default_queue)) =
+        session.read(|tx| Ok((tx.user(user)?, tx.is_privileged(user)?, prefs::viewer_settings(tx, user)?)))?;
     let zone = if record.timezone.is_empty() { &rt.config().timezone } else { &record.timezone };
     let tz = zone.parse().unwrap_or(chrono_tz::UTC);
-    Ok(Some(Viewer { session, user: record, privileged, csrf: web_session::csrf_token(sid), tz }))
+    let csrf = web_session::csrf_token(sid);
+    Ok(Some(Viewer { session, user: record, privileged, csrf, tz, date_format, default_queue }))
 }
 
 /// The session id in the request's cookie, when well formed.

@@ -23,6 +23,11 @@
 //! - `search_pages`: the query builder (criteria, clause editing, bad
 //!   input), the columns editor, saved searches (rights, CSRF), results
 //!   by saved search with aging and links, simple search, bulk update.
+//! - `prefs`: Preferences (time zone and date format shown on every date,
+//!   default queue, refresh), About me and password changes, self-service
+//!   preferences, auth tokens, the home page's portlets and their layout,
+//!   and password reset links (a requestor created by mail setting a first
+//!   password), each with bad input, refused rights and CSRF refusals.
 
 #![allow(clippy::unwrap_used)]
 
@@ -42,6 +47,7 @@ mod ui_site;
 use ui_site::{Site, site};
 
 mod basics;
+mod prefs;
 mod search_pages;
 mod ticket_pages;
 mod update;
