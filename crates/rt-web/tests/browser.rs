@@ -5,7 +5,8 @@
 //! unowned tickets", lands on its display page and runs a search; the
 //! other creates a ticket with a custom field and an attachment, replies,
 //! comments, takes and resolves it, builds a search, saves it, and
-//! bulk-updates three tickets. Each step asserts what the page shows and
+//! bulk-updates three tickets; then a requestor who wrote in by mail sets
+//! a password through the reset link, logs in and sees only their ticket. Each step asserts what the page shows and
 //! saves a screenshot under `target/screenshots/`
 //! (`$CARGO_TARGET_DIR/screenshots/` when set); reviewed copies are in
 //! docs/screenshots/.
@@ -29,6 +30,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use rt_core::db::Backend;
 use rt_core::{AclObject, CfType, Config, Grantee, NewCustomField, NewTicket, TicketId};
+use rt_mail::gateway::{GatewayOutcome, GatewayRequest, deliver};
 use rt_test_support::backends;
 
 mod ui_site;
@@ -459,6 +461,58 @@ async fn a_ticket_from_creation_to_bulk_update() {
             assert_eq!((ticket.status.as_str(), ticket.priority), ("open", 42));
         }
         browser.close().await.unwrap();
+
+        // A requestor who wrote in by mail has no password yet: they ask
+        // for a reset link, set one, log in and see only their ticket.
+        let message = b"From: Robin <robin@example.net>\r\nTo: rt@example.com\r\nSubject: My screen flickers\r\n\
+                        Message-ID: <flicker@example.net>\r\n\r\nSince this morning.\r\n";
+        let request = GatewayRequest { queue: "General", action: "correspond", ticket: None, message };
+        let GatewayOutcome::Ok(robins) = deliver(site.db.rt(), &request) else { panic!("mail not taken") };
+        let browser = driver.browser().await;
+        browser.goto(&format!("{base}/NoAuth/Login.html")).await.unwrap();
+        follow_to(&browser, "Forgot your password?", "/NoAuth/ResetPassword.html").await;
+        assert_accessible(&browser, axe, "password reset").await;
+        fill(&browser, "#Email", "robin@example.net").await;
+        click_to(&browser, "form.login button[type=submit]", "/NoAuth/ResetPassword.html").await;
+        assert!(text_of(&browser, "p.message").await.contains("link"), "the same answer for any address");
+        let link = reset_link(&site, "robin@example.net");
+        browser.goto(&format!("{base}{link}")).await.unwrap();
+        fill(&browser, "#password", "flicker-free").await;
+        fill(&browser, "#password2", "flicker-free").await;
+        save_screenshot(&browser, &format!("{tag}-11-reset")).await;
+        click_to(&browser, "form.login button[type=submit]", &link).await;
+        assert!(text_of(&browser, "p.message").await.contains("Your password has been set"));
+        follow_to(&browser, "Login", "/NoAuth/Login.html").await;
+        fill(&browser, "#user", "robin@example.net").await;
+        fill(&browser, "#pass", "flicker-free").await;
+        click_to(&browser, "form.login button[type=submit]", "/SelfService/").await;
+        let own = text_of(&browser, "main").await;
+        assert!(own.contains("My screen flickers"), "{own}");
+        for other in ["Printer on fire", "Scanner jams on page two", "Bulk one"] {
+            assert!(!own.contains(other), "{other} is not theirs: {own}");
+        }
+        save_screenshot(&browser, &format!("{tag}-12-selfservice")).await;
+        assert_accessible(&browser, axe, "self-service").await;
+        browser.goto(&format!("{base}/SelfService/Display.html?id={}", robins.0)).await.unwrap();
+        assert!(text_of(&browser, "main").await.contains("Since this morning."));
+        browser.goto(&format!("{base}/SelfService/Display.html?id={id}")).await.unwrap();
+        assert!(!text_of(&browser, "main").await.contains("Scanner jams"), "another's ticket stays hidden");
+        browser.close().await.unwrap();
     }
     let _ = std::fs::remove_file(&upload);
+}
+
+/// The reset link in the mail sent to `to` (the outbox, marked sent).
+fn reset_link(site: &ui_site::Site, to: &str) -> String {
+    let system = site.db.rt().system_session(rt_core::Interface::Api);
+    let items = system.write(|tx| tx.claim_outbox("browser", 100, Duration::from_secs(60))).unwrap();
+    let link = regex::Regex::new(r"/NoAuth/ResetPassword/Reset/[0-9a-f]{32}/\d+").unwrap();
+    items
+        .iter()
+        .filter(|item| item.mail.recipients.iter().any(|r| r == to))
+        .find_map(|item| {
+            let mail = String::from_utf8_lossy(&item.mail.content).replace("=\r\n", "").replace("=3D", "=");
+            link.find(&mail).map(|m| m.as_str().to_string())
+        })
+        .unwrap_or_else(|| panic!("no reset link mailed to {to}"))
 }
