@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use rt_core::preference::SEARCH_DISPLAY;
 use rt_core::search::{DEFAULT_FORMAT, FieldKind, FieldValue, Format, Paging, parse_format, parse_order_by};
 use rt_core::{CfObject, Role, Rt, SavedSearch, SavedSearchId, Ticket, TicketQuery, Tx};
 use serde::Serialize;
@@ -40,10 +41,20 @@ struct Params {
 
 impl Params {
     /// The search the URL gives; a saved search (`SavedSearchId`) gives
-    /// what the URL leaves out.
-    fn read(form: &Form, saved: Option<&SavedSearch>) -> Params {
+    /// what the URL leaves out, then the user's search defaults
+    /// (Preferences, RT's `SearchDisplay`).
+    fn read(form: &Form, saved: Option<&SavedSearch>, defaults: Option<&serde_json::Value>) -> Params {
         let get = |name: &str| form.value(name).map(str::to_string);
-        let rows = get("Rows").or_else(|| get("RowsPerPage")).or_else(|| saved.map(|s| s.rows_per_page.to_string()));
+        let default = |name: &str| {
+            defaults
+                .and_then(|d| d.get(name))
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .filter(|v| !v.trim().is_empty())
+        };
+        let rows = get("Rows")
+            .or_else(|| get("RowsPerPage"))
+            .or_else(|| saved.map(|s| s.rows_per_page.to_string()))
+            .or_else(|| default("RowsPerPage"));
         let paging = Paging::from_params(rows.as_deref(), get("Page").as_deref());
         // 0 is all rows, as in RT; what does not read is the default.
         let rows = match rows.as_deref().map(|r| r.trim().parse::<u32>()) {
@@ -53,9 +64,15 @@ impl Params {
         let from_saved = |f: fn(&SavedSearch) -> &String| saved.map(f).filter(|v| !v.trim().is_empty()).cloned();
         Params {
             query: get("Query").or_else(|| from_saved(|s| &s.query)).unwrap_or_default(),
-            format: get("Format").or_else(|| from_saved(|s| &s.format)),
-            order_by: get("OrderBy").or_else(|| from_saved(|s| &s.order_by)).unwrap_or_else(|| "id".into()),
-            order: get("Order").or_else(|| from_saved(|s| &s.order)).unwrap_or_else(|| "ASC".into()),
+            format: get("Format").or_else(|| from_saved(|s| &s.format)).or_else(|| default("Format")),
+            order_by: get("OrderBy")
+                .or_else(|| from_saved(|s| &s.order_by))
+                .or_else(|| default("OrderBy"))
+                .unwrap_or_else(|| "id".into()),
+            order: get("Order")
+                .or_else(|| from_saved(|s| &s.order))
+                .or_else(|| default("Order"))
+                .unwrap_or_else(|| "ASC".into()),
             rows,
             page: paging.page,
             saved: saved.map(|s| s.id),
@@ -116,7 +133,8 @@ pub(crate) async fn results(req: HttpRequest, rt: web::Data<Rt>) -> HttpResponse
             Some(id) => Some(viewer.session.read(|tx| tx.saved_search(SavedSearchId(id)))?),
             None => None,
         };
-        let params = Params::read(&form, saved.as_ref());
+        let defaults = viewer.session.read(|tx| tx.preferences(viewer.user.user_id(), SEARCH_DISPLAY))?;
+        let params = Params::read(&form, saved.as_ref(), defaults.as_ref());
         let title = saved.as_ref().map_or_else(|| "Found tickets".to_string(), |s| s.name.clone());
         let mut ctx = context(&site, Some(viewer), &title);
         ctx.insert("query", &params.query);

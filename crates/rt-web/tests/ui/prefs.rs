@@ -97,6 +97,12 @@ async fn preferences_change_every_date_shown_and_the_default_queue() {
         let home = send(&app, get("/", &cookie)).await;
         assert!(home.body.contains(r#"<meta http-equiv="refresh" content="300">"#), "{}", home.body);
         assert!(home.body.contains(&format!(r#"<option value="{general}" selected>General</option>"#)));
+        // Search results take the search defaults when the URL leaves them out.
+        let results = send(&app, get("/Search/Results.html?Query=id%3E0", &cookie)).await;
+        assert!(results.body.contains(r#"name="OrderBy" value="Priority""#), "{}", results.body);
+        assert!(results.body.contains(r#"<option value="25" selected>25</option>"#), "{}", results.body);
+        let asked = send(&app, get("/Search/Results.html?Query=id%3E0&OrderBy=id&Rows=10", &cookie)).await;
+        assert!(asked.body.contains(r#"name="OrderBy" value="id""#), "the URL wins");
         // The Create page starts in the default queue too, first or not.
         let staff_id = user_id(&site, "staff");
         let desk = site
