@@ -374,16 +374,17 @@ pub(crate) async fn action(req: HttpRequest, rt: web::Data<Rt>, form: web::Form<
     run_post(&req, rt, csrf, move |viewer| {
         let id = ticket_id(Some(&id))?;
         let id = viewer.session.read(|tx| tx.resolve_ticket_id(id))?;
-        match (action.as_str(), status.trim()) {
-            ("Take", _) => drop(viewer.session.write(|tx| tx.take(id))?),
-            ("Steal", _) => drop(viewer.session.write(|tx| tx.steal(id))?),
-            ("Untake", _) => drop(viewer.session.write(|tx| tx.untake(id))?),
-            ("Bookmark", _) => viewer.session.write(|tx| tx.set_bookmark(id, true))?,
-            ("Unbookmark", _) => viewer.session.write(|tx| tx.set_bookmark(id, false))?,
-            ("", status) if !status.is_empty() => drop(viewer.session.write(|tx| tx.set_status(id, status))?),
+        // What the change recorded is described on the page that follows.
+        let recorded = match (action.as_str(), status.trim()) {
+            ("Take", _) => Some(viewer.session.write(|tx| tx.take(id))?),
+            ("Steal", _) => Some(viewer.session.write(|tx| tx.steal(id))?),
+            ("Untake", _) => Some(viewer.session.write(|tx| tx.untake(id))?),
+            ("Bookmark", _) => viewer.session.write(|tx| tx.set_bookmark(id, true)).map(|()| None)?,
+            ("Unbookmark", _) => viewer.session.write(|tx| tx.set_bookmark(id, false)).map(|()| None)?,
+            ("", status) if !status.is_empty() => Some(viewer.session.write(|tx| tx.set_status(id, status))?),
             (other, _) => return Err(rt_core::Error::invalid("Action", format!("unknown action {other:?}")).into()),
         };
-        Ok(Answer::Redirect(format!("/Ticket/Display.html?id={}", id.0)))
+        Ok(Answer::Redirect(super::update::display_url("/Ticket/Display.html", id, recorded.map(|t| (t, t)))))
     })
     .await
 }
