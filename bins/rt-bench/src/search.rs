@@ -61,7 +61,7 @@ fn queries() -> Vec<String> {
 fn rtir_queries() -> Vec<String> {
     let queues =
         "(Queue = 'Incident Reports' OR Queue = 'Incidents' OR Queue = 'Investigations' OR Queue = 'Countermeasures')";
-    ["192.168.7.7", "192.168.7.0/24", "10.1.2.3"].iter().map(|ip| format!("{queues} AND CF.{{IP}} = '{ip}'")).collect()
+    ["192.168.7.7", "192.168.7.0/24", "10.0.1.77"].iter().map(|ip| format!("{queues} AND CF.{{IP}} = '{ip}'")).collect()
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
