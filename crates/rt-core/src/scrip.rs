@@ -591,6 +591,18 @@ impl Tx<'_> {
         Ok(events::table.filter(events::done_at.is_null()).count().get_result(self.conn)?)
     }
 
+    /// Marks every pending event handled without running its scrips, and
+    /// says how many: for importers and seed data, whose history happened
+    /// elsewhere and must not mail anyone now (RT's importer fires no
+    /// scrips either). Only `RT_System`.
+    pub fn discard_pending_events(&mut self) -> Result<usize> {
+        self.require_system_engine()?;
+        let now = self.now;
+        Ok(diesel::update(events::table.filter(events::done_at.is_null()))
+            .set(events::done_at.eq(Some(now)))
+            .execute(self.conn)?)
+    }
+
     /// Makes the transactions this DB transaction records from now on
     /// events of `depth` (the engine: one more than the event whose scrips
     /// are running). Only `RT_System`.

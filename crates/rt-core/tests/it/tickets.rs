@@ -331,3 +331,21 @@ fn may_set_owner_answers_as_set_owner_would_and_changes_nothing() {
         assert!(!may(&carol_s, Force) && carol != bob);
     });
 }
+
+#[test]
+fn imported_history_raises_no_scrips_once_its_events_are_discarded() {
+    each_backend(|db| {
+        let root = db.root();
+        root.write(|tx| {
+            let general = tx.queue_by_name("general")?.queue_id();
+            tx.create_ticket(NewTicket { queue: Some(general), subject: "Old".into(), ..NewTicket::default() })
+        })
+        .unwrap();
+        let refused = root.write(|tx| tx.discard_pending_events());
+        assert!(matches!(refused, Err(rt_core::Error::PermissionDenied { .. })), "only RT_System: {refused:?}");
+        let system = db.rt().system_session(Interface::Api);
+        assert!(system.read(|tx| tx.pending_events()).unwrap() > 0);
+        assert!(system.write(|tx| tx.discard_pending_events()).unwrap() > 0);
+        assert_eq!(system.read(|tx| tx.pending_events()).unwrap(), 0);
+    });
+}
