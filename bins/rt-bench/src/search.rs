@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{TimeZone, Utc};
+use rt_core::search::parse_order_by;
 use rt_core::{AclObject, Config, Grantee, Interface, QueueId, Role, Rt, TicketQuery};
 
 use crate::seed::BENCHMARK_WORD;
@@ -40,6 +41,18 @@ pub struct Args {
     /// RTIR's IP lookup across its four queues, as a DutyTeam member.
     #[arg(long)]
     rtir: bool,
+    /// Run this query instead of the set (repeatable).
+    #[arg(long)]
+    query: Vec<String>,
+    /// Sort by these fields (RT's `OrderBy`, `|`-separated), as `--order`.
+    #[arg(long, default_value = "id")]
+    order_by: String,
+    /// `ASC` or `DESC` per field, `|`-separated.
+    #[arg(long, default_value = "ASC")]
+    order: String,
+    /// Count no further than this (as the home page's portlets do).
+    #[arg(long)]
+    count_limit: Option<u64>,
 }
 
 const GROUP: &str = "Search benchmark";
@@ -65,10 +78,10 @@ fn rtir_queries() -> Vec<String> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
+    // RTIR's lifecycles, as `rt-server` configures them: a server that
+    // opened the database installed RTIR's queues.
     let mut config = Config { database_url: args.db.clone(), pool_size: 2, ..Config::default() };
-    if args.rtir {
-        rtir::lifecycles::configure(&mut config)?;
-    }
+    rtir::lifecycles::configure(&mut config)?;
     let rt = Rt::open(config).context("opening the database")?;
     setup(&rt, &args.user, &["ShowTicket"])?;
     if args.rtir {
@@ -84,9 +97,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().context("seed end")?;
     println!("{:<100} {:>9} {:>9} {:>9}", "query", "p50 ms", "p95 ms", "matches");
     let mut json = Vec::new();
-    let queries = if args.rtir { rtir_queries() } else { queries() };
+    let queries = match (args.query.is_empty(), args.rtir) {
+        (false, _) => args.query.clone(),
+        (true, true) => rtir_queries(),
+        (true, false) => queries(),
+    };
+    let order = parse_order_by(&args.order_by, &args.order).map_err(|e| anyhow::anyhow!("--order-by: {e}"))?;
     for query in queries.into_iter().filter(|q| args.only.as_ref().is_none_or(|o| q.contains(o.as_str()))) {
-        let q = TicketQuery { now: Some(now), ..TicketQuery::new(&query) };
+        let q = TicketQuery {
+            now: Some(now),
+            order: order.clone(),
+            count_limit: args.count_limit,
+            ..TicketQuery::new(&query)
+        };
         if args.explain {
             for line in session.read(|tx| tx.explain_search(&q))? {
                 println!("    {line}");

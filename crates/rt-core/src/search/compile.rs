@@ -652,8 +652,14 @@ impl<'t, 'a> Compiler<'t, 'a> {
             };
             let Some(expr) = expr else { continue };
             let dir = if o.descending { "DESC" } else { "ASC" };
-            // Unset values last in both directions, on both backends.
-            let _ = write!(sql.text, "CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END, {expr} {dir}, ");
+            if NOT_NULL_COLUMNS.contains(&expr.as_str()) {
+                // Bare, so that an index on the column can give the order
+                // (the newest tickets first without sorting them all).
+                let _ = write!(sql.text, "{expr} {dir}, ");
+            } else {
+                // Unset values last in both directions, on both backends.
+                let _ = write!(sql.text, "CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END, {expr} {dir}, ");
+            }
         }
         let last_desc = order.iter().any(|o| matches!(&o.key, OrderKey::Field(Field::Id)) && o.descending);
         sql.push(if last_desc { "t.id DESC" } else { "t.id ASC" });
@@ -710,6 +716,21 @@ impl<'t, 'a> Compiler<'t, 'a> {
         }))
     }
 }
+
+/// The sort expressions of ticket columns that are never NULL.
+const NOT_NULL_COLUMNS: &[&str] = &[
+    "t.queue",
+    "t.status",
+    "t.type",
+    "t.created",
+    "t.last_updated",
+    "t.priority",
+    "t.initial_priority",
+    "t.final_priority",
+    "t.time_estimated",
+    "t.time_worked",
+    "t.time_left",
+];
 
 /// Appends `other` to `sql`, renumbering its placeholders.
 pub(crate) fn append(sql: &mut Sql, other: Sql) {

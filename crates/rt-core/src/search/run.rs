@@ -174,6 +174,11 @@ impl Tx<'_> {
                 Total::Exact(q.paging.offset() + shown)
             }
             None => Total::Exact(shown),
+            // The pages up to this one pass the count's limit: that is all
+            // the count could say (a limit of 0 asks for no count at all).
+            Some(_) if shown > 0 && q.count_limit.is_some_and(|limit| q.paging.offset() + shown > limit) => {
+                Total::AtLeast(q.count_limit.unwrap_or_default())
+            }
             // On SQLite, a slow page means a plan that gathers every match
             // before it sorts; counting in chunks would gather them once per
             // chunk.

@@ -302,8 +302,7 @@ pub(crate) async fn self_service(req: HttpRequest, rt: web::Data<Rt>) -> HttpRes
     .await
 }
 
-/// The first `rows` tickets of a search run as the user, counting no
-/// further than the page.
+/// The first `rows` tickets of a search run as the user, without a count.
 fn tickets(
     tx: &mut Tx<'_>,
     viewer: &Viewer,
@@ -316,7 +315,8 @@ fn tickets(
     let search = TicketQuery {
         order,
         paging: Paging { rows_per_page: Some(rows), page: 1 },
-        count_limit: Some(u64::from(rows)),
+        // A portlet shows no count: none is made.
+        count_limit: Some(0),
         ..TicketQuery::new(query)
     };
     let found = tx.search_tickets(&search)?;
