@@ -40,6 +40,20 @@ impl Compiler<'_, '_> {
             _ if me => None,
             op => self.few_principals(attribute, positive(op), value)?,
         };
+        // A few named principals holding a ticket role: the search starts
+        // from their memberships rather than testing every ticket.
+        if let Some(ids) = few.as_deref().filter(|ids| !ids.is_empty())
+            && !queue
+        {
+            sql.push(if is_negative(op) { "t.id NOT IN (" } else { "t.id IN (" });
+            let _ = write!(
+                sql.text,
+                "SELECT g.instance FROM groups g JOIN {members} c ON c.group_id = g.id \
+                 WHERE g.domain = 'RT::Ticket-Role' AND g.name_folded IN "
+            );
+            sql.str_list(&names).push(" AND c.member_id IN ").int_list(ids).push(")");
+            return Ok(());
+        }
         let backend = self.backend;
         self.multi(sql, op, |this, sql, op| {
             let _ = write!(
