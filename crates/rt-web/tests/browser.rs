@@ -270,9 +270,9 @@ async fn a_user_logs_in_takes_a_ticket_and_searches() {
         // Take ticket 1 from "10 newest unowned tickets": its page follows.
         let take = format!("button[aria-label='Take ticket #{}']", site.plain.0);
         click_to(&browser, &take, "/Ticket/Display.html").await;
-        let url = browser.current_url().await.unwrap();
-        assert_eq!((url.path(), url.query()), ("/Ticket/Display.html", Some(&*format!("id={}", site.plain.0))));
+        assert_eq!(current_ticket(&browser).await, site.plain.0);
         assert_eq!(text_of(&browser, "h1").await, format!("#{}: Printer on fire", site.plain.0));
+        assert!(text_of(&browser, ".message.results").await.contains("Taken by staff"), "the take is reported");
         let people = text_of(&browser, "section[aria-labelledby=people-title]").await;
         assert!(people.contains("Owner\nstaff") || people.contains("Owner staff"), "{people}");
         assert!(people.contains("guest@example.com"), "{people}");
