@@ -298,33 +298,15 @@ pub struct ErrorMail<'a> {
 /// Puts an error answer in the outbox, from the site's correspond address,
 /// marked as automatic mail so that the recipient's robots do not answer.
 pub fn send_error_mail(tx: &mut Tx<'_>, mail: &ErrorMail<'_>) -> Result<OutboxId> {
-    let config = tx.config().clone();
-    let from = config.site_correspond_address();
-    let message_id = format!("<rt-{}-{}.error@{}>", env!("CARGO_PKG_VERSION"), unique(), config.organization);
-    let headers = [
-        ("X-RT-Loop-Prevention".to_string(), config.rtname.clone()),
-        ("Managed-By".to_string(), format!("RT-rs {}", env!("CARGO_PKG_VERSION"))),
-        ("Precedence".to_string(), "bulk".to_string()),
-        ("Auto-Submitted".to_string(), "auto-replied".to_string()),
-    ];
-    let builder = Message::builder()
-        .from(mailbox(&from, None)?)
-        .to(mailbox(mail.to, None)?)
-        .subject(mail.subject)
-        .message_id(Some(message_id.clone()));
-    let original = SinglePart::builder()
-        .header(ContentType::parse("message/rfc822").map_err(|e| Error::invalid("mail", e.to_string()))?)
-        .body(mail.original.to_vec());
-    let message = with_headers(builder, &headers)?
-        .multipart(MultiPart::mixed().singlepart(SinglePart::plain(mail.explanation.to_string())).singlepart(original))
-        .map_err(|e| Error::invalid("mail", e.to_string()))?;
-    tx.enqueue_mail(OutgoingMail {
-        ticket: None,
-        transaction: None,
-        message_id,
-        envelope_from: from,
-        recipients: vec![mail.to.to_string()],
-        content: message.formatted(),
+    send_site_mail(tx, mail.to, mail.subject, "error", "auto-replied", |builder| {
+        let original = SinglePart::builder()
+            .header(ContentType::parse("message/rfc822").map_err(|e| Error::invalid("mail", e.to_string()))?)
+            .body(mail.original.to_vec());
+        builder
+            .multipart(
+                MultiPart::mixed().singlepart(SinglePart::plain(mail.explanation.to_string())).singlepart(original),
+            )
+            .map_err(|e| Error::invalid("mail", e.to_string()))
     })
 }
 
@@ -344,27 +326,44 @@ pub struct NoticeMail<'a> {
 /// as automatic mail. It is recorded on no ticket, and its body (which may
 /// hold a secret link) is never logged.
 pub fn send_notice_mail(tx: &mut Tx<'_>, mail: &NoticeMail<'_>) -> Result<OutboxId> {
+    send_site_mail(tx, mail.to, mail.subject, "notice", "auto-generated", |builder| {
+        with_body(builder, mail.text, None, &[])
+    })
+}
+
+/// Puts mail from the site (not about a ticket) in the outbox: from the
+/// site's correspond address to `to`, marked as automatic mail
+/// (`Auto-Submitted: <auto>`), its Message-ID tagged `kind`; `body`
+/// finishes the message.
+fn send_site_mail(
+    tx: &mut Tx<'_>,
+    to: &str,
+    subject: &str,
+    kind: &str,
+    auto: &str,
+    body: impl FnOnce(MessageBuilder) -> Result<Message>,
+) -> Result<OutboxId> {
     let config = tx.config().clone();
     let from = config.site_correspond_address();
-    let message_id = format!("<rt-{}-{}.notice@{}>", env!("CARGO_PKG_VERSION"), unique(), config.organization);
+    let message_id = format!("<rt-{}-{}.{kind}@{}>", env!("CARGO_PKG_VERSION"), unique(), config.organization);
     let headers = [
         ("X-RT-Loop-Prevention".to_string(), config.rtname.clone()),
         ("Managed-By".to_string(), format!("RT-rs {}", env!("CARGO_PKG_VERSION"))),
         ("Precedence".to_string(), "bulk".to_string()),
-        ("Auto-Submitted".to_string(), "auto-generated".to_string()),
+        ("Auto-Submitted".to_string(), auto.to_string()),
     ];
     let builder = Message::builder()
         .from(mailbox(&from, None)?)
-        .to(mailbox(mail.to, None)?)
-        .subject(mail.subject)
+        .to(mailbox(to, None)?)
+        .subject(subject)
         .message_id(Some(message_id.clone()));
-    let message = with_body(with_headers(builder, &headers)?, mail.text, None, &[])?;
+    let message = body(with_headers(builder, &headers)?)?;
     tx.enqueue_mail(OutgoingMail {
         ticket: None,
         transaction: None,
         message_id,
         envelope_from: from,
-        recipients: vec![mail.to.to_string()],
+        recipients: vec![to.to_string()],
         content: message.formatted(),
     })
 }
