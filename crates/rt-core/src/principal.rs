@@ -184,12 +184,22 @@ impl Tx<'_> {
 
     /// A user by id.
     pub fn user(&mut self, id: UserId) -> Result<User> {
-        users::table
+        if let Some(user) = self.cache.users.get(&id.0) {
+            return Ok(user.clone());
+        }
+        let user = users::table
             .find(id.0)
             .select(User::as_select())
             .get_result(self.conn)
             .optional()?
-            .ok_or_else(|| Error::not_found("user", id))
+            .ok_or_else(|| Error::not_found("user", id))?;
+        // A page names the same few people again and again (a history's
+        // authors); only a transaction that changes nothing may remember
+        // them.
+        if self.read_only {
+            self.cache.users.insert(id.0, user.clone());
+        }
+        Ok(user)
     }
 
     /// A user's record as a person may see it through the UI or an API:

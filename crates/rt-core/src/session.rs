@@ -290,7 +290,7 @@ impl Session {
     pub fn write<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let inner = &self.rt.inner;
         let run = |conn: &mut DbConnection| {
-            let mut tx = Tx::new(conn, inner, &self.user);
+            let mut tx = Tx::new(conn, inner, &self.user, false);
             f(&mut tx)
         };
         match inner.backend {
@@ -309,7 +309,7 @@ impl Session {
     pub fn read<T>(&self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.rt.inner.pool.get()?;
         dialect::read_transaction(&mut conn, |conn| {
-            let mut tx = Tx::new(conn, &self.rt.inner, &self.user);
+            let mut tx = Tx::new(conn, &self.rt.inner, &self.user, true);
             f(&mut tx)
         })
     }
@@ -334,6 +334,10 @@ pub struct Tx<'a> {
     pub(crate) batch_id: Option<i64>,
     /// Rows this DB transaction read and has not changed since.
     pub(crate) cache: TxCache,
+    /// A read-only transaction ([`Session::read`]): nothing it does
+    /// changes what it read, so even what its writes would not keep up to
+    /// date may be remembered.
+    pub(crate) read_only: bool,
 }
 
 /// What a [`Tx`] remembers of the rows it read, so that the rights checks
@@ -359,10 +363,15 @@ pub(crate) struct TxCache {
     /// The template a queue uses by (queue, folded name), until a
     /// template changes.
     pub(crate) templates: std::collections::HashMap<(i64, String), Option<crate::scrip::Template>>,
+    /// In read-only transactions: the rights clause of searches by
+    /// (user, whether the search is narrow).
+    pub(crate) rights_clauses: std::collections::HashMap<(i64, bool), crate::search::compile::Sql>,
+    /// In read-only transactions: users by id.
+    pub(crate) users: std::collections::HashMap<i64, crate::principal::User>,
 }
 
 impl<'a> Tx<'a> {
-    fn new(conn: &'a mut DbConnection, rt: &'a Inner, user: &'a CurrentUser) -> Tx<'a> {
+    fn new(conn: &'a mut DbConnection, rt: &'a Inner, user: &'a CurrentUser, read_only: bool) -> Tx<'a> {
         Tx {
             conn,
             rt,
@@ -373,6 +382,7 @@ impl<'a> Tx<'a> {
             event_depth: 0,
             batch_id: None,
             cache: TxCache::default(),
+            read_only,
         }
     }
 
@@ -380,14 +390,24 @@ impl<'a> Tx<'a> {
     /// its error returned, and this transaction goes on (the scrip engine
     /// runs each scrip so: a failing scrip never undoes the others).
     pub fn savepoint<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T>) -> Result<T> {
-        let (rt, user, now, acl_version, event_depth) =
-            (self.rt, self.user, self.now, self.acl_version, self.event_depth);
+        let (rt, user, now, acl_version, event_depth, read_only) =
+            (self.rt, self.user, self.now, self.acl_version, self.event_depth, self.read_only);
         let (mut dirty, mut batch_id) = (self.acl_dirty, self.batch_id);
         let mut cache = Some(std::mem::take(&mut self.cache));
         let result = self.conn.transaction(|conn| {
             let cache_in = cache.take().unwrap_or_default();
-            let mut inner =
-                Tx { conn, rt, user, now, acl_version, acl_dirty: dirty, event_depth, batch_id, cache: cache_in };
+            let mut inner = Tx {
+                conn,
+                rt,
+                user,
+                now,
+                acl_version,
+                acl_dirty: dirty,
+                event_depth,
+                batch_id,
+                cache: cache_in,
+                read_only,
+            };
             let out = f(&mut inner);
             dirty = inner.acl_dirty;
             batch_id = inner.batch_id;

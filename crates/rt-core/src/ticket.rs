@@ -747,6 +747,33 @@ impl Tx<'_> {
         Ok(all.into_iter().filter(|txn| visible_kind(&txn.kind, comments, outgoing)).collect())
     }
 
+    /// [`Tx::history`] with each transaction's attachments (in tree
+    /// order), read in one statement rather than one per transaction. The
+    /// transactions and attachments are remembered for the rest of the DB
+    /// transaction, so reading them again ([`Tx::transaction_attachments`],
+    /// [`Tx::attachment_contents`]) costs no statement.
+    pub fn history_with_attachments(&mut self, id: TicketId) -> Result<Vec<(Transaction, Vec<Attachment>)>> {
+        let txns = self.history(id)?;
+        let unread: Vec<i64> =
+            txns.iter().map(|t| t.id.0).filter(|t| !self.cache.attachments.contains_key(t)).collect();
+        if !unread.is_empty() {
+            for id in &unread {
+                self.cache.attachments.insert(*id, Vec::new());
+            }
+            for attachment in self.load_attachments(&unread)? {
+                self.cache.attachments.entry(attachment.transaction.0).or_default().push(attachment);
+            }
+        }
+        Ok(txns
+            .into_iter()
+            .map(|txn| {
+                let attachments = self.cache.attachments.get(&txn.id.0).cloned().unwrap_or_default();
+                self.cache.transactions.entry(txn.id.0).or_insert_with(|| txn.clone());
+                (txn, attachments)
+            })
+            .collect())
+    }
+
     /// The id of the ticket's latest transaction (of tickets merged into
     /// it too), whatever its kind: it changes with every change to the
     /// ticket, which makes it the ticket's version. Needs `ShowTicket`.
@@ -822,6 +849,37 @@ impl Tx<'_> {
         Ok((meta, content))
     }
 
+    /// The stored content of several attachments, by id, in one statement
+    /// (a page showing a whole history). Rights as for [`Tx::attachment`],
+    /// checked once per transaction: one the user may not see fails the
+    /// whole read; ids that do not exist are left out.
+    pub fn attachment_contents(
+        &mut self,
+        ids: &[AttachmentId],
+    ) -> Result<std::collections::HashMap<AttachmentId, Vec<u8>>> {
+        let ids: Vec<i64> = ids.iter().map(|a| a.0).collect();
+        let rows = self.load_attachment_contents(&ids)?;
+        // Rights are the ticket's: asked once per ticket, not per message.
+        let mut checked = std::collections::HashSet::new();
+        let mut tickets: Vec<HistoryRights> = Vec::new();
+        for (_, txn, _) in &rows {
+            if !checked.insert(*txn) {
+                continue;
+            }
+            let txn = self.load_transaction(TransactionId(*txn))?;
+            let shown = match tickets.iter().find(|r| txn.object_type == TICKET && r.ticket.0 == txn.object_id) {
+                Some(known) => *known,
+                None => {
+                    let shown = self.history_rights(&txn)?;
+                    tickets.push(shown);
+                    shown
+                }
+            };
+            self.require_kind_shown(&txn, shown)?;
+        }
+        Ok(rows.into_iter().map(|(id, _, content)| (AttachmentId(id), content)).collect())
+    }
+
     /// The members of one of a ticket's roles. Needs `ShowTicket`.
     pub fn ticket_role_members(&mut self, id: TicketId, role: Role) -> Result<Vec<PrincipalId>> {
         let t = self.ticket(id)?;
@@ -830,19 +888,33 @@ impl Tx<'_> {
     }
 
     fn require_transaction_visible(&mut self, txn: &Transaction) -> Result<()> {
+        let shown = self.history_rights(txn)?;
+        self.require_kind_shown(txn, shown)
+    }
+
+    /// What of a transaction's ticket's history the user may see: needs
+    /// `ShowTicket`; then whether comments and outgoing mail records show.
+    fn history_rights(&mut self, txn: &Transaction) -> Result<HistoryRights> {
         if txn.object_type != TICKET {
             return Err(Error::not_found("ticket transaction", txn.id));
         }
         let t = self.load_ticket(TicketId(txn.object_id))?;
         self.require(rights::SHOW_TICKET, t.acl_object())?;
-        let comments = self.has_right(rights::SHOW_TICKET_COMMENTS, t.acl_object())?;
-        let outgoing = self.has_right(rights::SHOW_OUTGOING_EMAIL, t.acl_object())?;
-        if visible_kind(&txn.kind, comments, outgoing) {
+        Ok(HistoryRights {
+            ticket: t.id,
+            object: t.acl_object(),
+            comments: self.has_right(rights::SHOW_TICKET_COMMENTS, t.acl_object())?,
+            outgoing: self.has_right(rights::SHOW_OUTGOING_EMAIL, t.acl_object())?,
+        })
+    }
+
+    fn require_kind_shown(&mut self, txn: &Transaction, shown: HistoryRights) -> Result<()> {
+        if visible_kind(&txn.kind, shown.comments, shown.outgoing) {
             Ok(())
         } else {
             let right =
                 if txn.kind == "EmailRecord" { rights::SHOW_OUTGOING_EMAIL } else { rights::SHOW_TICKET_COMMENTS };
-            Err(Error::denied(right, t.acl_object().describe()))
+            Err(Error::denied(right, shown.object.describe()))
         }
     }
 
@@ -1146,6 +1218,15 @@ impl Tx<'_> {
         }
         Ok(())
     }
+}
+
+/// What of one ticket's history a user may see ([`Tx::history_rights`]).
+#[derive(Debug, Clone, Copy)]
+struct HistoryRights {
+    ticket: TicketId,
+    object: AclObject,
+    comments: bool,
+    outgoing: bool,
 }
 
 /// How recording a transaction stamps its ticket.

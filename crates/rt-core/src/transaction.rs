@@ -16,6 +16,10 @@ use crate::ids::{AttachmentId, TransactionId, UserId};
 use crate::search::fulltext;
 use crate::session::{Interface, Tx};
 
+/// Ids per `IN` list when reading rows by many ids: well within every
+/// backend's limit on bound parameters (SQLite's is 32,766).
+const ID_CHUNK: usize = 1000;
+
 /// One MIME entity of a message: a leaf with content, or a multipart
 /// container whose children are in `parts`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -464,7 +468,14 @@ impl Tx<'_> {
         }
         let rows = match txns {
             [one] => rows!(attachments::transaction_id.eq(*one)),
-            many => rows!(attachments::transaction_id.eq_any(many)),
+            // Within every backend's limit on bound parameters.
+            many => {
+                let mut rows = Vec::new();
+                for chunk in many.chunks(ID_CHUNK) {
+                    rows.extend(rows!(attachments::transaction_id.eq_any(chunk)));
+                }
+                rows
+            }
         };
         Ok(rows
             .into_iter()
@@ -482,6 +493,21 @@ impl Tx<'_> {
                 created: r.10.and_utc(),
             })
             .collect())
+    }
+
+    /// The stored content of several attachments, as (attachment,
+    /// transaction, content), in no particular order; missing ones are
+    /// left out (no rights check).
+    pub(crate) fn load_attachment_contents(&mut self, ids: &[i64]) -> Result<Vec<(i64, i64, Vec<u8>)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(ID_CHUNK) {
+            let rows: Vec<(i64, i64, Option<Vec<u8>>)> = attachments::table
+                .filter(attachments::id.eq_any(chunk))
+                .select((attachments::id, attachments::transaction_id, attachments::content))
+                .load(self.conn)?;
+            out.extend(rows.into_iter().map(|(id, txn, content)| (id, txn, content.unwrap_or_default())));
+        }
+        Ok(out)
     }
 
     pub(crate) fn load_attachment_content(&mut self, id: AttachmentId) -> Result<(i64, Vec<u8>)> {

@@ -163,6 +163,11 @@ pub(crate) struct Context {
 struct Seen {
     type_: bool,
     deleted: bool,
+    /// A condition every result must meet starts from a short list of
+    /// tickets (a few named principals' memberships): the rights clause
+    /// then checks those tickets one by one rather than listing every
+    /// ticket the user holds a role on.
+    narrow: bool,
 }
 
 /// Compiles queries for one transaction; keeps the lookups it made.
@@ -171,6 +176,9 @@ pub(crate) struct Compiler<'t, 'a> {
     pub(crate) ctx: Context,
     backend: Backend,
     seen: Seen,
+    /// Whether the condition being compiled must hold for every result
+    /// (it is not under an `OR` of several terms).
+    required: bool,
 }
 
 const NOTHING: &str = "1 = 0";
@@ -189,7 +197,7 @@ pub(crate) struct IdRow {
 impl<'t, 'a> Compiler<'t, 'a> {
     pub(crate) fn new(tx: &'t mut Tx<'a>, ctx: Context) -> Compiler<'t, 'a> {
         let backend = tx.backend();
-        Compiler { tx, ctx, backend, seen: Seen::default() }
+        Compiler { tx, ctx, backend, seen: Seen::default(), required: true }
     }
 
     /// The whole `WHERE` clause (without the keyword) for `expr`: the
@@ -222,6 +230,8 @@ impl<'t, 'a> Compiler<'t, 'a> {
             }
             Expr::And(terms) | Expr::Or(terms) => {
                 let joiner = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
+                let required = self.required;
+                self.required &= matches!(expr, Expr::And(_)) || terms.len() == 1;
                 for (i, term) in terms.iter().enumerate() {
                     if i > 0 {
                         sql.push(joiner);
@@ -230,6 +240,7 @@ impl<'t, 'a> Compiler<'t, 'a> {
                     self.expr(sql, term)?;
                     sql.push(")");
                 }
+                self.required = required;
             }
             Expr::Cond(c) => self.condition(sql, c)?,
         }

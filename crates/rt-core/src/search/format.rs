@@ -1016,17 +1016,25 @@ fn sanitize_class(value: &str) -> Option<String> {
 /// values (`&`, `<`, `>`, `"`, `'`; `/` is left alone), line breaks as
 /// `<br>` when `line_breaks`.
 pub fn escape_html(out: &mut String, text: &str, line_breaks: bool) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' if line_breaks => out.push_str("<br>"),
-            c => out.push(c),
-        }
+    out.reserve(text.len());
+    // Runs of plain text are copied whole: messages are mostly plain.
+    let mut plain = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escaped = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            b'\n' if line_breaks => "<br>",
+            _ => continue,
+        };
+        // Every special character is ASCII, so `i` is a char boundary.
+        out.push_str(&text[plain..i]);
+        out.push_str(escaped);
+        plain = i + 1;
     }
+    out.push_str(&text[plain..]);
 }
 
 /// Where in serialized HTML the next character falls.

@@ -25,7 +25,7 @@
 //! was loose or unclear.
 
 mod aggregate;
-mod compile;
+pub(crate) mod compile;
 pub mod dates;
 pub mod fields;
 pub mod format;

@@ -1108,6 +1108,15 @@ fn searches_see_only_what_the_user_may_see() {
         check(&gina_s, "Status = '__Active__'", "login tunnel toner aerger sigma outage");
         check(&gina_s, "Type = 'reminder'", "");
         check(&gina_s, "Requestor = '__CurrentUser__'", "toner");
+        // Searches that start from a few named people's tickets check the
+        // role rights ticket by ticket: the same tickets show.
+        check(&gina_s, &format!("Requestor.id = {}", gina.0), "toner");
+        check(&gina_s, "Requestor.Name = 'GINA' AND Status = '__Active__'", "toner");
+        check(&gina_s, "Requestor.Name = 'gina' OR Queue = 'Support'", "toner aerger sigma outage");
+        // A read transaction's searches share one rights clause.
+        let counts =
+            gina_s.read(|tx| Ok([tx.count_tickets("Queue = 'General'", None)?, tx.count_tickets("", None)?])).unwrap();
+        assert_eq!(counts, [Total::Exact(1), Total::Exact(7)], "{backend:?}");
         assert_eq!(gina_s.read(|tx| tx.count_tickets("", Some(3))).unwrap(), Total::AtLeast(3));
         // What the search shows, the ticket page shows, and no more.
         for key in VISIBLE.split_whitespace() {

@@ -293,8 +293,25 @@ fn comments_are_hidden_without_show_ticket_comments() {
         assert_eq!(seen, ["Create"]);
         let err = dave_s.read(|tx| tx.transaction_attachments(comment)).unwrap_err();
         assert!(err.to_string().contains("ShowTicketComments"), "{err}");
+        // The whole-history reads hold to the same rights: the comment is
+        // not listed, and its text is refused when asked for by id.
+        let listed = dave_s.read(|tx| tx.history_with_attachments(id)).unwrap();
+        assert_eq!(listed.iter().map(|(t, _)| t.kind.as_str()).collect::<Vec<_>>(), ["Create"]);
+        let secret = root.read(|tx| tx.transaction_attachments(comment)).unwrap()[0].id;
+        let err = dave_s.read(|tx| tx.attachment_contents(&[secret])).unwrap_err();
+        assert!(err.to_string().contains("ShowTicketComments"), "{err}");
         grant(db, Grantee::User(dave), "ShowTicketComments", AclObject::Queue(q));
         assert_eq!(dave_s.read(|tx| tx.history(id)).unwrap().len(), 2);
+        let (listed, contents) = dave_s
+            .read(|tx| {
+                let listed = tx.history_with_attachments(id)?;
+                let ids: Vec<_> = listed.iter().flat_map(|(_, a)| a.iter().map(|a| a.id)).collect();
+                Ok((listed, tx.attachment_contents(&ids)?))
+            })
+            .unwrap();
+        assert_eq!(listed.iter().map(|(t, _)| t.kind.as_str()).collect::<Vec<_>>(), ["Create", "Comment"]);
+        assert_eq!(listed[1].1.iter().map(|a| a.id).collect::<Vec<_>>(), [secret]);
+        assert_eq!(contents[&secret], b"secret");
     });
 }
 

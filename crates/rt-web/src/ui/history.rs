@@ -87,11 +87,17 @@ pub(crate) fn history_items(
         comment: modify || tx.has_right(rights::COMMENT_ON_TICKET, object)?,
         forward: tx.has_right("ForwardMessage", object)?,
     };
-    let txns = tx.history(t.id)?;
+    let txns = tx.history_with_attachments(t.id)?;
+    // Every message body shown, read at once.
+    let bodies: Vec<AttachmentId> = txns
+        .iter()
+        .filter(|(txn, _)| !txn.kind.ends_with("EmailRecord"))
+        .flat_map(|(_, attachments)| attachments.iter().filter(|a| is_body(a)).map(|a| a.id))
+        .collect();
+    let mut contents = tx.attachment_contents(&bodies)?;
     let mut items = Vec::with_capacity(txns.len());
-    for txn in &txns {
+    for (txn, attachments) in &txns {
         let description = crate::rest1::history::description(tx, txn)?;
-        let attachments = tx.transaction_attachments(txn.id)?;
         let creator = tx.user(txn.creator).map(|u| u.name).unwrap_or_default();
         let mut item = HistoryItem {
             id: txn.id.0,
@@ -147,13 +153,12 @@ pub(crate) fn history_items(
         // In multipart/alternative, the HTML part stands for its siblings.
         let html_parents: HashSet<_> =
             attachments.iter().filter(|a| is_body(a) && a.content_type == "text/html").map(|a| a.parent).collect();
-        for a in &attachments {
+        let mut content = |id| String::from_utf8_lossy(&contents.remove(&id).unwrap_or_default()).into_owned();
+        for a in attachments {
             if is_body(a) && a.content_type == "text/html" {
-                let content = String::from_utf8_lossy(&tx.attachment(a.id)?.1).into_owned();
-                item.bodies.push(Body { html: true, content: sanitize(&content) });
+                item.bodies.push(Body { html: true, content: sanitize(&content(a.id)) });
             } else if is_body(a) && a.content_type == "text/plain" && !html_parents.contains(&a.parent) {
-                let content = String::from_utf8_lossy(&tx.attachment(a.id)?.1).into_owned();
-                item.bodies.push(Body { html: false, content });
+                item.bodies.push(Body { html: false, content: content(a.id) });
             } else if let Some(name) = a.filename.as_deref().filter(|n| !n.is_empty()) {
                 item.files.push(File {
                     name: name.to_string(),

@@ -290,6 +290,8 @@ fn requestors(tx: &mut Tx<'_>, t: &Ticket) -> rt_core::Result<Vec<Requestor>> {
         let query = format!("Requestor.id = {} AND Status = '__Active__'", user.id);
         let search = TicketQuery {
             paging: rt_core::search::Paging { rows_per_page: Some(10), page: 1 },
+            // Only the ten are shown: no count is made.
+            count_limit: Some(0),
             ..TicketQuery::new(&query)
         };
         let mut tickets = Vec::new();

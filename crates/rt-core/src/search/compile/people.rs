@@ -45,6 +45,7 @@ impl Compiler<'_, '_> {
         if let Some(ids) = few.as_deref().filter(|ids| !ids.is_empty())
             && !queue
         {
+            self.seen.narrow |= self.required && !is_negative(op);
             sql.push(if is_negative(op) { "t.id NOT IN (" } else { "t.id IN (" });
             let _ = write!(
                 sql.text,
@@ -131,6 +132,17 @@ impl Compiler<'_, '_> {
         op: Op,
         value: &Value,
     ) -> Result<()> {
+        // Equal to a name or an address: the folded copies the users
+        // table keeps for its own lookups are indexed.
+        if op == Op::Eq && matches!(attribute, None | Some(UserAttribute::Name | UserAttribute::EmailAddress)) {
+            let folded = self.plain_text(value)?.to_lowercase();
+            match attribute {
+                Some(UserAttribute::Name) => sql.push("u.name_folded = ").str(&folded),
+                Some(_) => sql.push("u.email_folded = ").str(&folded),
+                None => sql.push("(u.email_folded = ").str(&folded).push(" OR u.name_folded = ").str(&folded).push(")"),
+            };
+            return Ok(());
+        }
         match attribute {
             Some(UserAttribute::Id) => self.number(sql, "u.id", op, value, &Field::Id),
             Some(a) => self.text(sql, &format!("u.{}", user_column(a)), op, value),

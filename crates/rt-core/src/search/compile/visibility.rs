@@ -3,8 +3,25 @@
 use super::*;
 
 impl Compiler<'_, '_> {
-    /// The tickets the user may see, as SQL over `t`.
+    /// The tickets the user may see, as SQL over `t`. A read-only
+    /// transaction builds it once per user (and form) for all its searches:
+    /// a page runs many (the home page, a dozen counts and lists).
     pub(super) fn rights_clause(&mut self, sql: &mut Sql) -> Result<()> {
+        let key = (self.ctx.user.0, self.seen.narrow);
+        if let Some(clause) = self.tx.cache.rights_clauses.get(&key) {
+            append(sql, clause.clone());
+            return Ok(());
+        }
+        let mut clause = Sql::new(self.backend);
+        self.build_rights_clause(&mut clause)?;
+        if self.tx.read_only {
+            self.tx.cache.rights_clauses.insert(key, clause.clone());
+        }
+        append(sql, clause);
+        Ok(())
+    }
+
+    fn build_rights_clause(&mut self, sql: &mut Sql) -> Result<()> {
         let user = self.ctx.user;
         if self.tx.has_right(rights::SHOW_TICKET, AclObject::System)? {
             sql.push("1 = 1");
@@ -84,7 +101,18 @@ impl Compiler<'_, '_> {
                     sql.push(" OR ");
                 }
             }
-            if !ticket_roles.is_empty() {
+            // Few candidates (a requestor's tickets): each is looked up.
+            // Otherwise the user's role memberships are listed once, which
+            // reads all of them (thousands for a busy owner).
+            if !ticket_roles.is_empty() && self.seen.narrow {
+                sql.push(
+                    "EXISTS (SELECT 1 FROM groups g JOIN cached_group_members c ON c.group_id = g.id \
+                     WHERE g.domain = 'RT::Ticket-Role' AND g.instance = t.id AND g.name_folded IN ",
+                );
+                sql.str_list(&ticket_roles).push(" AND c.member_id = ").int(user.0).push(")");
+            } else if let Some(tickets) = self.role_tickets(user, &ticket_roles)? {
+                sql.push(id).push(" IN ").int_list(&tickets);
+            } else if !ticket_roles.is_empty() {
                 sql.push(id).push(
                     " IN (SELECT g.instance FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
                      WHERE c.member_id = ",
@@ -100,7 +128,31 @@ impl Compiler<'_, '_> {
         sql.push(")");
         Ok(())
     }
+
+    /// The tickets on which `user` holds one of `roles`, when they are few
+    /// and the transaction only reads (its rights clause is kept for its
+    /// other searches): listed once, rather than by a subquery in each
+    /// search that reads all the user's memberships (a busy owner has
+    /// thousands).
+    fn role_tickets(&mut self, user: UserId, roles: &[String]) -> Result<Option<Vec<i64>>> {
+        if roles.is_empty() || !self.tx.read_only {
+            return Ok(None);
+        }
+        let mut sql = Sql::new(self.backend);
+        sql.push(
+            "SELECT g.instance AS id FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
+             WHERE c.member_id = ",
+        );
+        sql.int(user.0).push(" AND g.domain = 'RT::Ticket-Role' AND g.name_folded IN ").str_list(roles);
+        let _ = write!(sql.text, " LIMIT {}", LISTED_ROLE_TICKETS + 1);
+        let rows: Vec<IdRow> = self.tx.load_sql(&sql)?;
+        Ok((rows.len() <= LISTED_ROLE_TICKETS).then(|| rows.into_iter().map(|r| r.id).collect()))
+    }
 }
+
+/// Up to this many tickets on which the user holds a role that shows them
+/// are listed in the rights clause; more, and a subquery finds them.
+const LISTED_ROLE_TICKETS: usize = 500;
 
 /// How one role's rights clause restricts queues.
 type RoleQueues = BTreeMap<Role, Option<BTreeSet<i64>>>;
