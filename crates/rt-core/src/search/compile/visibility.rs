@@ -129,13 +129,15 @@ impl Compiler<'_, '_> {
         Ok(())
     }
 
-    /// The tickets on which `user` holds one of `roles`, when they are few
-    /// and the transaction only reads (its rights clause is kept for its
-    /// other searches): listed once, rather than by a subquery in each
-    /// search that reads all the user's memberships (a busy owner has
-    /// thousands).
+    /// On SQLite, the tickets on which `user` holds one of `roles`, when
+    /// they are few and the transaction only reads (its rights clause is
+    /// kept for its other searches): listed once, rather than by a
+    /// subquery in each search that reads all the user's memberships (a
+    /// busy owner has thousands). PostgreSQL hashes the subquery's rows
+    /// once per search, and a list of ids would let its planner gather
+    /// every visible ticket by index (a bitmap OR) before sorting.
     fn role_tickets(&mut self, user: UserId, roles: &[String]) -> Result<Option<Vec<i64>>> {
-        if roles.is_empty() || !self.tx.read_only {
+        if roles.is_empty() || !self.tx.read_only || self.backend != Backend::Sqlite {
             return Ok(None);
         }
         let mut sql = Sql::new(self.backend);
