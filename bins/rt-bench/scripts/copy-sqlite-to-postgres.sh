@@ -15,7 +15,7 @@
 set -euo pipefail
 SQLITE=$1; PGURL=$2
 tables="principals users groups group_members cached_group_members acl acl_version queues tickets transactions attachments events links attributes bookmarks custom_fields object_custom_fields custom_field_values object_custom_field_values raw_messages custom_field_ip_spans"
-psql "$PGURL" -q -c "TRUNCATE $(echo $tables | tr ' ' ','), attachment_fts"
+psql "$PGURL" -q -c "TRUNCATE $(echo $tables | tr ' ' ','), attachment_fts CASCADE"
 for t in $tables; do
   cols=$(psql "$PGURL" -Atc "select string_agg(column_name, ',' order by ordinal_position) from information_schema.columns where table_name='$t' and table_schema='public'")
   sel=$(psql "$PGURL" -Atc "select string_agg(case when data_type='bytea' then 'CASE WHEN '||column_name::text||' IS NULL THEN NULL ELSE ''\\x''||hex('||column_name::text||') END' else column_name::text end, ',' order by ordinal_position) from information_schema.columns where table_name='$t' and table_schema='public'")

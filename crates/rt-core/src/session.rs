@@ -364,8 +364,9 @@ pub(crate) struct TxCache {
     /// template changes.
     pub(crate) templates: std::collections::HashMap<(i64, String), Option<crate::scrip::Template>>,
     /// In read-only transactions: the rights clause of searches by
-    /// (user, whether the search is narrow).
-    pub(crate) rights_clauses: std::collections::HashMap<(i64, bool), crate::search::compile::Sql>,
+    /// (user, whether the search is narrow), and whether it lists the
+    /// user's role tickets.
+    pub(crate) rights_clauses: std::collections::HashMap<(i64, bool), (crate::search::compile::Sql, bool)>,
     /// In read-only transactions: users by id.
     pub(crate) users: std::collections::HashMap<i64, crate::principal::User>,
 }

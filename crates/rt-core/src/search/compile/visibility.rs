@@ -5,23 +5,34 @@ use super::*;
 impl Compiler<'_, '_> {
     /// The tickets the user may see, as SQL over `t`. A read-only
     /// transaction builds it once per user (and form) for all its searches:
-    /// a page runs many (the home page, a dozen counts and lists).
+    /// a page runs many (the home page, a dozen counts and lists). On
+    /// SQLite, a clause used again then lists the tickets on which the user
+    /// holds a role as ids, read once, where each search's subquery would
+    /// read all the user's memberships again (a busy owner has thousands);
+    /// a lone search keeps the subquery, which SQLite runs only when a
+    /// ticket outside the user's queues needs it.
     pub(super) fn rights_clause(&mut self, sql: &mut Sql) -> Result<()> {
         let key = (self.ctx.user.0, self.seen.narrow);
-        if let Some(clause) = self.tx.cache.rights_clauses.get(&key) {
-            append(sql, clause.clone());
-            return Ok(());
-        }
+        let list = match self.tx.cache.rights_clauses.get(&key) {
+            Some((clause, listed)) if *listed || self.backend != Backend::Sqlite => {
+                append(sql, clause.clone());
+                return Ok(());
+            }
+            Some(_) => true,
+            None => false,
+        };
         let mut clause = Sql::new(self.backend);
-        self.build_rights_clause(&mut clause)?;
+        self.build_rights_clause(&mut clause, list)?;
         if self.tx.read_only {
-            self.tx.cache.rights_clauses.insert(key, clause.clone());
+            self.tx.cache.rights_clauses.insert(key, (clause.clone(), list));
         }
         append(sql, clause);
         Ok(())
     }
 
-    fn build_rights_clause(&mut self, sql: &mut Sql) -> Result<()> {
+    /// Builds the rights clause; `list` lists the user's role tickets as
+    /// ids when they are few.
+    fn build_rights_clause(&mut self, sql: &mut Sql, list: bool) -> Result<()> {
         let user = self.ctx.user;
         if self.tx.has_right(rights::SHOW_TICKET, AclObject::System)? {
             sql.push("1 = 1");
@@ -110,14 +121,11 @@ impl Compiler<'_, '_> {
                      WHERE g.domain = 'RT::Ticket-Role' AND g.instance = t.id AND g.name_folded IN ",
                 );
                 sql.str_list(&ticket_roles).push(" AND c.member_id = ").int(user.0).push(")");
-            } else if let Some(tickets) = self.role_tickets(user, &ticket_roles)? {
+            } else if let Some(tickets) = self.role_tickets(user, &ticket_roles, list)? {
                 sql.push(id).push(" IN ").int_list(&tickets);
             } else if !ticket_roles.is_empty() {
-                sql.push(id).push(
-                    " IN (SELECT g.instance FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
-                     WHERE c.member_id = ",
-                );
-                sql.int(user.0).push(" AND g.domain = 'RT::Ticket-Role' AND g.name_folded IN ").str_list(&ticket_roles);
+                sql.push(id).push(" IN (");
+                role_tickets_select(sql, user, &ticket_roles);
                 sql.push(")");
             }
             sql.push("))");
@@ -129,31 +137,31 @@ impl Compiler<'_, '_> {
         Ok(())
     }
 
-    /// On SQLite, the tickets on which `user` holds one of `roles`, when
-    /// they are few and the transaction only reads (its rights clause is
-    /// kept for its other searches): listed once, rather than by a
-    /// subquery in each search that reads all the user's memberships (a
-    /// busy owner has thousands). PostgreSQL hashes the subquery's rows
-    /// once per search, and a list of ids would let its planner gather
-    /// every visible ticket by index (a bitmap OR) before sorting.
-    fn role_tickets(&mut self, user: UserId, roles: &[String]) -> Result<Option<Vec<i64>>> {
-        if roles.is_empty() || !self.tx.read_only || self.backend != Backend::Sqlite {
+    /// The tickets on which `user` holds one of `roles`, when asked to
+    /// `list` them and they are few.
+    fn role_tickets(&mut self, user: UserId, roles: &[String], list: bool) -> Result<Option<Vec<i64>>> {
+        if !list || roles.is_empty() {
             return Ok(None);
         }
         let mut sql = Sql::new(self.backend);
-        sql.push(
-            "SELECT g.instance AS id FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
-             WHERE c.member_id = ",
-        );
-        sql.int(user.0).push(" AND g.domain = 'RT::Ticket-Role' AND g.name_folded IN ").str_list(roles);
+        role_tickets_select(&mut sql, user, roles);
         let _ = write!(sql.text, " LIMIT {}", LISTED_ROLE_TICKETS + 1);
         let rows: Vec<IdRow> = self.tx.load_sql(&sql)?;
         Ok((rows.len() <= LISTED_ROLE_TICKETS).then(|| rows.into_iter().map(|r| r.id).collect()))
     }
 }
 
+/// The tickets (`id`) on which `user` holds one of the ticket `roles`.
+fn role_tickets_select(sql: &mut Sql, user: UserId, roles: &[String]) {
+    sql.push(
+        "SELECT g.instance AS id FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
+         WHERE c.member_id = ",
+    );
+    sql.int(user.0).push(" AND g.domain = 'RT::Ticket-Role' AND g.name_folded IN ").str_list(roles);
+}
+
 /// Up to this many tickets on which the user holds a role that shows them
-/// are listed in the rights clause; more, and a subquery finds them.
+/// are listed in a reused rights clause; more, and the subquery stays.
 const LISTED_ROLE_TICKETS: usize = 500;
 
 /// How one role's rights clause restricts queues.
