@@ -850,9 +850,9 @@ impl Tx<'_> {
     }
 
     /// The stored content of several attachments, by id, in one statement
-    /// (a page showing a whole history). Rights as for [`Tx::attachment`],
-    /// checked once per transaction: one the user may not see fails the
-    /// whole read; ids that do not exist are left out.
+    /// (a page showing a whole history). Rights as for [`Tx::attachment`]
+    /// (the ticket's asked once per ticket): a message the user may not
+    /// see fails the whole read; ids that do not exist are left out.
     pub fn attachment_contents(
         &mut self,
         ids: &[AttachmentId],
@@ -875,7 +875,7 @@ impl Tx<'_> {
                     shown
                 }
             };
-            self.require_kind_shown(&txn, shown)?;
+            require_kind_shown(&txn, shown)?;
         }
         Ok(rows.into_iter().map(|(id, _, content)| (AttachmentId(id), content)).collect())
     }
@@ -889,7 +889,7 @@ impl Tx<'_> {
 
     fn require_transaction_visible(&mut self, txn: &Transaction) -> Result<()> {
         let shown = self.history_rights(txn)?;
-        self.require_kind_shown(txn, shown)
+        require_kind_shown(txn, shown)
     }
 
     /// What of a transaction's ticket's history the user may see: needs
@@ -906,16 +906,6 @@ impl Tx<'_> {
             comments: self.has_right(rights::SHOW_TICKET_COMMENTS, t.acl_object())?,
             outgoing: self.has_right(rights::SHOW_OUTGOING_EMAIL, t.acl_object())?,
         })
-    }
-
-    fn require_kind_shown(&mut self, txn: &Transaction, shown: HistoryRights) -> Result<()> {
-        if visible_kind(&txn.kind, shown.comments, shown.outgoing) {
-            Ok(())
-        } else {
-            let right =
-                if txn.kind == "EmailRecord" { rights::SHOW_OUTGOING_EMAIL } else { rights::SHOW_TICKET_COMMENTS };
-            Err(Error::denied(right, shown.object.describe()))
-        }
     }
 
     fn add_message(&mut self, id: TicketId, message: Message, kind: &str, right: &str) -> Result<TransactionId> {
@@ -1217,6 +1207,17 @@ impl Tx<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Refuses a transaction whose kind the user may not see (comments,
+/// records of outgoing mail).
+fn require_kind_shown(txn: &Transaction, shown: HistoryRights) -> Result<()> {
+    if visible_kind(&txn.kind, shown.comments, shown.outgoing) {
+        Ok(())
+    } else {
+        let right = if txn.kind == "EmailRecord" { rights::SHOW_OUTGOING_EMAIL } else { rights::SHOW_TICKET_COMMENTS };
+        Err(Error::denied(right, shown.object.describe()))
     }
 }
 
