@@ -124,6 +124,7 @@ const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("results.html", include_str!("../../../../templates/web/results.html")),
     ("ticket_tabs.html", include_str!("../../../../templates/web/ticket_tabs.html")),
     ("ticket_form.html", include_str!("../../../../templates/web/ticket_form.html")),
+    ("prefs_form.html", include_str!("../../../../templates/web/prefs_form.html")),
     ("modify.html", include_str!("../../../../templates/web/modify.html")),
     ("reminders.html", include_str!("../../../../templates/web/reminders.html")),
     ("email_record.html", include_str!("../../../../templates/web/email_record.html")),
