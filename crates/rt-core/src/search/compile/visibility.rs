@@ -24,7 +24,8 @@ impl Compiler<'_, '_> {
         let mut clause = Sql::new(self.backend);
         self.build_rights_clause(&mut clause, list)?;
         if self.tx.read_only {
-            self.tx.cache.rights_clauses.insert(key, (clause.clone(), list));
+            // A narrow clause checks roles per ticket: it has nothing to list.
+            self.tx.cache.rights_clauses.insert(key, (clause.clone(), list || self.seen.narrow));
         }
         append(sql, clause);
         Ok(())
