@@ -223,6 +223,33 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>> {
     Ok(applied.iter().map(|v| v.to_string()).collect())
 }
 
+/// Reverts applied migrations, newest first, through the one called `name`
+/// (a directory name of `migrations/`): for upgrade tests, which check that
+/// a migration's backfill of existing rows gives what the write path writes.
+pub fn revert_migrations_through(conn: &mut DbConnection, name: &str) -> Result<()> {
+    use diesel::migration::MigrationSource;
+    let version = |source: &EmbeddedMigrations| -> Option<String> {
+        let migrations = MigrationSource::<diesel::sqlite::Sqlite>::migrations(source).ok()?;
+        migrations.iter().find(|m| m.name().to_string() == name).map(|m| m.name().version().to_string())
+    };
+    let source = match conn {
+        DbConnection::Sqlite(_) => SQLITE_MIGRATIONS,
+        DbConnection::Pg(_) => POSTGRES_MIGRATIONS,
+    };
+    let version =
+        version(&source).ok_or_else(|| Error::invalid("migration", format!("there is no migration {name}")))?;
+    loop {
+        let reverted = match conn {
+            DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
+            DbConnection::Pg(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| Error::Database(format!("reverting a migration failed: {e}")))?;
+        if reverted.to_string() == version {
+            return Ok(());
+        }
+    }
+}
+
 /// The names of the migrations embedded for `backend`, in order.
 pub fn migration_names(backend: Backend) -> Vec<String> {
     use diesel::migration::MigrationSource;

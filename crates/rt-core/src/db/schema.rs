@@ -80,6 +80,8 @@ diesel::table! {
         group_id -> BigInt,
         member_id -> BigInt,
         paths -> BigInt,
+        ticket_role -> Nullable<Text>,
+        ticket_id -> Nullable<BigInt>,
     }
 }
 

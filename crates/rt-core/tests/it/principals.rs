@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use rt_core::db::schema::{cached_group_members as cgm, users};
-use rt_core::{AclObject, Error, Grantee, Interface, NewUser, PrincipalId, UserProfile};
+use rt_core::{AclObject, Error, Grantee, Interface, NewTicket, NewUser, PrincipalId, Role, UserProfile};
 
 use crate::{each_backend, grant, staff};
 
@@ -218,5 +218,74 @@ fn disabled_groups_grant_nothing() {
         assert!(!may(quinn, "SeeQueue") && may(rosa, "SeeQueue"));
         let err = root.write(|tx| tx.set_group_disabled(db.rt().system().everyone, true)).unwrap_err();
         assert!(err.to_string().contains("cannot be disabled"), "{err}");
+    });
+}
+
+/// The members' closure rows of a ticket role group carry its ticket and
+/// role, whoever put them there: ticket creation, a watcher added later, a
+/// member added to a group that is a watcher, or the upgrade's backfill.
+#[test]
+fn role_memberships_carry_their_ticket_and_role() {
+    each_backend(|db| {
+        let root = db.root();
+        let (olga, _) = staff(db, "olga");
+        let (pete, _) = staff(db, "pete");
+        let q = root.read(|tx| tx.queue_by_name("General")).unwrap().queue_id();
+        grant(db, Grantee::User(olga), "OwnTicket", AclObject::Queue(q));
+        let t = root
+            .write(|tx| {
+                tx.create_ticket(NewTicket {
+                    queue: Some(q),
+                    owner: Some(olga),
+                    requestors: vec!["req@example.com".into()],
+                    ..NewTicket::default()
+                })
+            })
+            .unwrap();
+        let team = root
+            .write(|tx| {
+                let team = tx.create_group("Team", "")?;
+                tx.add_watcher(t, Role::AdminCc, team.into())?;
+                tx.add_watcher(t, Role::Cc, olga.into())?;
+                // Added after the group became a watcher.
+                tx.add_group_member(team, pete.into())?;
+                Ok(team)
+            })
+            .unwrap();
+        let requestor = root.read(|tx| tx.user_by_name("req@example.com")).unwrap().id;
+        let rows = || -> Vec<(i64, String, i64)> {
+            let mut conn = db.rt().connection().unwrap();
+            let mut rows: Vec<(i64, Option<String>, Option<i64>)> = cgm::table
+                .filter(cgm::ticket_role.is_not_null())
+                .select((cgm::member_id, cgm::ticket_role, cgm::ticket_id))
+                .load(&mut *conn)
+                .unwrap();
+            rows.sort();
+            rows.into_iter().map(|(m, r, t)| (m, r.unwrap(), t.unwrap())).collect()
+        };
+        let mut expected = vec![
+            (olga.0, "owner".to_string(), t.0),
+            (olga.0, "cc".to_string(), t.0),
+            (pete.0, "admincc".to_string(), t.0),
+            (requestor, "requestor".to_string(), t.0),
+            (team.0, "admincc".to_string(), t.0),
+        ];
+        expected.sort();
+        assert_eq!(rows(), expected);
+
+        // The upgrade's backfill gives the same rows.
+        {
+            let mut conn = db.rt().connection().unwrap();
+            rt_core::db::revert_migrations_through(&mut conn, "2026-12-05-000019_role_memberships").unwrap();
+            rt_core::db::run_migrations(&mut conn).unwrap();
+        }
+        assert_eq!(rows(), expected);
+
+        root.write(|tx| tx.remove_group_member(team, pete.into())).unwrap();
+        root.write(|tx| tx.delete_watcher(t, Role::Cc, olga.into())).unwrap();
+        expected.retain(|(m, r, _)| *m != pete.0 && !(*m == olga.0 && r == "cc"));
+        assert_eq!(rows(), expected);
+        let err = rt_core::db::revert_migrations_through(&mut db.rt().connection().unwrap(), "no_such").unwrap_err();
+        assert!(err.to_string().contains("no migration"), "{err}");
     });
 }

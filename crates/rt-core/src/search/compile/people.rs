@@ -47,12 +47,16 @@ impl Compiler<'_, '_> {
         {
             self.seen.narrow |= self.required && !is_negative(op);
             sql.push(if is_negative(op) { "t.id NOT IN (" } else { "t.id IN (" });
-            let _ = write!(
-                sql.text,
-                "SELECT g.instance FROM groups g JOIN {members} c ON c.group_id = g.id \
-                 WHERE g.domain = 'RT::Ticket-Role' AND g.name_folded IN "
-            );
-            sql.str_list(&names).push(" AND c.member_id IN ").int_list(ids).push(")");
+            if shallow {
+                sql.push(
+                    "SELECT g.instance FROM groups g JOIN group_members c ON c.group_id = g.id \
+                     WHERE g.domain = 'RT::Ticket-Role' AND g.name_folded IN ",
+                );
+                sql.str_list(&names).push(" AND c.member_id IN ").int_list(ids).push(")");
+            } else {
+                sql.push("SELECT c.ticket_id FROM cached_group_members c WHERE c.member_id IN ").int_list(ids);
+                sql.push(" AND c.ticket_role IN ").str_list(&names).push(")");
+            }
             return Ok(());
         }
         let backend = self.backend;

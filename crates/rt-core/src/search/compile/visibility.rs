@@ -117,11 +117,8 @@ impl Compiler<'_, '_> {
             // Otherwise the user's role memberships are listed once, which
             // reads all of them (thousands for a busy owner).
             if !ticket_roles.is_empty() && self.seen.narrow {
-                sql.push(
-                    "EXISTS (SELECT 1 FROM groups g JOIN cached_group_members c ON c.group_id = g.id \
-                     WHERE g.domain = 'RT::Ticket-Role' AND g.instance = t.id AND g.name_folded IN ",
-                );
-                sql.str_list(&ticket_roles).push(" AND c.member_id = ").int(user.0).push(")");
+                sql.push("EXISTS (SELECT 1 FROM cached_group_members c WHERE c.member_id = ").int(user.0);
+                sql.push(" AND c.ticket_role IN ").str_list(&ticket_roles).push(" AND c.ticket_id = t.id)");
             } else if let Some(tickets) = self.role_tickets(user, &ticket_roles, list)? {
                 sql.push(id).push(" IN ").int_list(&tickets);
             } else if !ticket_roles.is_empty() {
@@ -154,11 +151,8 @@ impl Compiler<'_, '_> {
 
 /// The tickets (`id`) on which `user` holds one of the ticket `roles`.
 fn role_tickets_select(sql: &mut Sql, user: UserId, roles: &[String]) {
-    sql.push(
-        "SELECT g.instance AS id FROM cached_group_members c JOIN groups g ON g.id = c.group_id \
-         WHERE c.member_id = ",
-    );
-    sql.int(user.0).push(" AND g.domain = 'RT::Ticket-Role' AND g.name_folded IN ").str_list(roles);
+    sql.push("SELECT c.ticket_id AS id FROM cached_group_members c WHERE c.member_id = ").int(user.0);
+    sql.push(" AND c.ticket_role IN ").str_list(roles);
 }
 
 /// Up to this many tickets on which the user holds a role that shows them
