@@ -73,9 +73,11 @@ fn serve(config: Config) -> anyhow::Result<()> {
         Worker::spawn("webhooks", move |stop| rt_scrips::webhook::run_worker(&rt, &node, poll, stop))?
     };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let statistics = start_statistics_worker(&rt)?;
     let served = runtime.block_on(listener.run()).context("the web server failed");
     scrips.stop();
     webhooks.stop();
+    statistics.stop();
     if let Some(worker) = mail {
         worker.stop();
     }
@@ -135,6 +137,22 @@ fn start_scrips_worker(rt: &Rt) -> anyhow::Result<Worker> {
     let rt = rt.clone();
     Worker::spawn("scrips", move |stop| rt_scrips::run_worker(&rt, rt_scrips::POLL, stop))
 }
+
+/// Refreshes the database's query-planner statistics every hour, so that
+/// searches keep their plans as the tables grow (a no-op on PostgreSQL,
+/// whose autovacuum does it).
+fn start_statistics_worker(rt: &Rt) -> anyhow::Result<Worker> {
+    let rt = rt.clone();
+    Worker::spawn("statistics", move |stop| {
+        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(STATISTICS_EVERY) {
+            if let Err(e) = rt.refresh_statistics() {
+                tracing::warn!(error = %e, "refreshing the planner's statistics failed");
+            }
+        }
+    })
+}
+
+const STATISTICS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Starts delivering the outbox, at once and then every `mail_poll_secs`,
 /// unless `mail_transport` is `none`.

@@ -125,6 +125,7 @@ impl Rt {
             tracing::info!(migration = %name, "applied migration");
         }
         let system = crate::init::seed(&mut conn, &config)?;
+        db::refresh_statistics(&mut conn, true)?;
         drop(conn);
         let pool = db::open_pool(&url, config.pool_size)?;
         let lifecycles = Lifecycles::from_config(&config.lifecycles, &config.lifecycle_maps)?;
@@ -144,6 +145,19 @@ impl Rt {
             sqlite_writers: db::writers::Writers::default(),
         };
         Ok(Rt { inner: Arc::new(inner) })
+    }
+
+    /// Refreshes the query planner's statistics of the tables that changed
+    /// much since they were last analyzed (SQLite; PostgreSQL keeps its own).
+    /// A long-running server calls it now and then (`rt-server` hourly).
+    pub fn refresh_statistics(&self) -> Result<()> {
+        let inner = &self.inner;
+        match inner.backend {
+            db::Backend::Sqlite => {
+                inner.sqlite_writers.write(&inner.pool, &|| {}, |conn| db::refresh_statistics(conn, false))
+            }
+            db::Backend::Postgres => Ok(()),
+        }
     }
 
     /// The configuration this database was opened with.

@@ -152,6 +152,20 @@ fn prepare_sqlite(c: &mut diesel::SqliteConnection) -> diesel::QueryResult<()> {
     rt_fold_utils::register_impl(c, |text: Option<String>| text.map(|t| fold(&t)))
 }
 
+/// Brings the query planner's statistics up to date where they are missing
+/// or stale. SQLite keeps none unless asked: without them it guesses, and
+/// guesses badly on a million tickets (which index narrows a search, how
+/// many rows a queue holds). `PRAGMA optimize` analyzes only the tables that
+/// need it, within a bounded effort; `all_tables` also checks tables this
+/// connection has not used, for a database's first open. PostgreSQL's
+/// autovacuum keeps its own statistics: nothing to do there.
+pub(crate) fn refresh_statistics(conn: &mut DbConnection, all_tables: bool) -> Result<()> {
+    if let DbConnection::Sqlite(c) = conn {
+        c.batch_execute(if all_tables { "PRAGMA optimize = 0x10002" } else { "PRAGMA optimize" })?;
+    }
+    Ok(())
+}
+
 /// Prepares every pooled connection: SQLite's pragmas and functions,
 /// PostgreSQL's session settings.
 #[derive(Debug, Clone, Copy)]

@@ -166,3 +166,33 @@ fn sqlite_and_postgres_schemas_are_equivalent() {
     assert_eq!(only(&a.1, &b.1), Vec::<String>::new(), "indexes only in SQLite");
     assert_eq!(only(&b.1, &a.1), Vec::<String>::new(), "indexes only in PostgreSQL");
 }
+
+/// SQLite keeps planner statistics only when asked: opening a database asks
+/// for the tables that lack them, and a refresh takes in what changed since.
+#[test]
+fn sqlite_statistics_are_kept() {
+    use rt_core::NewTicket;
+    let db = TestDb::new(Backend::Sqlite);
+    let analyzed = || -> Vec<String> {
+        let mut conn = db.rt().connection().unwrap();
+        let DbConnection::Sqlite(c) = &mut *conn else { unreachable!() };
+        let rows: Vec<Name> =
+            diesel::sql_query("SELECT DISTINCT tbl AS name FROM sqlite_stat1 ORDER BY tbl").load(c).unwrap_or_default();
+        rows.into_iter().map(|r| r.name).collect()
+    };
+    assert!(analyzed().contains(&"groups".to_string()), "{:?}", analyzed());
+    assert!(!analyzed().contains(&"tickets".to_string()), "an empty table has nothing to analyze");
+    let root = db.root();
+    let q = root.read(|tx| tx.queue_by_name("General")).unwrap().queue_id();
+    root.write(|tx| {
+        for _ in 0..300 {
+            tx.create_ticket(NewTicket { queue: Some(q), ..NewTicket::default() })?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    // The planner reads the tickets' statistics, which are then stale.
+    root.read(|tx| tx.search_tickets(&rt_core::TicketQuery::new("Queue = 'General'"))).unwrap();
+    db.rt().refresh_statistics().unwrap();
+    assert!(analyzed().contains(&"tickets".to_string()), "{:?}", analyzed());
+}
