@@ -127,6 +127,21 @@ fn narrowed_by_index(expr: &Expr) -> bool {
     }
 }
 
+/// The planner's estimated cost above which gathering every match is not
+/// tried on PostgreSQL. Its units are the planner's own (a page read in
+/// sequence costs 1); about 2.5 µs each on the machine of
+/// docs/PERFORMANCE.md, so gathering is tried when it should take up to
+/// about 12 ms.
+const GATHER_MAX_COST: f64 = 5_000.0;
+
+/// The total cost of the top line of a PostgreSQL plan
+/// (`Limit  (cost=1889.73..1914.74 rows=10001 width=16)`).
+fn total_cost(line: &str) -> Option<f64> {
+    let costs = &line[line.find("cost=")? + 5..];
+    let total = &costs[costs.find("..")? + 2..];
+    total.split_whitespace().next()?.parse().ok()
+}
+
 /// A line of a query plan: SQLite's `detail` column, PostgreSQL's
 /// `QUERY PLAN`.
 struct PlanRow {
@@ -193,7 +208,7 @@ impl Tx<'_> {
         Ok(SearchPage { ids, total })
     }
 
-    /// PostgreSQL: every match up to the count limit in one sorted query,
+    /// PostgreSQL: every match (up to the count limit) in one sorted query,
     /// under a statement timeout of twice the count budget. A plan that filters
     /// through an index (full text, a date range) then pays once for the
     /// page and the count, and sorts after filtering (`t.id + 0`) instead
@@ -202,18 +217,31 @@ impl Tx<'_> {
     /// finish in time (broad queries: the id-ordered page is fast for
     /// them) or the page lies beyond the limit.
     fn gather(&mut self, q: &TicketQuery, from_where: &Sql, order: &str) -> Result<Option<SearchPage>> {
-        let (Some(rows), Some(limit), Some(budget)) = (q.paging.rows_per_page, q.count_limit, q.count_budget) else {
+        let (Some(rows), Some(budget)) = (q.paging.rows_per_page, q.count_budget) else {
             return Ok(None);
         };
         let offset = q.paging.offset();
-        if offset + u64::from(rows) > limit {
+        if q.count_limit.is_some_and(|limit| offset + u64::from(rows) > limit) {
             return Ok(None);
         }
         let mut sql = Sql::new(from_where.backend);
         sql.push("SELECT t.id AS id FROM tickets t WHERE ");
         append(&mut sql, from_where.clone());
         let order = order.replace("t.id ASC", "t.id + 0 ASC").replace("t.id DESC", "t.id + 0 DESC");
-        sql.push(&format!(" ORDER BY {order} LIMIT {}", limit.saturating_add(1)));
+        sql.push(&format!(" ORDER BY {order}"));
+        if let Some(limit) = q.count_limit {
+            sql.push(&format!(" LIMIT {}", limit.saturating_add(1)));
+        }
+        // A condition on an indexed column can still match tens of thousands
+        // of tickets (a busy queue's active ones): the planner's estimate of
+        // the work says so before any is done.
+        let mut explain = Sql::new(sql.backend);
+        explain.push("EXPLAIN ");
+        append(&mut explain, sql.clone());
+        let plan: Vec<PlanRow> = self.load_sql(&explain)?;
+        if plan.first().and_then(|row| total_cost(&row.detail)).is_none_or(|cost| cost > GATHER_MAX_COST) {
+            return Ok(None);
+        }
         // Twice the budget: finishing here saves a page query and a count.
         let timeout = (budget * 2).as_millis().max(1);
         self.batch(&format!("SAVEPOINT rt_gather; SET LOCAL statement_timeout = {timeout}"))?;
@@ -228,7 +256,10 @@ impl Tx<'_> {
             Err(e) => return Err(e.into()),
         };
         let n = ids.len() as u64;
-        let total = if n > limit { Total::AtLeast(limit) } else { Total::Exact(n) };
+        let total = match q.count_limit {
+            Some(limit) if n > limit => Total::AtLeast(limit),
+            _ => Total::Exact(n),
+        };
         let ids = ids.into_iter().skip(offset as usize).take(rows as usize).map(|r| TicketId(r.id)).collect();
         Ok(Some(SearchPage { ids, total }))
     }
@@ -329,7 +360,9 @@ impl Tx<'_> {
             sql.push(if sql.backend == Backend::Sqlite { " AND +t.id > " } else { " AND t.id > " });
             sql.bind(Param::Int(last));
             sql.push(&format!(" ORDER BY t.id LIMIT {want}"));
+            let chunk_started = Instant::now();
             let ids: Vec<IdRow> = self.load_sql(&sql)?;
+            let took = chunk_started.elapsed();
             counted += ids.len() as u64;
             if counted > limit {
                 return Ok(Total::AtLeast(limit));
@@ -338,8 +371,11 @@ impl Tx<'_> {
                 Some(row) if ids.len() as u64 == want => last = row.id,
                 _ => return Ok(Total::Exact(counted)),
             }
+            // A chunk costs at least what the last one did whatever its
+            // size (a full-text match is listed again for each): one that
+            // would overrun the budget is not started.
             let elapsed = started.elapsed();
-            if elapsed >= budget {
+            if elapsed + took >= budget {
                 return Ok(Total::AtLeast(counted));
             }
             // As many as the rate so far fits in what is left of the budget.
@@ -396,5 +432,12 @@ mod tests {
         assert_eq!(Total::Exact(1234).to_string(), "1,234");
         assert_eq!(Total::AtLeast(10_000).to_string(), "10,000+");
         assert_eq!(Total::Exact(1_000_000).to_string(), "1,000,000");
+    }
+
+    #[test]
+    fn plan_costs_are_read() {
+        assert_eq!(total_cost("Limit  (cost=1889.73..1914.74 rows=10001 width=16)"), Some(1914.74));
+        assert_eq!(total_cost("Sort  (cost=86.00..86.01 rows=6 width=16)"), Some(86.01));
+        assert_eq!(total_cost("SCAN t"), None);
     }
 }

@@ -76,14 +76,21 @@ fn normal_type(t: &str) -> String {
 
 /// "CREATE UNIQUE INDEX x ON t (a, b) WHERE a IS NOT NULL" ->
 /// "x: unique t(a,b) where a is not null", for both dialects' spellings.
+/// PostgreSQL's `INCLUDE (c, id)` reads as SQLite's key columns `c`: every
+/// SQLite index holds the row id already.
 fn normal_index(name: &str, sql: &str) -> String {
     let lower = sql.to_ascii_lowercase();
     let unique = lower.starts_with("create unique");
     let after_on = &lower[lower.find(" on ").unwrap() + 4..];
     let table = after_on.split([' ', '(']).next().unwrap_or_default().trim_start_matches("public.");
     let open = after_on.find('(').unwrap();
-    let close = open + after_on[open..].find(')').unwrap();
-    let cols: Vec<_> = after_on[open + 1..close].split(',').map(|c| c.trim().to_string()).collect();
+    let mut close = open + after_on[open..].find(')').unwrap();
+    let mut cols: Vec<_> = after_on[open + 1..close].split(',').map(|c| c.trim().to_string()).collect();
+    if let Some(rest) = after_on[close + 1..].trim_start().strip_prefix("include (") {
+        let end = rest.find(')').unwrap();
+        cols.extend(rest[..end].split(',').map(|c| c.trim().to_string()).filter(|c| c != "id"));
+        close = after_on.len() - rest.len() + end;
+    }
     let predicate = after_on[close + 1..].trim().replace(['(', ')'], "");
     let predicate = predicate.split_whitespace().collect::<Vec<_>>().join(" ");
     let predicate = if predicate.is_empty() { String::new() } else { format!(" {predicate}") };

@@ -1,0 +1,2 @@
+DROP INDEX tickets_status_created;
+CREATE INDEX tickets_status_created ON tickets (status, created);
