@@ -947,16 +947,14 @@ impl Tx<'_> {
     /// Whether the current user is a requestor of the ticket (directly or
     /// through a group).
     fn is_requestor(&mut self, t: &Ticket) -> Result<bool> {
-        use crate::db::schema::{cached_group_members as cgm, groups};
+        use crate::db::schema::cached_group_members as cgm;
         let (ticket, user) = (t.id.0, self.user.id.0);
         Ok(dialect::with_inner!(&mut *self.conn, c => diesel::select(diesel::dsl::exists(
-            groups::table
-                .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
-                .filter(groups::domain.eq(TICKET_ROLE))
-                .filter(groups::instance.eq(ticket))
-                .filter(groups::name_folded.eq("requestor"))
+            cgm::table
                 .filter(cgm::member_id.eq(user))
-                .select(groups::id),
+                .filter(cgm::ticket_role.eq("requestor"))
+                .filter(cgm::ticket_id.eq(ticket))
+                .select(cgm::id),
         ))
         .get_result(c))?)
     }

@@ -61,6 +61,13 @@ impl Compiler<'_, '_> {
         }
         let backend = self.backend;
         self.multi(sql, op, |this, sql, op| {
+            // The current user's own ticket roles: their closure rows name
+            // the ticket, one index seek per ticket.
+            if op.is_some() && me && !queue && !shallow {
+                sql.push("SELECT 1 FROM cached_group_members c WHERE c.member_id = ").int(user);
+                sql.push(" AND c.ticket_role IN ").str_list(&names).push(" AND c.ticket_id = t.id");
+                return Ok(());
+            }
             let _ = write!(
                 sql.text,
                 "SELECT 1 FROM groups g JOIN {members} c ON c.group_id = g.id \
@@ -72,6 +79,7 @@ impl Compiler<'_, '_> {
                 None => {
                     sql.push(" AND c.member_id <> g.id");
                 }
+                // A queue's roles, or direct members only.
                 Some(_) if me => {
                     sql.push(" AND c.member_id = ").int(user);
                 }
