@@ -501,7 +501,8 @@ impl Tx<'_> {
 
 /// ACL rows granting `right` (or SuperUser) on `object` or globally to a
 /// role that `principal` holds in the role groups of `domain` and
-/// `instance` (a queue's or a ticket's).
+/// `instance` (a queue's; a ticket's roles are read from the closure's role
+/// columns instead, see `ticket_role_right`).
 #[allow(clippy::type_complexity)]
 fn held_role_grants<'a>(
     principal: PrincipalId,
