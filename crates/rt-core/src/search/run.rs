@@ -213,9 +213,10 @@ impl Tx<'_> {
     /// through an index (full text, a date range) then pays once for the
     /// page and the count, and sorts after filtering (`t.id + 0`) instead
     /// of walking the primary key, which the planner wrongly favours when
-    /// matches cluster at one end of the id range. `None` when it did not
+    /// matches cluster at one end of the id range. `None` when the planner
+    /// expects it to cost more than [`GATHER_MAX_COST`] or it did not
     /// finish in time (broad queries: the id-ordered page is fast for
-    /// them) or the page lies beyond the limit.
+    /// them), or the page lies beyond the limit.
     fn gather(&mut self, q: &TicketQuery, from_where: &Sql, order: &str) -> Result<Option<SearchPage>> {
         let (Some(rows), Some(budget)) = (q.paging.rows_per_page, q.count_budget) else {
             return Ok(None);
