@@ -174,12 +174,19 @@ fn sqlite_and_postgres_schemas_are_equivalent() {
     assert_eq!(only(&b.1, &a.1), Vec::<String>::new(), "indexes only in PostgreSQL");
 }
 
-/// SQLite keeps planner statistics only when asked: opening a database asks
-/// for the tables that lack them, and a refresh takes in what changed since.
+/// SQLite keeps planner statistics only when asked, and only once the
+/// database holds enough tickets for them to describe it: opening and
+/// refreshing analyze nothing before, and a refresh takes them in after.
 #[test]
-fn sqlite_statistics_are_kept() {
+fn sqlite_statistics_are_kept_once_the_database_is_large() {
     use rt_core::NewTicket;
+    use rt_core::db::STATISTICS_FROM_TICKETS;
     let db = TestDb::new(Backend::Sqlite);
+    let sqlite = |sql: &str| {
+        let mut conn = db.rt().connection().unwrap();
+        let DbConnection::Sqlite(c) = &mut *conn else { unreachable!() };
+        diesel::sql_query(sql).execute(c).unwrap();
+    };
     let analyzed = || -> Vec<String> {
         let mut conn = db.rt().connection().unwrap();
         let DbConnection::Sqlite(c) = &mut *conn else { unreachable!() };
@@ -187,19 +194,26 @@ fn sqlite_statistics_are_kept() {
             diesel::sql_query("SELECT DISTINCT tbl AS name FROM sqlite_stat1 ORDER BY tbl").load(c).unwrap_or_default();
         rows.into_iter().map(|r| r.name).collect()
     };
-    assert!(analyzed().contains(&"groups".to_string()), "{:?}", analyzed());
-    assert!(!analyzed().contains(&"tickets".to_string()), "an empty table has nothing to analyze");
     let root = db.root();
     let q = root.read(|tx| tx.queue_by_name("General")).unwrap().queue_id();
-    root.write(|tx| {
-        for _ in 0..300 {
-            tx.create_ticket(NewTicket { queue: Some(q), ..NewTicket::default() })?;
-        }
-        Ok(())
-    })
-    .unwrap();
-    // The planner reads the tickets' statistics, which are then stale.
-    root.read(|tx| tx.search_tickets(&rt_core::TicketQuery::new("Queue = 'General'"))).unwrap();
+    let create = |n: usize| {
+        root.write(|tx| {
+            for _ in 0..n {
+                tx.create_ticket(NewTicket { queue: Some(q), ..NewTicket::default() })?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        // The planner reads the tables a search uses.
+        root.read(|tx| tx.search_tickets(&rt_core::TicketQuery::new("Queue = 'General'"))).unwrap();
+    };
+    create(300);
     db.rt().refresh_statistics().unwrap();
-    assert!(analyzed().contains(&"tickets".to_string()), "{:?}", analyzed());
+    assert_eq!(analyzed(), Vec::<String>::new(), "a small database keeps no statistics");
+    // The next ticket is number STATISTICS_FROM_TICKETS.
+    sqlite(&format!("UPDATE sqlite_sequence SET seq = {} WHERE name = 'tickets'", STATISTICS_FROM_TICKETS - 1));
+    create(1);
+    db.rt().refresh_statistics().unwrap();
+    let tables = analyzed();
+    assert!(tables.contains(&"tickets".to_string()) && tables.contains(&"users".to_string()), "{tables:?}");
 }
