@@ -177,7 +177,7 @@ pub(crate) fn refresh_statistics(conn: &mut DbConnection, all_tables: bool) -> R
 }
 
 /// How many tickets a SQLite database holds before its planner statistics
-/// are kept (see [`refresh_statistics`]).
+/// are kept (see `Rt::refresh_statistics`).
 pub const STATISTICS_FROM_TICKETS: i64 = 10_000;
 
 /// Prepares every pooled connection: SQLite's pragmas and functions,
