@@ -432,7 +432,18 @@ impl Tx<'_> {
             .filter(principals::id.eq(principal.0))
             .filter(principals::disabled.eq(false))
             .select(principals::id);
-        let via_queue_role = held_role_grants(principal, right, object, QUEUE_ROLE, queue);
+        // A role the principal holds on the queue (a ticket's own roles are
+        // read from the closure's role columns, see `ticket_role_right`).
+        let via_queue_role = acl::table
+            .inner_join(groups::table.on(groups::name.eq(acl::principal_type)))
+            .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
+            .filter(acl::principal_type.ne("Group"))
+            .filter(acl::right_name.eq(right).or(acl::right_name.eq(rights::SUPER_USER)))
+            .filter(on_object(object_type, object_id))
+            .filter(groups::domain.eq(QUEUE_ROLE))
+            .filter(groups::instance.eq(queue))
+            .filter(cgm::member_id.eq(principal.0))
+            .select(acl::id);
         let query =
             diesel::select(exists(enabled).and(exists(on_this).or(exists(globally)).or(exists(via_queue_role))));
         // On the inner connection: MultiConnection's generic path costs
@@ -470,9 +481,7 @@ impl Tx<'_> {
         let query = diesel::select(exists(enabled).and(exists(holds)));
         Ok(dialect::with_inner!(&mut *self.conn, c => query.get_result(c))?)
     }
-}
 
-impl Tx<'_> {
     /// The roles (folded names) granted `right` or SuperUser on `object` or
     /// globally; the node caches them by ACL version.
     fn role_grants(&mut self, right: &str, object: AclObject) -> Result<Arc<[String]>> {
@@ -497,62 +506,6 @@ impl Tx<'_> {
         }
         Ok(roles)
     }
-}
-
-/// ACL rows granting `right` (or SuperUser) on `object` or globally to a
-/// role that `principal` holds in the role groups of `domain` and
-/// `instance` (a queue's; a ticket's roles are read from the closure's role
-/// columns instead, see `ticket_role_right`).
-#[allow(clippy::type_complexity)]
-fn held_role_grants<'a>(
-    principal: PrincipalId,
-    right: &'a str,
-    object: AclObject,
-    domain: &'static str,
-    instance: i64,
-) -> diesel::dsl::Select<
-    diesel::dsl::Filter<
-        diesel::dsl::InnerJoinOn<
-            diesel::dsl::InnerJoinOn<acl::table, groups::table, diesel::dsl::Eq<groups::name, acl::principal_type>>,
-            cgm::table,
-            diesel::dsl::Eq<cgm::group_id, groups::id>,
-        >,
-        diesel::dsl::And<
-            diesel::dsl::And<
-                diesel::dsl::And<
-                    diesel::dsl::And<
-                        diesel::dsl::And<
-                            diesel::dsl::NotEq<acl::principal_type, &'static str>,
-                            diesel::dsl::Or<
-                                diesel::dsl::Eq<acl::right_name, &'a str>,
-                                diesel::dsl::Eq<acl::right_name, &'static str>,
-                            >,
-                        >,
-                        OnObject,
-                    >,
-                    diesel::dsl::Eq<groups::domain, &'static str>,
-                >,
-                diesel::dsl::Eq<groups::instance, i64>,
-            >,
-            diesel::dsl::Eq<cgm::member_id, i64>,
-        >,
-    >,
-    acl::id,
-> {
-    let (object_type, object_id) = object.key();
-    acl::table
-        .inner_join(groups::table.on(groups::name.eq(acl::principal_type)))
-        .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
-        .filter(
-            acl::principal_type
-                .ne("Group")
-                .and(acl::right_name.eq(right).or(acl::right_name.eq(rights::SUPER_USER)))
-                .and(on_object(object_type, object_id))
-                .and(groups::domain.eq(domain))
-                .and(groups::instance.eq(instance))
-                .and(cgm::member_id.eq(principal.0)),
-        )
-        .select(acl::id)
 }
 
 type OnObject = diesel::dsl::Or<

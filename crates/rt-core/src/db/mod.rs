@@ -240,6 +240,14 @@ pub fn open_pool(url: &str, max_size: u32) -> Result<Pool> {
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 
+/// The migrations embedded for `backend`.
+fn migrations_of(backend: Backend) -> EmbeddedMigrations {
+    match backend {
+        Backend::Sqlite => SQLITE_MIGRATIONS,
+        Backend::Postgres => POSTGRES_MIGRATIONS,
+    }
+}
+
 /// Runs every pending migration of the connection's backend and returns the
 /// names of those it applied.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>> {
@@ -256,20 +264,15 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>> {
 /// a migration's backfill of existing rows gives what the write path writes.
 pub fn revert_migrations_through(conn: &mut DbConnection, name: &str) -> Result<()> {
     use diesel::migration::MigrationSource;
-    let version = |source: &EmbeddedMigrations| -> Option<String> {
-        let migrations = MigrationSource::<diesel::sqlite::Sqlite>::migrations(source).ok()?;
-        migrations.iter().find(|m| m.name().to_string() == name).map(|m| m.name().version().to_string())
-    };
-    let source = match conn {
-        DbConnection::Sqlite(_) => SQLITE_MIGRATIONS,
-        DbConnection::Pg(_) => POSTGRES_MIGRATIONS,
-    };
-    let version =
-        version(&source).ok_or_else(|| Error::invalid("migration", format!("there is no migration {name}")))?;
+    let version = MigrationSource::<diesel::sqlite::Sqlite>::migrations(&migrations_of(conn.backend()))
+        .ok()
+        .and_then(|ms| ms.iter().find(|m| m.name().to_string() == name).map(|m| m.name().version().to_string()))
+        .ok_or_else(|| Error::invalid("migration", format!("there is no migration {name}")))?;
     loop {
+        let source = migrations_of(conn.backend());
         let reverted = match conn {
-            DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS),
-            DbConnection::Pg(c) => c.revert_last_migration(POSTGRES_MIGRATIONS),
+            DbConnection::Sqlite(c) => c.revert_last_migration(source),
+            DbConnection::Pg(c) => c.revert_last_migration(source),
         }
         .map_err(|e| Error::Database(format!("reverting a migration failed: {e}")))?;
         if reverted.to_string() == version {
@@ -281,11 +284,7 @@ pub fn revert_migrations_through(conn: &mut DbConnection, name: &str) -> Result<
 /// The names of the migrations embedded for `backend`, in order.
 pub fn migration_names(backend: Backend) -> Vec<String> {
     use diesel::migration::MigrationSource;
-    let source = match backend {
-        Backend::Sqlite => SQLITE_MIGRATIONS,
-        Backend::Postgres => POSTGRES_MIGRATIONS,
-    };
-    MigrationSource::<diesel::sqlite::Sqlite>::migrations(&source)
+    MigrationSource::<diesel::sqlite::Sqlite>::migrations(&migrations_of(backend))
         .map(|ms| ms.iter().map(|m| m.name().to_string()).collect())
         .unwrap_or_default()
 }

@@ -54,8 +54,8 @@ impl Compiler<'_, '_> {
                 );
                 sql.str_list(&names).push(" AND c.member_id IN ").int_list(ids).push(")");
             } else {
-                sql.push("SELECT c.ticket_id FROM cached_group_members c WHERE c.member_id IN ").int_list(ids);
-                sql.push(" AND c.ticket_role IN ").str_list(&names).push(")");
+                super::visibility::role_tickets_select(sql, ids, &names);
+                sql.push(")");
             }
             return Ok(());
         }
@@ -64,8 +64,7 @@ impl Compiler<'_, '_> {
             // The current user's own ticket roles: their closure rows name
             // the ticket, one index seek per ticket.
             if op.is_some() && me && !queue && !shallow {
-                sql.push("SELECT 1 FROM cached_group_members c WHERE c.member_id = ").int(user);
-                sql.push(" AND c.ticket_role IN ").str_list(&names).push(" AND c.ticket_id = t.id");
+                super::visibility::holds_role_select(sql, user, &names);
                 return Ok(());
             }
             let _ = write!(

@@ -117,13 +117,14 @@ impl Compiler<'_, '_> {
             // Otherwise the user's role memberships are listed once, which
             // reads all of them (thousands for a busy owner).
             if !ticket_roles.is_empty() && self.seen.narrow {
-                sql.push("EXISTS (SELECT 1 FROM cached_group_members c WHERE c.member_id = ").int(user.0);
-                sql.push(" AND c.ticket_role IN ").str_list(&ticket_roles).push(" AND c.ticket_id = t.id)");
+                sql.push("EXISTS (");
+                holds_role_select(sql, user.0, &ticket_roles);
+                sql.push(")");
             } else if let Some(tickets) = self.role_tickets(user, &ticket_roles, list)? {
                 sql.push(id).push(" IN ").int_list(&tickets);
             } else if !ticket_roles.is_empty() {
                 sql.push(id).push(" IN (");
-                role_tickets_select(sql, user, &ticket_roles);
+                role_tickets_select(sql, &[user.0], &ticket_roles);
                 sql.push(")");
             }
             sql.push("))");
@@ -142,17 +143,25 @@ impl Compiler<'_, '_> {
             return Ok(None);
         }
         let mut sql = Sql::new(self.backend);
-        role_tickets_select(&mut sql, user, roles);
+        role_tickets_select(&mut sql, &[user.0], roles);
         let _ = write!(sql.text, " LIMIT {}", LISTED_ROLE_TICKETS + 1);
         let rows: Vec<IdRow> = self.tx.load_sql(&sql)?;
         Ok((rows.len() <= LISTED_ROLE_TICKETS).then(|| rows.into_iter().map(|r| r.id).collect()))
     }
 }
 
-/// The tickets (`id`) on which `user` holds one of the ticket `roles`.
-fn role_tickets_select(sql: &mut Sql, user: UserId, roles: &[String]) {
-    sql.push("SELECT c.ticket_id AS id FROM cached_group_members c WHERE c.member_id = ").int(user.0);
+/// The tickets (`id`) on which one of `members` holds one of the ticket
+/// `roles` (folded names), from the closure's role columns.
+pub(super) fn role_tickets_select(sql: &mut Sql, members: &[i64], roles: &[String]) {
+    sql.push("SELECT c.ticket_id AS id FROM cached_group_members c WHERE c.member_id IN ").int_list(members);
     sql.push(" AND c.ticket_role IN ").str_list(roles);
+}
+
+/// A row when `member` holds one of the ticket `roles` on `t`: one seek in
+/// the closure's role index, for an `EXISTS`.
+pub(super) fn holds_role_select(sql: &mut Sql, member: i64, roles: &[String]) {
+    sql.push("SELECT 1 FROM cached_group_members c WHERE c.member_id = ").int(member);
+    sql.push(" AND c.ticket_role IN ").str_list(roles).push(" AND c.ticket_id = t.id");
 }
 
 /// Up to this many tickets on which the user holds a role that shows them
