@@ -110,7 +110,7 @@ pub use outbox::{OutboxItem, OutboxState, OutboxStatus, OutgoingMail};
 pub use principal::{Group, NewUser, User, UserProfile};
 pub use queue::{NewQueue, Queue, QueueUpdate};
 pub use saved_search::{NewSavedSearch, SavedSearch, SavedSearchId, SavedSearchUpdate, SearchOwner};
-pub use scrip::{Event, NewScrip, NewTemplate, Scrip, ScripId, ScripRun, Template, TemplateId};
+pub use scrip::{Event, NewScrip, NewTemplate, Scrip, ScripId, ScripRun, ScripRunRecord, Template, TemplateId};
 pub use search::{SearchPage, TicketQuery, Total};
 pub use session::{CurrentUser, Interface, Rt, Session, SystemPrincipals, Tx};
 pub use ticket::{Forward, NewTicket, OwnerChange, Ticket, TicketUpdate};

@@ -163,40 +163,52 @@ impl Tx<'_> {
     /// operation causing the mail. It validates the envelope: at least one
     /// recipient, and no line breaks in any address.
     pub fn enqueue_mail(&mut self, mail: OutgoingMail) -> Result<OutboxId> {
-        self.enqueue(MAIL, mail)
+        Ok(self.enqueue(MAIL, vec![mail])?[0])
     }
 
-    fn enqueue(&mut self, channel: &str, mail: OutgoingMail) -> Result<OutboxId> {
-        if mail.recipients.is_empty() {
-            return Err(Error::invalid("recipients", "a message needs at least one recipient"));
-        }
+    /// [`Tx::enqueue_mail`] for several messages, in one statement (a
+    /// batch of scrips' mail). Returns their ids in the order given.
+    pub fn enqueue_mails(&mut self, mails: Vec<OutgoingMail>) -> Result<Vec<OutboxId>> {
+        self.enqueue(MAIL, mails)
+    }
+
+    fn enqueue(&mut self, channel: &str, mails: Vec<OutgoingMail>) -> Result<Vec<OutboxId>> {
         let bad = |a: &str| a.contains(['\r', '\n']) || a.trim().is_empty();
-        if let Some(a) = mail.recipients.iter().find(|a| bad(a)) {
-            return Err(Error::invalid("recipients", format!("not an address: {a:?}")));
+        for mail in &mails {
+            if mail.recipients.is_empty() {
+                return Err(Error::invalid("recipients", "a message needs at least one recipient"));
+            }
+            if let Some(a) = mail.recipients.iter().find(|a| bad(a)) {
+                return Err(Error::invalid("recipients", format!("not an address: {a:?}")));
+            }
+            if mail.envelope_from.contains(['\r', '\n']) {
+                return Err(Error::invalid("envelope_from", "line break in address"));
+            }
+            if mail.content.is_empty() {
+                return Err(Error::invalid("content", "empty message"));
+            }
         }
-        if mail.envelope_from.contains(['\r', '\n']) {
-            return Err(Error::invalid("envelope_from", "line break in address"));
-        }
-        if mail.content.is_empty() {
-            return Err(Error::invalid("content", "empty message"));
-        }
-        let id: i64 = dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(outbox::table)
-            .values((
-                outbox::ticket_id.eq(mail.ticket.map(TicketId::get)),
-                outbox::transaction_id.eq(mail.transaction.map(TransactionId::get)),
-                outbox::message_id.eq(&mail.message_id),
-                outbox::envelope_from.eq(&mail.envelope_from),
-                outbox::recipients.eq(mail.recipients.join("\n")),
-                outbox::content.eq(&mail.content),
-                outbox::status.eq(OutboxStatus::Pending.as_str()),
-                outbox::attempts.eq(0i64),
-                outbox::next_attempt_at.eq(self.now),
-                outbox::created.eq(self.now),
-                outbox::channel.eq(channel),
-            ))
-            .returning(outbox::id)
-            .get_result(c))?;
-        Ok(OutboxId(id))
+        let now = self.now;
+        let rows: Vec<_> = mails
+            .iter()
+            .map(|mail| {
+                (
+                    outbox::ticket_id.eq(mail.ticket.map(TicketId::get)),
+                    outbox::transaction_id.eq(mail.transaction.map(TransactionId::get)),
+                    outbox::message_id.eq(&mail.message_id),
+                    outbox::envelope_from.eq(&mail.envelope_from),
+                    outbox::recipients.eq(mail.recipients.join("\n")),
+                    outbox::content.eq(&mail.content),
+                    outbox::status.eq(OutboxStatus::Pending.as_str()),
+                    outbox::attempts.eq(0i64),
+                    outbox::next_attempt_at.eq(now),
+                    outbox::created.eq(now),
+                    outbox::channel.eq(channel),
+                )
+            })
+            .collect();
+        let ids = dialect::insert_returning_ids!(&mut *self.conn, outbox::table, outbox::id, rows)?;
+        Ok(ids.into_iter().map(OutboxId).collect())
     }
 
     /// Puts a webhook delivery in the outbox (channel [`WEBHOOK`]), due at
@@ -223,7 +235,7 @@ impl Tx<'_> {
             recipients: vec![url.to_string()],
             content: body,
         };
-        self.enqueue(WEBHOOK, mail)
+        Ok(self.enqueue(WEBHOOK, vec![mail])?[0])
     }
 
     /// Claims up to `max` due messages for `node`, for `lease`: no other

@@ -6,7 +6,7 @@
 //! `rt-scrips` knows what conditions, actions and templates mean: it checks
 //! a template's syntax before saving it through here, and its engine takes
 //! events ([`Tx::take_events`], or [`Tx::peek_events`] to prepare in a
-//! read transaction and [`Tx::claim_event`] to commit), each marked done
+//! read transaction and [`Tx::claim_events`] to commit), each marked done
 //! in the same DB transaction as what it did ([`Tx::record_scrip_run`]),
 //! the mail and the changes the scrips produced. A crash before that
 //! commit leaves the event pending: its scrips run again after restart and
@@ -15,8 +15,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::fold;
 use crate::db::schema::{events, object_scrips, scrip_exclusions, scrip_runs, scrips, templates};
+use crate::db::{dialect, fold};
 use crate::{AclObject, Error, QueueId, Result, TransactionId, Tx};
 
 /// A scrip's id.
@@ -139,6 +139,20 @@ pub struct ScripRun {
     pub detail: String,
     /// When.
     pub created: DateTime<Utc>,
+}
+
+/// What one scrip did for one transaction, to record
+/// ([`Tx::record_scrip_runs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScripRunRecord<'a> {
+    /// The transaction the scrip ran for.
+    pub txn: TransactionId,
+    /// The scrip.
+    pub scrip: ScripId,
+    /// `done` or `failed`.
+    pub outcome: &'a str,
+    /// What it did or the error.
+    pub detail: &'a str,
 }
 
 /// A pending event: a transaction whose scrips have not run yet.
@@ -444,16 +458,26 @@ impl Tx<'_> {
     /// Records what a scrip did for a transaction. Only `RT_System` (the
     /// engine).
     pub fn record_scrip_run(&mut self, txn: TransactionId, scrip: ScripId, outcome: &str, detail: &str) -> Result<()> {
+        self.record_scrip_runs(&[ScripRunRecord { txn, scrip, outcome, detail }])
+    }
+
+    /// [`Tx::record_scrip_run`] for several, in one statement, in order.
+    pub fn record_scrip_runs(&mut self, runs: &[ScripRunRecord<'_>]) -> Result<()> {
         self.require_system_engine()?;
-        diesel::insert_into(scrip_runs::table)
-            .values((
-                scrip_runs::transaction_id.eq(txn.0),
-                scrip_runs::scrip_id.eq(scrip.0),
-                scrip_runs::outcome.eq(outcome),
-                scrip_runs::detail.eq(detail),
-                scrip_runs::created.eq(self.now),
-            ))
-            .execute(self.conn)?;
+        let now = self.now;
+        let rows: Vec<_> = runs
+            .iter()
+            .map(|run| {
+                (
+                    scrip_runs::transaction_id.eq(run.txn.0),
+                    scrip_runs::scrip_id.eq(run.scrip.0),
+                    scrip_runs::outcome.eq(run.outcome),
+                    scrip_runs::detail.eq(run.detail),
+                    scrip_runs::created.eq(now),
+                )
+            })
+            .collect();
+        dialect::insert_rows!(&mut *self.conn, scrip_runs::table, rows)?;
         Ok(())
     }
 
@@ -489,9 +513,7 @@ impl Tx<'_> {
             // SQLite: this write transaction holds the database's write
             // lock, so every event it sees pending is its to take.
             let events = self.peek_events(limit)?;
-            for event in &events {
-                self.claim_event(event.id)?;
-            }
+            self.claim_events(&events.iter().map(|e| e.id).collect::<Vec<_>>())?;
             return Ok(events);
         };
         Ok(taken
@@ -508,7 +530,7 @@ impl Tx<'_> {
 
     /// Up to `limit` of the oldest pending events, without locking them:
     /// for preparing their scrips in a read transaction before
-    /// [`Tx::claim_event`] takes each in a write one. Only `RT_System`.
+    /// [`Tx::claim_events`] takes each in a write one. Only `RT_System`.
     pub fn peek_events(&mut self, limit: usize) -> Result<Vec<Event>> {
         self.require_system_engine()?;
         let rows: Vec<(i64, i64, i64, i64, i64)> = events::table
@@ -530,16 +552,21 @@ impl Tx<'_> {
             .collect())
     }
 
-    /// Takes event `id`, seen by [`Tx::peek_events`], if it is still
-    /// pending, and marks it done in this DB transaction: its scrips'
-    /// work must commit with it. `false` when another worker has done it.
-    /// Only `RT_System`.
-    pub fn claim_event(&mut self, id: i64) -> Result<bool> {
+    /// Takes the events of `ids`, seen by [`Tx::peek_events`], that are
+    /// still pending, and marks them done in this DB transaction: their
+    /// scrips' work must commit with them. Returns those taken, in order;
+    /// an event another worker has done is left out. Only `RT_System`.
+    pub fn claim_events(&mut self, ids: &[i64]) -> Result<Vec<i64>> {
         self.require_system_engine()?;
-        let taken = diesel::update(events::table.find(id).filter(events::done_at.is_null()))
-            .set((events::done_at.eq(Some(self.now)), events::attempts.eq(events::attempts + 1i64)))
-            .execute(self.conn)?;
-        Ok(taken == 1)
+        let now = self.now;
+        let mut taken: Vec<i64> = dialect::with_inner!(&mut *self.conn, c => diesel::update(
+            events::table.filter(events::id.eq_any(ids)).filter(events::done_at.is_null()),
+        )
+        .set((events::done_at.eq(Some(now)), events::attempts.eq(events::attempts + 1i64)))
+        .returning(events::id)
+        .get_results(c))?;
+        taken.sort_unstable();
+        Ok(taken)
     }
 
     /// Puts off event `id`, whose scrips failed (an error or a panic, not

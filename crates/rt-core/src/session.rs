@@ -371,6 +371,10 @@ pub(crate) struct TxCache {
     /// changed once written.
     pub(crate) transactions: std::collections::HashMap<i64, crate::transaction::Transaction>,
     pub(crate) attachments: std::collections::HashMap<i64, Vec<crate::transaction::Attachment>>,
+    /// The content of message bodies read ahead with their transactions
+    /// (see `Tx::prefetch_transactions`): transaction and content by
+    /// attachment id.
+    pub(crate) contents: std::collections::HashMap<i64, (i64, Vec<u8>)>,
     /// Queues by id, and every queue's addresses, until a queue changes.
     pub(crate) queues: std::collections::HashMap<i64, crate::queue::Queue>,
     pub(crate) queue_addresses: Option<Vec<String>>,

@@ -87,6 +87,10 @@ type TicketRow = (
     (i64, NaiveDateTime, i64, NaiveDateTime),
 );
 
+/// Message bodies up to this size are read ahead with their transactions
+/// by [`Tx::prefetch_transactions`]; larger ones are read when asked for.
+pub const PREFETCHED_BODY: i64 = 256 * 1024;
+
 impl From<TicketRow> for Ticket {
     fn from(r: TicketRow) -> Ticket {
         let utc = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc());
@@ -1172,10 +1176,11 @@ impl Tx<'_> {
     }
 
     /// Reads the tickets, transactions and attachments of several
-    /// transactions at once into this DB transaction's cache, so that
-    /// working through them one by one (the scrip engine's batches) costs
-    /// no further statements. No rights are checked here; the reads that
-    /// follow check them.
+    /// transactions at once into this DB transaction's cache, with the
+    /// content of their message bodies (text parts of up to
+    /// [`PREFETCHED_BODY`] bytes), so that working through them one by one
+    /// (the scrip engine's batches) costs no further statements. No rights
+    /// are checked here; the reads that follow check them.
     pub fn prefetch_transactions(&mut self, ids: &[TransactionId]) -> Result<()> {
         let ids: Vec<i64> = ids.iter().map(|t| t.0).filter(|t| !self.cache.transactions.contains_key(t)).collect();
         if ids.is_empty() {
@@ -1196,8 +1201,18 @@ impl Tx<'_> {
         for id in &ids {
             self.cache.attachments.insert(*id, Vec::new());
         }
+        let mut bodies = Vec::new();
         for attachment in self.load_attachments(&ids)? {
+            if attachment.filename.is_none()
+                && matches!(attachment.content_type.as_str(), "text/plain" | "text/html")
+                && attachment.size <= PREFETCHED_BODY
+            {
+                bodies.push(attachment.id.0);
+            }
             self.cache.attachments.entry(attachment.transaction.0).or_default().push(attachment);
+        }
+        for (id, txn, content) in self.load_attachment_contents(&bodies)? {
+            self.cache.contents.insert(id, (txn, content));
         }
         if !tickets.is_empty() {
             for ticket in self.ticket_rows(&tickets)? {

@@ -1,10 +1,10 @@
 //! History: transactions (one per change, append-only) and their
 //! attachments (the MIME tree of a message, one row per entity).
 //!
-//! [`Tx::record`] is the only way a transaction is written. It also writes
-//! the pending-event row the scrip engine consumes, in the same DB
-//! transaction as the change itself. No code path updates or deletes a
-//! transaction or attachment.
+//! [`Tx::record`] (or [`Tx::record_all`] for several at once) is the only
+//! way a transaction is written. It also writes the pending-event row the
+//! scrip engine consumes, in the same DB transaction as the change itself.
+//! No code path updates or deletes a transaction or attachment.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -263,12 +263,52 @@ pub struct NewTransaction<'a> {
 /// Transaction types that never fire scrips.
 pub const NO_SCRIPS: &[&str] = &["EmailRecord", "CommentEmailRecord", "SystemError"];
 
+/// One entity of a message to store, with its place in the tree.
+struct Entity<'a> {
+    entity: &'a MimeEntity,
+    txn: i64,
+    /// The parent's index among the flattened entities.
+    parent: Option<usize>,
+    /// The ticket whose full-text index takes its text.
+    indexed_for: Option<i64>,
+}
+
+impl<'a> Entity<'a> {
+    /// What the row stores: a container keeps its preamble, if any.
+    fn content(&self) -> Option<&'a [u8]> {
+        let e = self.entity;
+        (!e.content_type.starts_with("multipart/") || !e.body.is_empty()).then_some(e.body.as_slice())
+    }
+}
+
+/// Lists `entity` and its parts depth first, each knowing its parent.
+fn flatten<'a>(
+    entity: &'a MimeEntity,
+    txn: i64,
+    parent: Option<usize>,
+    indexed_for: Option<i64>,
+    out: &mut Vec<Entity<'a>>,
+) {
+    let index = out.len();
+    out.push(Entity { entity, txn, parent, indexed_for });
+    for part in &entity.parts {
+        flatten(part, txn, Some(index), indexed_for, out);
+    }
+}
+
 impl Tx<'_> {
     /// Writes a transaction, its attachments (if `content` is given) and its
     /// pending event. The caller has checked rights and made the change in
     /// this same DB transaction.
     pub fn record(&mut self, txn: NewTransaction<'_>, content: Option<&MimeEntity>) -> Result<TransactionId> {
         self.record_as(txn, content, self.user.id, self.user.interface)
+    }
+
+    /// Writes several transactions, each with its content, as [`Tx::record`]
+    /// writes one, in a few multi-row statements: a batch of scrips'
+    /// outgoing mail. Returns their ids in the order given.
+    pub fn record_all(&mut self, records: &[(NewTransaction<'_>, Option<&MimeEntity>)]) -> Result<Vec<TransactionId>> {
+        self.record_all_as(records, self.user.id, self.user.interface)
     }
 
     pub(crate) fn record_as(
@@ -278,48 +318,65 @@ impl Tx<'_> {
         creator: UserId,
         interface: Interface,
     ) -> Result<TransactionId> {
-        let id: i64 = dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(transactions::table)
-            .values((
-                transactions::object_type.eq(txn.object_type),
-                transactions::object_id.eq(txn.object_id),
-                transactions::time_taken.eq(txn.time_taken),
-                transactions::type_.eq(txn.kind),
-                transactions::field.eq(txn.field),
-                transactions::old_value.eq(&txn.old_value),
-                transactions::new_value.eq(&txn.new_value),
-                transactions::reference_type.eq(txn.reference_type),
-                transactions::old_reference.eq(txn.old_reference),
-                transactions::new_reference.eq(txn.new_reference),
-                transactions::data.eq(&txn.data),
-                transactions::interface.eq(interface.as_str()),
-                transactions::creator.eq(creator.0),
-                transactions::created.eq(self.now),
-            ))
-            .returning(transactions::id)
-            .get_result(c))?;
-        if let Some(entity) = content {
+        Ok(self.record_all_as(&[(txn, content)], creator, interface)?[0])
+    }
+
+    fn record_all_as(
+        &mut self,
+        records: &[(NewTransaction<'_>, Option<&MimeEntity>)],
+        creator: UserId,
+        interface: Interface,
+    ) -> Result<Vec<TransactionId>> {
+        let now = self.now;
+        let rows: Vec<_> = records
+            .iter()
+            .map(|(txn, _)| {
+                (
+                    transactions::object_type.eq(txn.object_type),
+                    transactions::object_id.eq(txn.object_id),
+                    transactions::time_taken.eq(txn.time_taken),
+                    transactions::type_.eq(txn.kind),
+                    transactions::field.eq(txn.field),
+                    transactions::old_value.eq(&txn.old_value),
+                    transactions::new_value.eq(&txn.new_value),
+                    transactions::reference_type.eq(txn.reference_type),
+                    transactions::old_reference.eq(txn.old_reference),
+                    transactions::new_reference.eq(txn.new_reference),
+                    transactions::data.eq(&txn.data),
+                    transactions::interface.eq(interface.as_str()),
+                    transactions::creator.eq(creator.0),
+                    transactions::created.eq(now),
+                )
+            })
+            .collect();
+        let ids = dialect::insert_returning_ids!(&mut *self.conn, transactions::table, transactions::id, rows)?;
+        let mut entities = Vec::new();
+        for ((txn, content), &id) in records.iter().zip(&ids) {
             // Mail we sent ourselves is not indexed: it quotes what the
             // ticket's own messages already hold.
             let indexed = txn.object_type == "RT::Ticket" && !NO_SCRIPS.contains(&txn.kind);
-            self.insert_entity(id, None, entity, creator, indexed.then_some(txn.object_id))?;
+            if let Some(entity) = content {
+                flatten(entity, id, None, indexed.then_some(txn.object_id), &mut entities);
+            }
         }
+        self.insert_entities(&entities, creator)?;
         // Records of mail sent and of scrip failures fire no scrips (as in
         // RT): they would only notify about notifications.
-        if !NO_SCRIPS.contains(&txn.kind) {
+        let mut events = Vec::new();
+        for ((txn, _), &id) in records.iter().zip(&ids).filter(|((txn, _), _)| !NO_SCRIPS.contains(&txn.kind)) {
             let batch = *self.batch_id.get_or_insert(id);
-            dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(events::table)
-                .values((
-                    events::transaction_id.eq(id),
-                    events::object_type.eq(txn.object_type),
-                    events::object_id.eq(txn.object_id),
-                    events::created.eq(self.now),
-                    events::attempts.eq(0i64),
-                    events::depth.eq(self.event_depth),
-                    events::batch_id.eq(batch),
-                ))
-                .execute(c))?;
+            events.push((
+                events::transaction_id.eq(id),
+                events::object_type.eq(txn.object_type),
+                events::object_id.eq(txn.object_id),
+                events::created.eq(now),
+                events::attempts.eq(0i64),
+                events::depth.eq(self.event_depth),
+                events::batch_id.eq(batch),
+            ));
         }
-        Ok(TransactionId(id))
+        dialect::insert_rows!(&mut *self.conn, events::table, events)?;
+        Ok(ids.into_iter().map(TransactionId).collect())
     }
 
     /// Keeps a message exactly as it arrived, for the transaction that
@@ -346,39 +403,57 @@ impl Tx<'_> {
         })
     }
 
-    /// Stores an entity and its parts; text parts of a ticket's
-    /// transaction also go into the full-text index.
-    fn insert_entity(
-        &mut self,
-        txn: i64,
-        parent: Option<i64>,
-        e: &MimeEntity,
-        creator: UserId,
-        ticket: Option<i64>,
-    ) -> Result<()> {
-        let is_container = e.content_type.starts_with("multipart/");
-        let content = (!is_container || !e.body.is_empty()).then_some(e.body.as_slice());
-        let id: i64 = dialect::with_inner!(&mut *self.conn, c => diesel::insert_into(attachments::table)
-            .values((
-                attachments::transaction_id.eq(txn),
+    /// Stores flattened entities (see [`flatten`]); text parts of a
+    /// ticket's transaction also go into the full-text index. One entity is
+    /// one insert; a tree or several take ids reserved up front, so that
+    /// parents are known and all rows go in one statement, keeping the ids
+    /// in depth-first order.
+    fn insert_entities<'e>(&mut self, entities: &[Entity<'e>], creator: UserId) -> Result<()> {
+        let ids = match entities.len() {
+            0 => return Ok(()),
+            1 => None,
+            n => Some(dialect::reserve_ids(self.conn, dialect::IdTable::Attachments, n)?),
+        };
+        let now = self.now;
+        let row = |entity: &Entity<'e>, parent: Option<i64>| {
+            let e: &'e MimeEntity = entity.entity;
+            (
+                attachments::transaction_id.eq(entity.txn),
                 attachments::parent.eq(parent),
                 attachments::message_id.eq(&e.message_id),
                 attachments::subject.eq(&e.subject),
                 attachments::filename.eq(&e.filename),
                 attachments::content_type.eq(&e.content_type),
                 attachments::content_encoding.eq("none"),
-                attachments::content.eq(content),
+                attachments::content.eq(entity.content()),
                 attachments::headers.eq(&e.headers),
                 attachments::creator.eq(creator.0),
-                attachments::created.eq(self.now),
-            ))
-            .returning(attachments::id)
-            .get_result(c))?;
-        if let (Some(ticket), Some(body)) = (ticket, content) {
-            fulltext::index_attachment(self.conn, id, ticket, &e.content_type, body)?;
-        }
-        for part in &e.parts {
-            self.insert_entity(txn, Some(id), part, creator, ticket)?;
+                attachments::created.eq(now),
+            )
+        };
+        let inserted = match &ids {
+            // Always the same statement, prepared once per connection.
+            None => dialect::insert_returning_ids!(
+                &mut *self.conn,
+                attachments::table,
+                attachments::id,
+                vec![row(&entities[0], None)]
+            )?,
+            Some(ids) => {
+                let rows: Vec<_> = entities
+                    .iter()
+                    .zip(ids)
+                    .map(|(entity, &id)| (attachments::id.eq(id), row(entity, entity.parent.map(|p| ids[p]))))
+                    .collect();
+                dialect::insert_rows!(&mut *self.conn, attachments::table, rows)?;
+                Vec::new()
+            }
+        };
+        let ids = ids.unwrap_or(inserted);
+        for (entity, id) in entities.iter().zip(ids) {
+            if let (Some(ticket), Some(body)) = (entity.indexed_for, entity.content()) {
+                fulltext::index_attachment(self.conn, id, ticket, &entity.entity.content_type, body)?;
+            }
         }
         Ok(())
     }
@@ -511,6 +586,9 @@ impl Tx<'_> {
     }
 
     pub(crate) fn load_attachment_content(&mut self, id: AttachmentId) -> Result<(i64, Vec<u8>)> {
+        if let Some(read) = self.cache.contents.get(&id.0) {
+            return Ok(read.clone());
+        }
         let (txn, content): (i64, Option<Vec<u8>>) = attachments::table
             .find(id.0)
             .select((attachments::transaction_id, attachments::content))

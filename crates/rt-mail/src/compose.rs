@@ -260,26 +260,44 @@ pub fn compose_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<
 /// `CommentEmailRecord`) and puts it in the outbox: the second half of
 /// [`send_ticket_mail`], in the DB transaction that must commit it.
 pub fn record_ticket_mail(tx: &mut Tx<'_>, mail: ComposedMail) -> Result<(OutboxId, TransactionId)> {
-    let record = NewTransaction {
-        object_type: "RT::Ticket",
-        object_id: mail.ticket.0,
-        kind: match mail.class {
-            MailClass::Correspond => "EmailRecord",
-            MailClass::Comment => "CommentEmailRecord",
-        },
-        data: Some(mail.message_id.clone()),
-        ..NewTransaction::default()
-    };
-    let txn = tx.record(record, Some(&mail.recorded))?;
-    let outbox = tx.enqueue_mail(OutgoingMail {
-        ticket: Some(mail.ticket),
-        transaction: Some(txn),
-        message_id: mail.message_id,
-        envelope_from: mail.envelope_from,
-        recipients: mail.recipients,
-        content: mail.content,
-    })?;
-    Ok((outbox, txn))
+    Ok(record_ticket_mails(tx, vec![mail])?[0])
+}
+
+/// [`record_ticket_mail`] for several messages, in a few statements for
+/// all of them (a batch of scrips' notifications), in the order given.
+pub fn record_ticket_mails(tx: &mut Tx<'_>, mails: Vec<ComposedMail>) -> Result<Vec<(OutboxId, TransactionId)>> {
+    let records: Vec<_> = mails
+        .iter()
+        .map(|mail| {
+            let record = NewTransaction {
+                object_type: "RT::Ticket",
+                object_id: mail.ticket.0,
+                kind: match mail.class {
+                    MailClass::Correspond => "EmailRecord",
+                    MailClass::Comment => "CommentEmailRecord",
+                },
+                data: Some(mail.message_id.clone()),
+                ..NewTransaction::default()
+            };
+            (record, Some(&mail.recorded))
+        })
+        .collect();
+    let txns = tx.record_all(&records)?;
+    drop(records);
+    let outgoing = mails
+        .into_iter()
+        .zip(&txns)
+        .map(|(mail, txn)| OutgoingMail {
+            ticket: Some(mail.ticket),
+            transaction: Some(*txn),
+            message_id: mail.message_id,
+            envelope_from: mail.envelope_from,
+            recipients: mail.recipients,
+            content: mail.content,
+        })
+        .collect();
+    let outbox = tx.enqueue_mails(outgoing)?;
+    Ok(outbox.into_iter().zip(txns).collect())
 }
 
 /// An error answer of the mail gateway to the sender of a refused message.

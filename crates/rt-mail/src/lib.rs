@@ -26,8 +26,8 @@ pub mod outbound;
 pub mod parse;
 
 pub use compose::{
-    ComposedMail, ErrorMail, MailClass, MailFile, TicketMail, compose_ticket_mail, record_ticket_mail, send_error_mail,
-    send_ticket_mail,
+    ComposedMail, ErrorMail, MailClass, MailFile, TicketMail, compose_ticket_mail, record_ticket_mail,
+    record_ticket_mails, send_error_mail, send_ticket_mail,
 };
 pub use gateway::{GatewayOutcome, GatewayRequest, deliver};
 pub use outbound::{

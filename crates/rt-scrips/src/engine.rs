@@ -8,7 +8,10 @@
 //! built) against the ticket as the event left it; then the batch commits
 //! in scrip order: messages recorded and queued, other actions run each in
 //! its own savepoint, what each did logged (`scrip_runs`), the events
-//! marked done, all in one DB transaction. A crash before that commit
+//! marked done, all in one DB transaction. The batch's messages and log
+//! go in a few multi-row statements for all its events (the write lock
+//! is SQLite's scarcest resource); messages gathered so far are written
+//! before any other action runs, so a ticket's history keeps scrip order. A crash before that commit
 //! leaves the events pending: they run again after restart and their mail
 //! is queued once.
 //!
@@ -32,8 +35,8 @@ use rt_core::db::Backend;
 use rt_core::scrip::Event;
 use rt_core::transaction::NewTransaction;
 use rt_core::{
-    Attachment, Error, Interface, QueueId, Result, Rt, Scrip, ScripId, Session, Ticket, TicketId, Transaction,
-    TransactionId, Tx,
+    Attachment, Error, Interface, QueueId, Result, Rt, Scrip, ScripId, ScripRunRecord, Session, Ticket, TicketId,
+    Transaction, TransactionId, Tx,
 };
 use rt_mail::ComposedMail;
 
@@ -145,25 +148,28 @@ fn run_batch(rt: &Rt, system: &Session, limit: usize, peeked: bool) -> Result<Op
             return Ok(None);
         }
         system.write(|tx| {
-            let mut batch = RunReport::default();
+            let (mut batch, mut writes) = (RunReport::default(), Writes::default());
+            // Taking the events marks them done with what their scrips
+            // write; one another worker did meanwhile is skipped.
+            let claimed = tx.claim_events(&plans.iter().map(|plan| plan.event.id).collect::<Vec<_>>())?;
             for plan in plans {
-                // Taking the event marks it done with what its scrips
-                // write, or skips it if another worker did.
-                if tx.claim_event(plan.event.id)? {
-                    commit(tx, plan, &mut batch)?;
+                if claimed.binary_search(&plan.event.id).is_ok() {
+                    commit(tx, plan, &mut batch, &mut writes)?;
                 }
             }
+            writes.finish(tx)?;
             Ok(batch)
         })?
     } else {
         system.write(|tx| {
-            let (mut batch, mut lists) = (RunReport::default(), ScripLists::default());
+            let (mut batch, mut lists, mut writes) = (RunReport::default(), ScripLists::default(), Writes::default());
             let events = tx.take_events(limit)?;
             tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
             for event in events {
                 let plan = prepare(tx, event, &mut lists)?;
-                commit(tx, plan, &mut batch)?;
+                commit(tx, plan, &mut batch, &mut writes)?;
             }
+            writes.finish(tx)?;
             Ok(batch)
         })?
     };
@@ -344,20 +350,61 @@ fn failed(scrip: &Scrip, txn: TransactionId, e: &Error) -> Option<Step> {
     Some(Step::Failed { scrip: scrip.id, txn, message, error: e.to_string() })
 }
 
+/// What a batch's plans write, gathered so that each kind goes in one
+/// multi-row statement rather than one per event.
+#[derive(Default)]
+struct Writes {
+    /// Messages to record and queue.
+    mails: Vec<ComposedMail>,
+    /// What each scrip did, in order.
+    runs: Vec<(TransactionId, ScripId, &'static str, String)>,
+}
+
+impl Writes {
+    /// Records and queues the messages gathered so far: before anything
+    /// else records a transaction, so that a ticket's history keeps the
+    /// scrips' order.
+    fn record_mails(&mut self, tx: &mut Tx<'_>) -> Result<()> {
+        if !self.mails.is_empty() {
+            rt_mail::record_ticket_mails(tx, std::mem::take(&mut self.mails))?;
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, txn: TransactionId, scrip: ScripId, outcome: &'static str, detail: String) {
+        self.runs.push((txn, scrip, outcome, detail));
+    }
+
+    /// Writes what is left.
+    fn finish(mut self, tx: &mut Tx<'_>) -> Result<()> {
+        self.record_mails(tx)?;
+        let runs: Vec<_> = self
+            .runs
+            .iter()
+            .map(|(txn, scrip, outcome, detail)| ScripRunRecord { txn: *txn, scrip: *scrip, outcome, detail })
+            .collect();
+        tx.record_scrip_runs(&runs)
+    }
+}
+
 /// Carries out a plan in the write transaction that claimed its event
 /// (and marked it done): messages recorded and queued, other actions run
 /// each in a savepoint (a failure undoes its own writes and nothing else),
-/// every outcome logged, failures recorded on the ticket.
-fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport) -> Result<()> {
+/// every outcome logged, failures recorded on the ticket. What can wait is
+/// gathered in `writes`, written once for the batch.
+fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport, writes: &mut Writes) -> Result<()> {
     let Plan { event, ticket, steps } = plan;
     report.events += 1;
     if let Some(ticket) = ticket {
         tx.set_event_depth(event.depth + 1)?;
         for step in steps {
+            if !matches!(step, Step::Mail { .. }) {
+                writes.record_mails(tx)?;
+            }
             let failure = match step {
                 Step::Mail { scrip, txn, mail, summary } => {
-                    rt_mail::record_ticket_mail(tx, *mail)?;
-                    tx.record_scrip_run(txn, scrip, "done", &summary)?;
+                    writes.mails.push(*mail);
+                    writes.run(txn, scrip, "done", summary);
                     report.done += 1;
                     None
                 }
@@ -368,7 +415,7 @@ fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport) -> Result<()> {
                     match tx.savepoint(|tx| run_action(tx, &scrip, &subject)) {
                         Ok(None) => None,
                         Ok(Some(what)) => {
-                            tx.record_scrip_run(txn.id, scrip.id, "done", &what)?;
+                            writes.run(txn.id, scrip.id, "done", what);
                             report.done += 1;
                             report.changed += 1;
                             None
@@ -381,7 +428,7 @@ fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport) -> Result<()> {
             match failure {
                 Some(Step::Failed { scrip, txn, message, error }) => {
                     tracing::warn!(%ticket, transaction = %txn, "{message}");
-                    tx.record_scrip_run(txn, scrip, "failed", &error)?;
+                    writes.run(txn, scrip, "failed", error);
                     system_error(tx, ticket, &message)?;
                     report.failed += 1;
                 }

@@ -61,6 +61,8 @@ pub enum IdTable {
     Tickets,
     /// `principals.id`, so that several groups go in one multi-row insert.
     Principals,
+    /// `attachments.id`, so that a message's tree goes in one insert.
+    Attachments,
 }
 
 /// Reserves `n` consecutive new ids of `table` for rows inserted with
@@ -72,6 +74,7 @@ pub fn reserve_ids(conn: &mut DbConnection, table: IdTable, n: usize) -> Result<
     let name = match table {
         IdTable::Tickets => "tickets",
         IdTable::Principals => "principals",
+        IdTable::Attachments => "attachments",
     };
     match conn {
         DbConnection::Sqlite(c) => {
@@ -117,6 +120,58 @@ macro_rules! with_inner {
     };
 }
 pub(crate) use with_inner;
+
+/// Inserts a `Vec` of rows (tuples of `column.eq(value)`) into `$table`
+/// and returns the new `$id`s in the order of the rows. One row is a
+/// statement diesel prepares once per connection; several go in one
+/// multi-row statement (prepared each time, as its shape varies). Both
+/// backends hand out the ids of one statement in the order of its rows;
+/// they are sorted rather than trusting the order `RETURNING` lists them.
+macro_rules! insert_returning_ids {
+    ($conn:expr, $table:expr, $id:expr, $rows:expr) => {{
+        let mut rows = $rows;
+        let inserted: $crate::error::Result<Vec<i64>> = match rows.len() {
+            0 => Ok(Vec::new()),
+            1 => $crate::db::dialect::with_inner!($conn, c => diesel::insert_into($table)
+                .values(rows.pop().expect("one row"))
+                .returning($id)
+                .get_results::<i64>(c)
+                .map_err(Into::into)),
+            _ => $crate::db::dialect::with_inner!($conn, c => diesel::insert_into($table)
+                .values(&rows)
+                .returning($id)
+                .get_results::<i64>(c)
+                .map(|mut ids| {
+                    ids.sort_unstable();
+                    ids
+                })
+                .map_err(Into::into)),
+        };
+        inserted
+    }};
+}
+pub(crate) use insert_returning_ids;
+
+/// Inserts a `Vec` of rows into `$table`, as [`insert_returning_ids`]
+/// does but returning nothing.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let mut rows = $rows;
+        let inserted: $crate::error::Result<usize> = match rows.len() {
+            0 => Ok(0),
+            1 => $crate::db::dialect::with_inner!($conn, c => diesel::insert_into($table)
+                .values(rows.pop().expect("one row"))
+                .execute(c)
+                .map_err(Into::into)),
+            _ => $crate::db::dialect::with_inner!($conn, c => diesel::insert_into($table)
+                .values(&rows)
+                .execute(c)
+                .map_err(Into::into)),
+        };
+        inserted
+    }};
+}
+pub(crate) use insert_rows;
 
 /// Writes an online, consistent copy of a SQLite database to `dest`.
 pub fn backup_sqlite(conn: &mut DbConnection, dest: &str) -> Result<()> {

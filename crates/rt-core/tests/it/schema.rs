@@ -174,6 +174,54 @@ fn sqlite_and_postgres_schemas_are_equivalent() {
     assert_eq!(only(&b.1, &a.1), Vec::<String>::new(), "indexes only in PostgreSQL");
 }
 
+/// PostgreSQL compresses large contents (message parts, queued mail, raw
+/// messages) with LZ4, which this server has: a ticket's long message is
+/// stored so and reads back whole.
+#[test]
+fn postgres_compresses_contents_with_lz4() {
+    use rt_core::{MimeEntity, NewTicket};
+    if !rt_test_support::backends().contains(&Backend::Postgres) {
+        return; // backends() has already said why
+    }
+    let db = TestDb::new(Backend::Postgres);
+    let root = db.root();
+    let body = "A long message that compresses well. ".repeat(200);
+    let id = root
+        .write(|tx| {
+            let queue = tx.queue_by_name("General")?.queue_id();
+            let content = Some(MimeEntity::text(&body));
+            tx.create_ticket(NewTicket { queue: Some(queue), subject: "long".into(), content, ..NewTicket::default() })
+        })
+        .unwrap();
+    let mut conn = db.rt().connection().unwrap();
+    let DbConnection::Pg(c) = &mut *conn else { unreachable!() };
+    let methods: Vec<Name> = diesel::sql_query(
+        "SELECT DISTINCT attname || '=' || attcompression::text AS name FROM pg_attribute \
+         WHERE attname = 'content' AND attrelid IN ('attachments'::regclass, 'outbox'::regclass, \
+         'raw_messages'::regclass) ORDER BY 1",
+    )
+    .load(c)
+    .unwrap();
+    assert_eq!(methods.into_iter().map(|m| m.name).collect::<Vec<_>>(), ["content=l"]);
+    let stored: Vec<Name> = diesel::sql_query(
+        "SELECT pg_column_compression(a.content) AS name FROM attachments a \
+         JOIN transactions t ON t.id = a.transaction_id WHERE t.object_id = $1 AND a.content IS NOT NULL",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id.get())
+    .load(c)
+    .unwrap();
+    assert_eq!(stored.into_iter().map(|m| m.name).collect::<Vec<_>>(), ["lz4"]);
+    drop(conn);
+    let stored = root
+        .read(|tx| {
+            let history = tx.history_with_attachments(id)?;
+            let part = history.iter().flat_map(|(_, parts)| parts).find(|a| a.size > 0).expect("the message");
+            tx.attachment(part.id)
+        })
+        .unwrap();
+    assert_eq!(stored.1, body.as_bytes());
+}
+
 /// SQLite keeps planner statistics only when asked, and only once the
 /// database holds enough tickets for them to describe it: opening and
 /// refreshing analyze nothing before, and a refresh takes them in after.

@@ -366,3 +366,64 @@ fn imported_history_raises_no_scrips_once_its_events_are_discarded() {
         assert_eq!(system.read(|tx| tx.pending_events()).unwrap(), 0);
     });
 }
+
+/// Several transactions written at once (a batch of scrips' mail) read
+/// back as if written one by one: ids in the order given, each message's
+/// tree whole and in depth-first order, events only for the kinds that
+/// fire scrips, and only a ticket's own messages in the full-text index.
+#[test]
+fn transactions_written_together_read_back_as_written_one_by_one() {
+    use rt_core::transaction::NewTransaction;
+    use rt_core::{Interface, TicketQuery};
+    each_backend(|db| {
+        let root = db.root();
+        let id = root
+            .write(|tx| {
+                let q = tx.queue_by_name("General")?.queue_id();
+                tx.create_ticket(NewTicket { queue: Some(q), subject: "batch".into(), ..NewTicket::default() })
+            })
+            .unwrap();
+        let system = db.rt().system_session(Interface::Api);
+        let pending = || system.read(|tx| tx.peek_events(100)).unwrap().len();
+        let before = pending();
+        let mut html = MimeEntity::text("");
+        html.content_type = "text/html".into();
+        html.body = b"<p>aardvark notice</p>".to_vec();
+        let alternative = MimeEntity {
+            content_type: "multipart/alternative".into(),
+            headers: "Content-Type: multipart/alternative; boundary=x\n".into(),
+            parts: vec![MimeEntity::text("aardvark notice"), html],
+            ..MimeEntity::default()
+        };
+        let record =
+            |kind| NewTransaction { object_type: "RT::Ticket", object_id: id.get(), kind, ..Default::default() };
+        let (mail, comment) = (alternative, MimeEntity::text("wombat remark"));
+        let ids = root
+            .write(|tx| {
+                tx.record_all(&[
+                    (record("EmailRecord"), Some(&mail)),
+                    (record("Comment"), Some(&comment)),
+                    (record("EmailRecord"), None),
+                ])
+            })
+            .unwrap();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        let history = root.read(|tx| tx.history_with_attachments(id)).unwrap();
+        let written: Vec<_> = history.iter().filter(|(t, _)| ids.contains(&t.id)).collect();
+        let kinds: Vec<_> = written.iter().map(|(t, _)| t.kind.as_str()).collect();
+        assert_eq!(kinds, ["EmailRecord", "Comment", "EmailRecord"]);
+        let tree = &written[0].1;
+        let types: Vec<_> = tree.iter().map(|a| a.content_type.as_str()).collect();
+        assert_eq!(types, ["multipart/alternative", "text/plain", "text/html"]);
+        assert!(tree.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!((tree[1].parent, tree[2].parent), (Some(tree[0].id), Some(tree[0].id)));
+        assert_eq!(written[1].1.len(), 1);
+        assert!(written[2].1.is_empty());
+        assert_eq!(pending(), before + 1, "only the comment fires scrips");
+        let found = |word: &str| {
+            root.read(|tx| tx.search_tickets(&TicketQuery::new(&format!("Content LIKE '{word}'")))).unwrap().ids
+        };
+        assert_eq!(found("wombat"), [id]);
+        assert!(found("aardvark").is_empty(), "mail we sent is not indexed");
+    });
+}

@@ -1,0 +1,8 @@
+DO $$
+BEGIN
+    EXECUTE 'ALTER TABLE attachments ALTER COLUMN content SET COMPRESSION default';
+    EXECUTE 'ALTER TABLE outbox ALTER COLUMN content SET COMPRESSION default';
+    EXECUTE 'ALTER TABLE raw_messages ALTER COLUMN content SET COMPRESSION default';
+EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'compression not reset (%)', SQLERRM;
+END $$;
