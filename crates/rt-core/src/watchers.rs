@@ -33,31 +33,64 @@ impl Tx<'_> {
     /// [`Tx::role_addresses`] of every role of a ticket at once, in one
     /// statement. Needs `ShowTicket`.
     pub fn all_role_addresses(&mut self, ticket: TicketId) -> Result<HashMap<Role, Vec<String>>> {
+        let id = self.ticket(ticket)?.id;
+        Ok(self.all_role_addresses_of(&[ticket])?.remove(&id).unwrap_or_default())
+    }
+
+    /// [`Tx::all_role_addresses`] of several tickets in one statement (a
+    /// batch of scrips' notifications), by the id [`Tx::ticket`] gives
+    /// each (a merged ticket's is the one it was merged into). Needs
+    /// `ShowTicket` on each.
+    pub fn all_role_addresses_of(
+        &mut self,
+        tickets: &[TicketId],
+    ) -> Result<HashMap<TicketId, HashMap<Role, Vec<String>>>> {
         use crate::acl::{QUEUE_ROLE, TICKET_ROLE};
         use crate::db::schema::{cached_group_members as cgm, groups, principals, users};
         use diesel::prelude::*;
-        let t = self.ticket(ticket)?;
+        let mut ids = Vec::with_capacity(tickets.len());
+        let mut by_queue: HashMap<i64, Vec<TicketId>> = HashMap::new();
+        for &ticket in tickets {
+            let t = self.ticket(ticket)?;
+            if !ids.contains(&t.id.0) {
+                ids.push(t.id.0);
+                by_queue.entry(t.queue.0).or_default().push(t.id);
+            }
+        }
+        let queues: Vec<i64> = by_queue.keys().copied().collect();
         // The queue's Cc and AdminCc groups count for its tickets; its
         // Owner and Requestor groups (made with every queue) never have
         // members.
-        let found: Vec<(String, String)> = groups::table
+        let found: Vec<(String, i64, String, String)> = groups::table
             .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
             .inner_join(users::table.on(users::id.eq(cgm::member_id)))
             .inner_join(principals::table.on(principals::id.eq(cgm::member_id)))
             .filter(
-                (groups::domain.eq(TICKET_ROLE).and(groups::instance.eq(t.id.0)))
-                    .or(groups::domain.eq(QUEUE_ROLE).and(groups::instance.eq(t.queue.0))),
+                (groups::domain.eq(TICKET_ROLE).and(groups::instance.eq_any(&ids)))
+                    .or(groups::domain.eq(QUEUE_ROLE).and(groups::instance.eq_any(&queues))),
             )
             .filter(principals::disabled.eq(false))
             .filter(users::email_address.is_not_null())
-            .select((groups::name, users::email_address.assume_not_null()))
+            .select((groups::domain, groups::instance, groups::name, users::email_address.assume_not_null()))
             .load(self.conn)?;
-        let mut by_role: HashMap<Role, Vec<String>> = HashMap::new();
-        for (name, address) in found {
+        let mut out: HashMap<TicketId, HashMap<Role, Vec<String>>> =
+            ids.iter().map(|id| (TicketId(*id), HashMap::new())).collect();
+        for (domain, instance, name, address) in found {
             let Some(role) = Role::from_name(&name) else { continue };
-            by_role.entry(role).or_default().push(address);
+            let owners = match domain.as_str() {
+                TICKET_ROLE => vec![TicketId(instance)],
+                _ => by_queue.get(&instance).cloned().unwrap_or_default(),
+            };
+            for ticket in owners {
+                out.entry(ticket).or_default().entry(role).or_default().push(address.clone());
+            }
         }
-        Ok(by_role.into_iter().map(|(role, found)| (role, tidy_addresses(found))).collect())
+        Ok(out
+            .into_iter()
+            .map(|(ticket, roles)| {
+                (ticket, roles.into_iter().map(|(role, found)| (role, tidy_addresses(found))).collect())
+            })
+            .collect())
     }
 
     /// The email addresses of a group's members, nested groups expanded,

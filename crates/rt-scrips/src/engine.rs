@@ -141,8 +141,8 @@ fn run_batch(rt: &Rt, system: &Session, limit: usize, peeked: bool) -> Result<Op
         let plans: Vec<Plan> = system.read(|tx| {
             let mut lists = ScripLists::default();
             let events = tx.peek_events(limit)?;
-            tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
-            events.into_iter().map(|event| prepare(tx, event, &mut lists)).collect()
+            let mut roles = BatchRoles::read_ahead(tx, &events)?;
+            events.into_iter().map(|event| prepare(tx, event, &mut lists, &mut roles)).collect()
         })?;
         if plans.is_empty() {
             return Ok(None);
@@ -164,10 +164,13 @@ fn run_batch(rt: &Rt, system: &Session, limit: usize, peeked: bool) -> Result<Op
         system.write(|tx| {
             let (mut batch, mut lists, mut writes) = (RunReport::default(), ScripLists::default(), Writes::default());
             let events = tx.take_events(limit)?;
-            tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
+            let mut roles = BatchRoles::read_ahead(tx, &events)?;
             for event in events {
-                let plan = prepare(tx, event, &mut lists)?;
-                commit(tx, plan, &mut batch, &mut writes)?;
+                let plan = prepare(tx, event, &mut lists, &mut roles)?;
+                if commit(tx, plan, &mut batch, &mut writes)? {
+                    // An action ran: it may have changed watchers.
+                    roles.forget();
+                }
             }
             writes.finish(tx)?;
             Ok(batch)
@@ -217,6 +220,46 @@ impl ScripLists {
     }
 }
 
+/// The role addresses of a batch's tickets: read for all of them when the
+/// first notification needs them, then for a ticket at a time once
+/// forgotten (after an action that may have changed watchers).
+struct BatchRoles {
+    tickets: Vec<TicketId>,
+    read: HashMap<TicketId, actions::RoleAddresses>,
+}
+
+impl BatchRoles {
+    /// Reads the batch's transactions, tickets and messages into the DB
+    /// transaction's cache, and notes its tickets.
+    fn read_ahead(tx: &mut Tx<'_>, events: &[Event]) -> Result<BatchRoles> {
+        tx.prefetch_transactions(&events.iter().map(|e| e.transaction).collect::<Vec<_>>())?;
+        let mut tickets = Vec::new();
+        for event in events {
+            if let Ok(txn) = tx.ticket_transaction(event.transaction)
+                && txn.object_type == "RT::Ticket"
+                && let Ok(ticket) = tx.ticket(TicketId(txn.object_id))
+            {
+                tickets.push(ticket.id);
+            }
+        }
+        Ok(BatchRoles { tickets, read: HashMap::new() })
+    }
+
+    fn of(&mut self, tx: &mut Tx<'_>, ticket: TicketId) -> Result<&actions::RoleAddresses> {
+        if !self.read.contains_key(&ticket) {
+            let mut wanted = std::mem::take(&mut self.tickets);
+            wanted.push(ticket);
+            self.read.extend(tx.all_role_addresses_of(&wanted)?);
+        }
+        Ok(self.read.entry(ticket).or_default())
+    }
+
+    fn forget(&mut self) {
+        self.tickets.clear();
+        self.read.clear();
+    }
+}
+
 /// A transaction and its message.
 type Recorded = (Transaction, Vec<Attachment>);
 
@@ -244,7 +287,7 @@ enum Step {
 /// Works out what the scrips of one event will do: its TransactionCreate
 /// scrips, and, when it ends its batch, the batch's TransactionBatch
 /// scrips. It only reads.
-fn prepare(tx: &mut Tx<'_>, event: Event, lists: &mut ScripLists) -> Result<Plan> {
+fn prepare(tx: &mut Tx<'_>, event: Event, lists: &mut ScripLists, roles: &mut BatchRoles) -> Result<Plan> {
     let mut plan = Plan { event, ticket: None, steps: Vec::new() };
     let txn = match tx.ticket_transaction(plan.event.transaction) {
         Ok(txn) => txn,
@@ -268,7 +311,7 @@ fn prepare(tx: &mut Tx<'_>, event: Event, lists: &mut ScripLists) -> Result<Plan
     let attachments = tx.transaction_attachments(txn.id)?;
     let single = vec![(txn, attachments)];
     let scrips = lists.get(tx, ticket.queue, "TransactionCreate")?;
-    prepare_stage(tx, &scrips, &ticket, &single, &mut plan.steps)?;
+    prepare_stage(tx, &scrips, &ticket, &single, roles, &mut plan.steps)?;
     // TransactionBatch scrips run once per batch, after its last event.
     let batch_scrips = lists.get(tx, ticket.queue, "TransactionBatch")?;
     if !batch_scrips.is_empty()
@@ -278,7 +321,7 @@ fn prepare(tx: &mut Tx<'_>, event: Event, lists: &mut ScripLists) -> Result<Plan
         for id in batch {
             txns.push((tx.ticket_transaction(id)?, tx.transaction_attachments(id)?));
         }
-        prepare_stage(tx, &batch_scrips, &ticket, &txns, &mut plan.steps)?;
+        prepare_stage(tx, &batch_scrips, &ticket, &txns, roles, &mut plan.steps)?;
     }
     Ok(plan)
 }
@@ -290,15 +333,14 @@ fn prepare_stage(
     scrips: &[Scrip],
     ticket: &Ticket,
     txns: &[Recorded],
+    roles: &mut BatchRoles,
     steps: &mut Vec<Step>,
 ) -> Result<()> {
-    // Who is in the ticket's roles, read once for all its notifications.
-    let mut roles = None;
     for scrip in scrips {
         for (txn, attachments) in txns {
             let subject = Subject { ticket, txn, attachments };
             let step = match applies(tx, scrip, &subject).and_then(|holds| match holds {
-                true => prepare_action(tx, scrip, &subject, &mut roles).map(Some),
+                true => prepare_action(tx, scrip, &subject, roles).map(Some),
                 false => Ok(None),
             }) {
                 Ok(None) => continue,
@@ -319,7 +361,7 @@ fn prepare_action(
     tx: &mut Tx<'_>,
     scrip: &Scrip,
     subject: &Subject<'_>,
-    roles: &mut Option<actions::RoleAddresses>,
+    roles: &mut BatchRoles,
 ) -> Result<Option<Step>> {
     let custom = registry::action(&scrip.action).is_some();
     let plan = match custom {
@@ -332,11 +374,8 @@ fn prepare_action(
         }
         return Ok(Some(Step::Act { scrip: Box::new(scrip.clone()), txn: subject.txn.id }));
     };
-    let roles = match roles {
-        Some(roles) => roles,
-        None => roles.insert(tx.all_role_addresses(subject.ticket.id)?),
-    };
-    let recipients = actions::recipients_among(tx, subject, &plan, roles)?;
+    let roles = roles.of(tx, subject.ticket.id)?.clone();
+    let recipients = actions::recipients_among(tx, subject, &plan, &roles)?;
     Ok(actions::compose(tx, &scrip.template, subject, &plan, recipients)?.map(|(mail, summary)| Step::Mail {
         scrip: scrip.id,
         txn: subject.txn.id,
@@ -391,10 +430,12 @@ impl Writes {
 /// (and marked it done): messages recorded and queued, other actions run
 /// each in a savepoint (a failure undoes its own writes and nothing else),
 /// every outcome logged, failures recorded on the ticket. What can wait is
-/// gathered in `writes`, written once for the batch.
-fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport, writes: &mut Writes) -> Result<()> {
+/// gathered in `writes`, written once for the batch. Returns whether an
+/// action other than mail ran.
+fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport, writes: &mut Writes) -> Result<bool> {
     let Plan { event, ticket, steps } = plan;
     report.events += 1;
+    let mut acted = false;
     if let Some(ticket) = ticket {
         tx.set_event_depth(event.depth + 1)?;
         for step in steps {
@@ -409,6 +450,7 @@ fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport, writes: &mut Writ
                     None
                 }
                 Step::Act { scrip, txn } => {
+                    acted = true;
                     let (txn, attachments) = (tx.ticket_transaction(txn)?, tx.transaction_attachments(txn)?);
                     let current = tx.ticket(ticket)?;
                     let subject = Subject { ticket: &current, txn: &txn, attachments: &attachments };
@@ -441,7 +483,7 @@ fn commit(tx: &mut Tx<'_>, plan: Plan, report: &mut RunReport, writes: &mut Writ
             }
         }
     }
-    Ok(())
+    Ok(acted)
 }
 
 /// Runs a scrip's (non-mail) action.

@@ -63,3 +63,39 @@ fn watchers_are_added_removed_and_recorded() {
         assert_eq!(root.read(|tx| tx.ticket_role_members(t, Role::Cc)).unwrap(), vec![guest]);
     });
 }
+
+/// The role addresses of several tickets read at once are each ticket's
+/// own, with its queue's watchers counted as its Cc and AdminCc, as when
+/// read one ticket at a time.
+#[test]
+fn role_addresses_of_several_tickets_match_one_at_a_time() {
+    each_backend(|db| {
+        let root = db.root();
+        let q = root.read(|tx| tx.queue_by_name("General")).unwrap().queue_id();
+        let new = |requestor: &str| NewTicket {
+            queue: Some(q),
+            requestors: vec![requestor.to_string()],
+            ..NewTicket::default()
+        };
+        let (a, b) = root
+            .write(|tx| {
+                let a = tx.create_ticket(new("ann@example.net"))?;
+                let b = tx.create_ticket(new("bo@example.net"))?;
+                tx.add_watcher_address(b, Role::Cc, "cy@example.net")?;
+                let boss = tx.user_for_email("boss@example.net")?;
+                tx.add_queue_watcher(q, Role::AdminCc, boss.into())?;
+                Ok((a, b))
+            })
+            .unwrap();
+        let together = root.read(|tx| tx.all_role_addresses_of(&[a, b, a])).unwrap();
+        assert_eq!(together.len(), 2);
+        for t in [a, b] {
+            let alone = root.read(|tx| tx.all_role_addresses(t)).unwrap();
+            assert_eq!(together[&t], alone, "ticket {t}");
+            assert_eq!(alone[&Role::AdminCc], ["boss@example.net"]);
+        }
+        assert_eq!(together[&a][&Role::Requestor], ["ann@example.net"]);
+        assert!(!together[&a].contains_key(&Role::Cc));
+        assert_eq!(together[&b][&Role::Cc], ["cy@example.net"]);
+    });
+}
