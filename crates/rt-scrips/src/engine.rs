@@ -11,9 +11,9 @@
 //! marked done, all in one DB transaction. The batch's messages and log
 //! go in a few multi-row statements for all its events (the write lock
 //! is SQLite's scarcest resource); messages gathered so far are written
-//! before any other action runs, so a ticket's history keeps scrip order. A crash before that commit
-//! leaves the events pending: they run again after restart and their mail
-//! is queued once.
+//! before any other action runs, so a ticket's history keeps scrip order.
+//! A crash before that commit leaves the events pending: they run again
+//! after restart and their mail is queued once.
 //!
 //! TransactionBatch scrips run once for all the transactions one DB
 //! transaction recorded on a ticket (a web update changing several
