@@ -409,7 +409,7 @@ impl Tx<'_> {
     /// parents are known and all rows go in one statement, keeping the ids
     /// in depth-first order.
     fn insert_entities<'e>(&mut self, entities: &[Entity<'e>], creator: UserId) -> Result<()> {
-        let ids = match entities.len() {
+        let reserved = match entities.len() {
             0 => return Ok(()),
             1 => None,
             n => Some(dialect::reserve_ids(self.conn, dialect::IdTable::Attachments, n)?),
@@ -431,7 +431,7 @@ impl Tx<'_> {
                 attachments::created.eq(now),
             )
         };
-        let inserted = match &ids {
+        let ids = match reserved {
             // Always the same statement, prepared once per connection.
             None => dialect::insert_returning_ids!(
                 &mut *self.conn,
@@ -442,14 +442,13 @@ impl Tx<'_> {
             Some(ids) => {
                 let rows: Vec<_> = entities
                     .iter()
-                    .zip(ids)
+                    .zip(&ids)
                     .map(|(entity, &id)| (attachments::id.eq(id), row(entity, entity.parent.map(|p| ids[p]))))
                     .collect();
                 dialect::insert_rows!(&mut *self.conn, attachments::table, rows)?;
-                Vec::new()
+                ids
             }
         };
-        let ids = ids.unwrap_or(inserted);
         for (entity, id) in entities.iter().zip(ids) {
             if let (Some(ticket), Some(body)) = (entity.indexed_for, entity.content()) {
                 fulltext::index_attachment(self.conn, id, ticket, &entity.entity.content_type, body)?;

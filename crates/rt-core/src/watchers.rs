@@ -33,8 +33,7 @@ impl Tx<'_> {
     /// [`Tx::role_addresses`] of every role of a ticket at once, in one
     /// statement. Needs `ShowTicket`.
     pub fn all_role_addresses(&mut self, ticket: TicketId) -> Result<HashMap<Role, Vec<String>>> {
-        let id = self.ticket(ticket)?.id;
-        Ok(self.all_role_addresses_of(&[ticket])?.remove(&id).unwrap_or_default())
+        Ok(self.all_role_addresses_of(&[ticket])?.into_values().next().unwrap_or_default())
     }
 
     /// [`Tx::all_role_addresses`] of several tickets in one statement (a

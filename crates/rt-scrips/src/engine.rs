@@ -374,8 +374,8 @@ fn prepare_action(
         }
         return Ok(Some(Step::Act { scrip: Box::new(scrip.clone()), txn: subject.txn.id }));
     };
-    let roles = roles.of(tx, subject.ticket.id)?.clone();
-    let recipients = actions::recipients_among(tx, subject, &plan, &roles)?;
+    let roles = roles.of(tx, subject.ticket.id)?;
+    let recipients = actions::recipients_among(tx, subject, &plan, roles)?;
     Ok(actions::compose(tx, &scrip.template, subject, &plan, recipients)?.map(|(mail, summary)| Step::Mail {
         scrip: scrip.id,
         txn: subject.txn.id,
