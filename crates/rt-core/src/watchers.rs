@@ -45,8 +45,6 @@ impl Tx<'_> {
         tickets: &[TicketId],
     ) -> Result<HashMap<TicketId, HashMap<Role, Vec<String>>>> {
         use crate::acl::{QUEUE_ROLE, TICKET_ROLE};
-        use crate::db::schema::{cached_group_members as cgm, groups, principals, users};
-        use diesel::prelude::*;
         let mut ids = Vec::with_capacity(tickets.len());
         let mut by_queue: HashMap<i64, Vec<TicketId>> = HashMap::new();
         for &ticket in tickets {
@@ -60,28 +58,17 @@ impl Tx<'_> {
         // The queue's Cc and AdminCc groups count for its tickets; its
         // Owner and Requestor groups (made with every queue) never have
         // members.
-        let found: Vec<(String, i64, String, String)> = groups::table
-            .inner_join(cgm::table.on(cgm::group_id.eq(groups::id)))
-            .inner_join(users::table.on(users::id.eq(cgm::member_id)))
-            .inner_join(principals::table.on(principals::id.eq(cgm::member_id)))
-            .filter(
-                (groups::domain.eq(TICKET_ROLE).and(groups::instance.eq_any(&ids)))
-                    .or(groups::domain.eq(QUEUE_ROLE).and(groups::instance.eq_any(&queues))),
-            )
-            .filter(principals::disabled.eq(false))
-            .filter(users::email_address.is_not_null())
-            .select((groups::domain, groups::instance, groups::name, users::email_address.assume_not_null()))
-            .load(self.conn)?;
+        let found = crate::db::dialect::role_group_addresses(self.conn, (TICKET_ROLE, &ids), (QUEUE_ROLE, &queues))?;
         let mut out: HashMap<TicketId, HashMap<Role, Vec<String>>> =
             ids.iter().map(|id| (TicketId(*id), HashMap::new())).collect();
-        for (domain, instance, name, address) in found {
-            let Some(role) = Role::from_name(&name) else { continue };
-            let owners = match domain.as_str() {
-                TICKET_ROLE => vec![TicketId(instance)],
-                _ => by_queue.get(&instance).cloned().unwrap_or_default(),
+        for found in found {
+            let Some(role) = Role::from_name(&found.name) else { continue };
+            let owners = match found.domain.as_str() {
+                TICKET_ROLE => vec![TicketId(found.instance)],
+                _ => by_queue.get(&found.instance).cloned().unwrap_or_default(),
             };
             for ticket in owners {
-                out.entry(ticket).or_default().entry(role).or_default().push(address.clone());
+                out.entry(ticket).or_default().entry(role).or_default().push(found.address.clone());
             }
         }
         Ok(out

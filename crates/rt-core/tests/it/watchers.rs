@@ -65,8 +65,8 @@ fn watchers_are_added_removed_and_recorded() {
 }
 
 /// The role addresses of several tickets read at once are each ticket's
-/// own, with its queue's watchers counted as its Cc and AdminCc, as when
-/// read one ticket at a time.
+/// own, with its queue's watchers counted as its Cc and AdminCc, groups
+/// expanded and disabled users left out, as when read one ticket at a time.
 #[test]
 fn role_addresses_of_several_tickets_match_one_at_a_time() {
     each_backend(|db| {
@@ -84,6 +84,14 @@ fn role_addresses_of_several_tickets_match_one_at_a_time() {
                 tx.add_watcher_address(b, Role::Cc, "cy@example.net")?;
                 let boss = tx.user_for_email("boss@example.net")?;
                 tx.add_queue_watcher(q, Role::AdminCc, boss.into())?;
+                let team = tx.create_group("Printer team", "")?;
+                for who in ["dee@example.net", "gone@example.net"] {
+                    let member = tx.user_for_email(who)?;
+                    tx.add_group_member(team, member.into())?;
+                }
+                let gone = tx.user_for_email("gone@example.net")?;
+                tx.set_user_disabled(gone, true)?;
+                tx.add_watcher(a, Role::AdminCc, team.into())?;
                 Ok((a, b))
             })
             .unwrap();
@@ -92,8 +100,9 @@ fn role_addresses_of_several_tickets_match_one_at_a_time() {
         for t in [a, b] {
             let alone = root.read(|tx| tx.all_role_addresses(t)).unwrap();
             assert_eq!(together[&t], alone, "ticket {t}");
-            assert_eq!(alone[&Role::AdminCc], ["boss@example.net"]);
         }
+        assert_eq!(together[&a][&Role::AdminCc], ["boss@example.net", "dee@example.net"]);
+        assert_eq!(together[&b][&Role::AdminCc], ["boss@example.net"]);
         assert_eq!(together[&a][&Role::Requestor], ["ann@example.net"]);
         assert!(!together[&a].contains_key(&Role::Cc));
         assert_eq!(together[&b][&Role::Cc], ["cy@example.net"]);
