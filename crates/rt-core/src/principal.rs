@@ -200,11 +200,9 @@ impl Tx<'_> {
             .optional()?
             .ok_or_else(|| Error::not_found("user", id))?;
         // A page names the same few people again and again (a history's
-        // authors); only a transaction that changes nothing may remember
-        // them.
-        if self.read_only {
-            self.cache.users.insert(id.0, user.clone());
-        }
+        // authors), a batch of scrips its actors: remembered until the
+        // transaction changes a user.
+        self.cache.users.insert(id.0, user.clone());
         Ok(user)
     }
 
@@ -270,6 +268,7 @@ impl Tx<'_> {
     pub fn update_user(&mut self, id: UserId, profile: &UserProfile) -> Result<()> {
         self.require_user_admin(id)?;
         check_timezone(profile)?;
+        self.cache.users.remove(&id.0);
         allow_empty_changeset(diesel::update(users::table.find(id.0)).set(profile).execute(self.conn))?;
         self.touch_user(id)
     }
@@ -290,6 +289,7 @@ impl Tx<'_> {
                 return Err(Error::Conflict(format!("email address {e} is already in use")));
             }
         }
+        self.cache.users.remove(&id.0);
         diesel::update(users::table.find(id.0))
             .set((users::email_folded.eq(email.as_ref().map(|e| e.to_lowercase())), users::email_address.eq(&email)))
             .execute(self.conn)?;

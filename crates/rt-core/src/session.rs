@@ -385,7 +385,7 @@ pub(crate) struct TxCache {
     /// (user, whether the search is narrow), and whether it lists the
     /// user's role tickets.
     pub(crate) rights_clauses: std::collections::HashMap<(i64, bool), (crate::search::compile::Sql, bool)>,
-    /// In read-only transactions: users by id.
+    /// Users by id, until the transaction changes one.
     pub(crate) users: std::collections::HashMap<i64, crate::principal::User>,
 }
 

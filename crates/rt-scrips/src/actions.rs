@@ -635,18 +635,12 @@ fn message_files(tx: &mut Tx<'_>, s: &Subject<'_>) -> Result<Vec<MailFile>> {
 /// The plain-text alternative of an HTML body: block ends become line
 /// breaks, tags go, entities are decoded, blank runs are squeezed.
 fn html_to_text(html: &str) -> String {
-    static BLOCK: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    let block = BLOCK.get_or_init(|| Regex::new(r"(?i)<\s*(br|hr|/p|/div|/tr|/h[1-6]|/li|/table|/pre)\b[^>]*>").ok());
-    let broken = match block {
-        Some(re) => re.replace_all(html, "$0\n").into_owned(),
-        None => html.to_string(),
-    };
-    let text = rt_core::search::fulltext::html_text(&broken);
+    let text = rt_core::search::fulltext::html_lines(html);
     let mut out = String::with_capacity(text.len());
     let mut blank = 0;
     for line in text.lines() {
-        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-        if line.is_empty() {
+        let mut words = line.split_whitespace().peekable();
+        if words.peek().is_none() {
             blank += 1;
             if blank > 1 || out.is_empty() {
                 continue;
@@ -654,7 +648,12 @@ fn html_to_text(html: &str) -> String {
         } else {
             blank = 0;
         }
-        out.push_str(&line);
+        for (i, word) in words.enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
         out.push('\n');
     }
     out
@@ -755,4 +754,22 @@ fn set_fields(tx: &mut Tx<'_>, ticket: &Ticket, rule: &Rule) -> Result<Option<St
         done.push(format!("{name} = {value}"));
     }
     Ok((!done.is_empty()).then(|| format!("set {}", done.join(", "))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_to_text;
+
+    #[test]
+    fn html_bodies_become_text_line_by_line() {
+        let html = "<p>Hello&nbsp;there,</p>\n\n<P class=x>Your ticket <b>#5</b></P><br/>\n\
+                    <div>  a   b </div><h2>Title</h2><hr><ul><li>one</li><li>two &amp; three</li></ul>\
+                    <!-- <br> --><style>p { }</style><h7>not a break</h7><brx>end";
+        assert_eq!(
+            html_to_text(html),
+            "Hello there,\n\nYour ticket #5\n\na b\nTitle\n\none\ntwo & three\nnot a break end\n"
+        );
+        assert_eq!(html_to_text("<br><br>\n<p></p>text"), "text\n");
+        assert_eq!(html_to_text(""), "");
+    }
 }

@@ -66,30 +66,59 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// The text of an HTML body: tags, comments, `<script>` and `<style>`
 /// contents dropped, the common entities decoded.
 pub fn html_text(html: &str) -> String {
+    strip_tags(html, |_| ' ')
+}
+
+/// [`html_text`] with each tag that ends a line (`<br>`, `<hr>`, and
+/// `</p>`, `</div>`, `</li>`, `</tr>`, `</table>`, `</pre>`, `</h1>` to
+/// `</h6>`) turned into a line break: the text of a message written in
+/// HTML, line by line.
+pub fn html_lines(html: &str) -> String {
+    strip_tags(html, |tag| if ends_line(tag) { '\n' } else { ' ' })
+}
+
+/// Whether `tag` (from its `<`) is one of [`html_lines`]'s line ends.
+fn ends_line(tag: &str) -> bool {
+    let name = tag[1..].trim_start();
+    let name = name.strip_prefix('/').map_or(("", name), |closing| ("/", closing));
+    let end = name.1.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.1.len());
+    let word = name.1[..end].to_ascii_lowercase();
+    match name.0 {
+        "" => word == "br" || word == "hr",
+        _ => {
+            matches!(word.as_str(), "p" | "div" | "tr" | "li" | "table" | "pre")
+                || (word.len() == 2 && word.starts_with('h') && (b'1'..=b'6').contains(&word.as_bytes()[1]))
+        }
+    }
+}
+
+/// Drops tags (each replaced by what `mark` says for it), comments and the
+/// contents of `<script>` and `<style>`, then decodes entities.
+fn strip_tags(html: &str, mark: impl Fn(&str) -> char) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(open) = rest.find('<') {
         out.push_str(&rest[..open]);
-        out.push(' ');
         let tag = &rest[open..];
-        let lower_start: String = tag.chars().take(8).collect::<String>().to_ascii_lowercase();
+        out.push(mark(tag));
+        let starts = |name: &str| tag.get(..name.len()).is_some_and(|t| t.eq_ignore_ascii_case(name));
         let skip_to = if tag.starts_with("<!--") {
             tag.find("-->").map(|i| i + 3)
-        } else if lower_start.starts_with("<script") || lower_start.starts_with("<style") {
-            let name = if lower_start.starts_with("<script") { "</script" } else { "</style" };
-            tag.to_ascii_lowercase().find(name).and_then(|i| tag[i..].find('>').map(|j| i + j + 1))
+        } else if let Some(close) = ["<script", "<style"].into_iter().find(|name| starts(name)) {
+            let close = format!("</{}", &close[1..]);
+            find_ignore_case(tag, &close).and_then(|i| tag[i..].find('>').map(|j| i + j + 1))
         } else {
             tag.find('>').map(|i| i + 1)
         };
-        match skip_to {
-            Some(n) => rest = &tag[n..],
-            None => {
-                rest = "";
-            }
-        }
+        rest = skip_to.map_or("", |n| &tag[n..]);
     }
     out.push_str(rest);
     decode_entities(&out)
+}
+
+/// Where `needle` (ASCII) first appears in `haystack`, ignoring ASCII case.
+fn find_ignore_case(haystack: &str, needle: &str) -> Option<usize> {
+    haystack.as_bytes().windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// Decodes the common named entities and every numeric one (`&#39;`,

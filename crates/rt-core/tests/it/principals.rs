@@ -78,9 +78,22 @@ fn users_are_unique_and_autocreated_once() {
             timezone: Some("Europe/Paris".into()),
             ..Default::default()
         };
-        root.write(|tx| tx.update_user(alice, &profile)).unwrap();
-        let u = root.read(|tx| tx.user(alice)).unwrap();
-        assert_eq!((u.real_name.as_str(), u.timezone.as_str()), ("Alice A.", "Europe/Paris"));
+        // A write transaction that read a user before changing it reads
+        // the change afterwards (users are remembered per transaction).
+        let (before, renamed, readdressed) = root
+            .write(|tx| {
+                let before = tx.user(alice)?;
+                tx.update_user(alice, &profile)?;
+                let renamed = tx.user(alice)?;
+                tx.set_user_email(alice, Some("alice.a@example.com"))?;
+                Ok((before, renamed, tx.user(alice)?))
+            })
+            .unwrap();
+        assert_eq!(before.real_name, "");
+        assert_eq!((renamed.real_name.as_str(), renamed.timezone.as_str()), ("Alice A.", "Europe/Paris"));
+        assert_eq!(renamed.email_address.as_deref(), Some("alice@example.com"));
+        assert_eq!(readdressed.email_address.as_deref(), Some("alice.a@example.com"));
+        assert_eq!(root.read(|tx| tx.user(alice)).unwrap(), readdressed);
     });
 }
 
