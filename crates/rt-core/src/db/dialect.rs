@@ -234,7 +234,8 @@ pub(crate) struct TakenEvent {
 /// On PostgreSQL, takes up to `limit` of the oldest pending events no
 /// other worker holds, locked for the caller's DB transaction and marked
 /// done there (the scrips' work commits with the marks), oldest first, in
-/// one statement. `None` on SQLite, where a write transaction holds the
+/// one statement; the transaction's later statements are planned for their
+/// values rather than from the connection's cached plans. `None` on SQLite, where a write transaction holds the
 /// database's one write lock and takes events with plain statements.
 pub(crate) fn take_locked_events(
     conn: &mut DbConnection,
@@ -257,7 +258,12 @@ pub(crate) fn take_locked_events(
     .bind::<diesel::sql_types::Timestamp, _>(now)
     .bind::<BigInt, _>(limit)
     .load::<TakenEvent>(c)?;
-    c.batch_execute("RESET enable_bitmapscan; RESET enable_seqscan")?;
+    // The rest of the transaction runs a batch's statements, whose arrays
+    // of ids vary in length: each is planned for its values. A plan cached
+    // by the connection would have been made once, perhaps while the
+    // tables were tiny (a sequential scan for `id = ANY($1)` that then
+    // reads the whole table, batch after batch, until statistics change).
+    c.batch_execute("RESET enable_bitmapscan; RESET enable_seqscan; SET LOCAL plan_cache_mode = force_custom_plan")?;
     taken.sort_by_key(|e| e.id);
     Ok(Some(taken))
 }
