@@ -78,6 +78,28 @@ pub(crate) enum Param {
     Int(i64),
     Text(String),
     Time(NaiveDateTime),
+    /// An end of the window of ticket ids a search walks (see
+    /// [`Sql::windowed`]): the smallest id in it, or the one past the
+    /// largest. Unset, the window holds every ticket.
+    Window(WindowEnd),
+}
+
+/// Which end of a [`Param::Window`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WindowEnd {
+    Start,
+    End,
+}
+
+impl Param {
+    /// The value bound for `Window` ends left unset: the whole id range.
+    pub(crate) fn unwindowed(&self) -> Option<i64> {
+        match self {
+            Param::Window(WindowEnd::Start) => Some(i64::MIN),
+            Param::Window(WindowEnd::End) => Some(i64::MAX),
+            _ => None,
+        }
+    }
 }
 
 /// SQL text with its parameters, in placeholder order.
@@ -112,6 +134,19 @@ impl Sql {
 
     fn int(&mut self, v: i64) -> &mut Sql {
         self.bind(Param::Int(v))
+    }
+
+    /// The same SQL with its window set to the ticket ids `start..end`.
+    pub(crate) fn windowed(&self, start: i64, end: i64) -> Sql {
+        let mut sql = self.clone();
+        for p in &mut sql.params {
+            match p {
+                Param::Window(WindowEnd::Start) => *p = Param::Int(start),
+                Param::Window(WindowEnd::End) => *p = Param::Int(end),
+                _ => {}
+            }
+        }
+        sql
     }
 
     fn str(&mut self, v: &str) -> &mut Sql {
@@ -544,7 +579,9 @@ impl<'t, 'a> Compiler<'t, 'a> {
         // into (merged tickets are few: a partial index lists them).
         // One list, which SQLite walks in order (a page stops early); on
         // PostgreSQL an array computed once, which the primary key index
-        // walks in order (as `IN` it would merge-join the whole index).
+        // walks in order (as `IN` it would merge-join the whole index),
+        // of the matches within the window of ticket ids the search
+        // walks (all of them outside a walk: see `Tx::walk_windows`).
         sql.push(match (self.backend, negate) {
             (Backend::Sqlite, false) => "t.id IN (",
             (Backend::Sqlite, true) => "t.id NOT IN (",
@@ -552,9 +589,20 @@ impl<'t, 'a> Compiler<'t, 'a> {
             (Backend::Postgres, true) => "NOT (t.id = ANY(ARRAY(",
         });
         self.fulltext_tickets(sql, &query);
+        if self.backend == Backend::Postgres {
+            sql.push(" AND f.ticket_id >= ").bind(Param::Window(WindowEnd::Start));
+            sql.push(" AND f.ticket_id < ").bind(Param::Window(WindowEnd::End));
+        }
         // `+`: walk the few merged tickets, not a lookup per match.
         sql.push(" UNION ALL SELECT m.effective_id FROM tickets m WHERE m.is_merged AND ");
-        sql.push(if self.backend == Backend::Sqlite { "+m.id IN (" } else { "m.id IN (" });
+        match self.backend {
+            Backend::Sqlite => sql.push("+m.id IN ("),
+            Backend::Postgres => {
+                sql.push("m.effective_id >= ").bind(Param::Window(WindowEnd::Start));
+                sql.push(" AND m.effective_id < ").bind(Param::Window(WindowEnd::End));
+                sql.push(" AND m.id IN (")
+            }
+        };
         self.fulltext_tickets(sql, &query);
         sql.push(match (self.backend, negate) {
             (Backend::Sqlite, _) => "))",

@@ -127,6 +127,25 @@ fn narrowed_by_index(expr: &Expr) -> bool {
     }
 }
 
+/// Whether every match must hold some word or phrase (`Content LIKE`):
+/// a query PostgreSQL answers a window of ticket ids at a time.
+fn narrowed_by_content(expr: &Expr) -> bool {
+    match expr {
+        Expr::And(terms) => terms.iter().any(narrowed_by_content),
+        Expr::Or(terms) => !terms.is_empty() && terms.iter().all(narrowed_by_content),
+        Expr::Cond(c) => matches!((&c.field, c.op), (Field::Content, Op::Eq | Op::Like)),
+    }
+}
+
+/// The first window of ticket ids [`Tx::walk_windows`] reads, as a share
+/// of the id range: a fiftieth (20,000 tickets of a million: a word in 3 %
+/// of messages fills a page of tickets a user sees a quarter of in one
+/// window), but never fewer than [`MIN_WINDOW`].
+const FIRST_WINDOW_SHARE: i64 = 50;
+
+/// The smallest window of ticket ids.
+const MIN_WINDOW: i64 = 16;
+
 /// The planner's estimated cost above which gathering every match is not
 /// tried on PostgreSQL. Its units are the planner's own (a page read in
 /// sequence costs 1); about 2.5 µs each on the machine of
@@ -176,6 +195,16 @@ impl Tx<'_> {
             }
             // What is left of the budget after the attempt.
             budget = budget.map(|b| b.saturating_sub(started.elapsed()));
+        }
+        if page.backend == Backend::Postgres
+            && narrowed_by_content(&expr)
+            && let Some(descending) = match order.as_str() {
+                "t.id ASC" => Some(false),
+                "t.id DESC" => Some(true),
+                _ => None,
+            }
+        {
+            return self.walk_windows(q, &from_where, descending, budget);
         }
         let page_started = Instant::now();
         let ids: Vec<IdRow> = self.load_sql(&page)?;
@@ -263,6 +292,87 @@ impl Tx<'_> {
         };
         let ids = ids.into_iter().skip(offset as usize).take(rows as usize).map(|r| TicketId(r.id)).collect();
         Ok(Some(SearchPage { ids, total }))
+    }
+
+    /// PostgreSQL, a query that needs some word sorted by id: the tickets a
+    /// window of ids at a time, in order, each window's full-text matches
+    /// found through both the text's index and `attachment_fts_ticket`
+    /// (only the matches in the window are read: a word in 30,000 messages
+    /// costs the window's share of them, not all 30,000). Windows grow
+    /// until the page is full, then the count goes on as
+    /// [`Tx::count_sql`]'s chunks do, within what is left of `budget`.
+    fn walk_windows(
+        &mut self,
+        q: &TicketQuery,
+        from_where: &Sql,
+        descending: bool,
+        budget: Option<Duration>,
+    ) -> Result<SearchPage> {
+        #[derive(QueryableByName)]
+        struct Range {
+            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+            first: Option<i64>,
+            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+            last: Option<i64>,
+        }
+        let started = Instant::now();
+        let range: Vec<Range> = self.load_sql(&Sql {
+            text: "SELECT min(id) AS first, max(id) AS last FROM tickets".into(),
+            ..Sql::new(from_where.backend)
+        })?;
+        let Some((first, last)) = range.first().and_then(|r| r.first.zip(r.last)) else {
+            return Ok(SearchPage { ids: Vec::new(), total: Total::Exact(0) });
+        };
+        let offset = q.paging.offset();
+        let wanted = q.paging.rows_per_page.map(|rows| offset + u64::from(rows));
+        let limit = q.count_limit.unwrap_or(u64::MAX);
+        let (mut ids, mut counted) = (Vec::new(), 0u64);
+        let mut size = ((last - first + 1) / FIRST_WINDOW_SHARE).max(MIN_WINDOW);
+        // The next window starts here (ascending) or ends here (descending).
+        let mut edge = if descending { last + 1 } else { first };
+        loop {
+            let (start, end) =
+                if descending { ((edge - size).max(first), edge) } else { (edge, (edge + size).min(last + 1)) };
+            let mut sql = Sql::new(from_where.backend);
+            sql.push("SELECT t.id AS id FROM tickets t WHERE t.id >= ").bind(Param::Int(start));
+            sql.push(" AND t.id < ").bind(Param::Int(end)).push(" AND ");
+            append(&mut sql, from_where.windowed(start, end));
+            sql.push(if descending { " ORDER BY t.id DESC" } else { " ORDER BY t.id ASC" });
+            let window_started = Instant::now();
+            let found: Vec<IdRow> = self.load_sql(&sql)?;
+            let took = window_started.elapsed();
+            for row in &found {
+                counted += 1;
+                if wanted.is_none_or(|w| (ids.len() as u64) < w) {
+                    ids.push(TicketId(row.id));
+                }
+            }
+            let page_full = wanted.is_some_and(|w| counted >= w);
+            let exhausted = (descending && start <= first) || (!descending && end > last);
+            let total = if counted > limit && (page_full || exhausted) {
+                Some(Total::AtLeast(limit))
+            } else if exhausted {
+                Some(Total::Exact(counted))
+            } else if page_full && budget.is_some_and(|b| started.elapsed() + took >= b) {
+                // Another window would overrun the count's budget.
+                Some(Total::AtLeast(counted))
+            } else {
+                None
+            };
+            if let Some(total) = total {
+                let ids = ids.into_iter().skip(offset as usize).collect();
+                return Ok(SearchPage { ids, total });
+            }
+            edge = if descending { start } else { end };
+            // Windows that found little grow fast; once the page is full
+            // they grow while they take under a third of what is left.
+            let left = budget.map(|b| b.saturating_sub(started.elapsed()));
+            if !page_full {
+                size *= if found.is_empty() { 4 } else { 2 };
+            } else if left.is_none_or(|left| took * 3 < left) {
+                size *= 2;
+            }
+        }
     }
 
     fn batch(&mut self, statements: &str) -> Result<()> {
@@ -416,6 +526,7 @@ impl Tx<'_> {
                     Param::Int(v) => query.bind::<BigInt, _>(*v),
                     Param::Text(s) => query.bind::<Text, _>(s.clone()),
                     Param::Time(t) => query.bind::<Timestamp, _>(*t),
+                    Param::Window(_) => query.bind::<BigInt, _>(p.unwindowed().unwrap_or_default()),
                 };
             }
             query.load::<T>(c)

@@ -1,0 +1,1 @@
+DROP INDEX attachment_fts_ticket;
