@@ -62,6 +62,14 @@ fn serve(config: Config) -> anyhow::Result<()> {
     let login = login_hint(&rt);
     let listener = rt_web::Listener::bind(rt.clone(), listen).with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Caught from before the address is printed and the workers start: a
+    // signal that arrives meanwhile stops the server as one arriving later
+    // would, rather than killing the process with a delivery half done.
+    let stop = {
+        let _entered = runtime.enter();
+        shutdown_signal()?
+    };
     println!("database: {database}");
     println!("open http://{addr}/");
     println!("{login}");
@@ -72,9 +80,8 @@ fn serve(config: Config) -> anyhow::Result<()> {
         let (rt, node, poll) = (rt.clone(), node_name(), std::time::Duration::from_secs(rt.config().mail_poll_secs));
         Worker::spawn("webhooks", move |stop| rt_scrips::webhook::run_worker(&rt, &node, poll, stop))?
     };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let statistics = start_statistics_worker(&rt)?;
-    let served = runtime.block_on(listener.run()).context("the web server failed");
+    let served = runtime.block_on(listener.run_until(stop)).context("the web server failed");
     scrips.stop();
     webhooks.stop();
     statistics.stop();
@@ -82,6 +89,23 @@ fn serve(config: Config) -> anyhow::Result<()> {
         worker.stop();
     }
     served
+}
+
+/// Completes on SIGTERM, SIGINT or SIGQUIT; the server then stops
+/// gracefully (requests in flight get `rt_web`'s shutdown timeout). The
+/// handlers are installed when this is called, inside a runtime.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = interrupt.recv() => {}
+            _ = quit.recv() => {}
+        }
+    })
 }
 
 /// RT's default scrips and templates, then RTIR's queues, fields, rights

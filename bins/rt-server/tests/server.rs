@@ -233,6 +233,23 @@ fn help_lists_the_commands_and_options() {
     }
 }
 
+/// A SIGTERM as soon as the server says where it listens, while its
+/// workers are still starting, stops it cleanly (it used to kill the
+/// process when it came before the web server's own handlers).
+#[test]
+fn sigterm_while_starting_stops_cleanly() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let dir = temp_dir();
+        for _ in 0..3 {
+            let (child, _, _) = serve_with(&db.url, &dir.join("log"), &[]);
+            let status = terminate(child);
+            assert!(status.success(), "{backend:?}: {status}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
 #[test]
 fn serve_delivers_the_outbox_at_start_and_while_running() {
     use rt_core::{Interface, OutboxStatus, OutgoingMail};
