@@ -235,8 +235,9 @@ pub(crate) struct TakenEvent {
 /// other worker holds, locked for the caller's DB transaction and marked
 /// done there (the scrips' work commits with the marks), oldest first, in
 /// one statement; the transaction's later statements are planned for their
-/// values rather than from the connection's cached plans. `None` on SQLite, where a write transaction holds the
-/// database's one write lock and takes events with plain statements.
+/// values rather than from the connection's cached plans. `None` on
+/// SQLite, where a write transaction holds the database's one write lock
+/// and takes events with plain statements.
 pub(crate) fn take_locked_events(
     conn: &mut DbConnection,
     now: chrono::NaiveDateTime,

@@ -91,13 +91,13 @@ pub(crate) enum WindowEnd {
     End,
 }
 
-impl Param {
-    /// The value bound for `Window` ends left unset: the whole id range.
-    pub(crate) fn unwindowed(&self) -> Option<i64> {
+impl WindowEnd {
+    /// The value bound for this end when no walk sets it: the window then
+    /// holds every ticket.
+    pub(crate) fn unbounded(self) -> i64 {
         match self {
-            Param::Window(WindowEnd::Start) => Some(i64::MIN),
-            Param::Window(WindowEnd::End) => Some(i64::MAX),
-            _ => None,
+            WindowEnd::Start => i64::MIN,
+            WindowEnd::End => i64::MAX,
         }
     }
 }

@@ -79,16 +79,19 @@ pub fn html_lines(html: &str) -> String {
 
 /// Whether `tag` (from its `<`) is one of [`html_lines`]'s line ends.
 fn ends_line(tag: &str) -> bool {
-    let name = tag[1..].trim_start();
-    let name = name.strip_prefix('/').map_or(("", name), |closing| ("/", closing));
-    let end = name.1.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.1.len());
-    let word = name.1[..end].to_ascii_lowercase();
-    match name.0 {
-        "" => word == "br" || word == "hr",
-        _ => {
-            matches!(word.as_str(), "p" | "div" | "tr" | "li" | "table" | "pre")
-                || (word.len() == 2 && word.starts_with('h') && (b'1'..=b'6').contains(&word.as_bytes()[1]))
-        }
+    let inner = tag[1..].trim_start();
+    let (closing, name) = match inner.strip_prefix('/') {
+        Some(name) => (true, name),
+        None => (false, inner),
+    };
+    let len = name.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(name.len());
+    let word = name[..len].to_ascii_lowercase();
+    match closing {
+        true => matches!(
+            word.as_str(),
+            "p" | "div" | "tr" | "li" | "table" | "pre" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6"
+        ),
+        false => matches!(word.as_str(), "br" | "hr"),
     }
 }
 

@@ -331,8 +331,11 @@ impl Tx<'_> {
         // The next window starts here (ascending) or ends here (descending).
         let mut edge = if descending { last + 1 } else { first };
         loop {
-            let (start, end) =
-                if descending { ((edge - size).max(first), edge) } else { (edge, (edge + size).min(last + 1)) };
+            let (start, end) = if descending {
+                (edge.saturating_sub(size).max(first), edge)
+            } else {
+                (edge, edge.saturating_add(size).min(last + 1))
+            };
             let mut sql = Sql::new(from_where.backend);
             sql.push("SELECT t.id AS id FROM tickets t WHERE t.id >= ").bind(Param::Int(start));
             sql.push(" AND t.id < ").bind(Param::Int(end)).push(" AND ");
@@ -368,9 +371,9 @@ impl Tx<'_> {
             // they grow while they take under a third of what is left.
             let left = budget.map(|b| b.saturating_sub(started.elapsed()));
             if !page_full {
-                size *= if found.is_empty() { 4 } else { 2 };
+                size = size.saturating_mul(if found.is_empty() { 4 } else { 2 });
             } else if left.is_none_or(|left| took * 3 < left) {
-                size *= 2;
+                size = size.saturating_mul(2);
             }
         }
     }
@@ -526,7 +529,7 @@ impl Tx<'_> {
                     Param::Int(v) => query.bind::<BigInt, _>(*v),
                     Param::Text(s) => query.bind::<Text, _>(s.clone()),
                     Param::Time(t) => query.bind::<Timestamp, _>(*t),
-                    Param::Window(_) => query.bind::<BigInt, _>(p.unwindowed().unwrap_or_default()),
+                    Param::Window(end) => query.bind::<BigInt, _>(end.unbounded()),
                 };
             }
             query.load::<T>(c)
