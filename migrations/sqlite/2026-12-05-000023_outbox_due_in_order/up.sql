@@ -1,4 +1,6 @@
--- PostgreSQL's `outbox_due` gains `id` so that a claim reads due mail in
--- its order (`ORDER BY next_attempt_at, id`) without sorting it. SQLite's
--- indexes already end with the rowid, which `id` is. Nothing to do.
-SELECT 1;
+-- Due mail in the order it is claimed (`ORDER BY next_attempt_at, id`).
+-- SQLite's indexes already end with the rowid, which `id` is: the index
+-- changes to stay the same as PostgreSQL's, where it spares a claim
+-- sorting every due row.
+DROP INDEX outbox_due;
+CREATE INDEX outbox_due ON outbox (channel, status, next_attempt_at, id);
