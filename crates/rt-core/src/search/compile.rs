@@ -136,6 +136,13 @@ impl Sql {
         self.bind(Param::Int(v))
     }
 
+    /// `column` (a ticket id) within the window of ticket ids a search
+    /// walks ([`Param::Window`]).
+    fn within_window(&mut self, column: &str) -> &mut Sql {
+        self.push(column).push(" >= ").bind(Param::Window(WindowEnd::Start));
+        self.push(" AND ").push(column).push(" < ").bind(Param::Window(WindowEnd::End))
+    }
+
     /// The same SQL with its window set to the ticket ids `start..end`.
     pub(crate) fn windowed(&self, start: i64, end: i64) -> Sql {
         let mut sql = self.clone();
@@ -590,18 +597,13 @@ impl<'t, 'a> Compiler<'t, 'a> {
         });
         self.fulltext_tickets(sql, &query);
         if self.backend == Backend::Postgres {
-            sql.push(" AND f.ticket_id >= ").bind(Param::Window(WindowEnd::Start));
-            sql.push(" AND f.ticket_id < ").bind(Param::Window(WindowEnd::End));
+            sql.push(" AND ").within_window("f.ticket_id");
         }
         // `+`: walk the few merged tickets, not a lookup per match.
         sql.push(" UNION ALL SELECT m.effective_id FROM tickets m WHERE m.is_merged AND ");
         match self.backend {
             Backend::Sqlite => sql.push("+m.id IN ("),
-            Backend::Postgres => {
-                sql.push("m.effective_id >= ").bind(Param::Window(WindowEnd::Start));
-                sql.push(" AND m.effective_id < ").bind(Param::Window(WindowEnd::End));
-                sql.push(" AND m.id IN (")
-            }
+            Backend::Postgres => sql.within_window("m.effective_id").push(" AND m.id IN ("),
         };
         self.fulltext_tickets(sql, &query);
         sql.push(match (self.backend, negate) {

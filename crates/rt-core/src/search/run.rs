@@ -308,19 +308,12 @@ impl Tx<'_> {
         descending: bool,
         budget: Option<Duration>,
     ) -> Result<SearchPage> {
-        #[derive(QueryableByName)]
-        struct Range {
-            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
-            first: Option<i64>,
-            #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
-            last: Option<i64>,
-        }
+        use crate::db::schema::tickets;
+        use diesel::dsl::{max, min};
         let started = Instant::now();
-        let range: Vec<Range> = self.load_sql(&Sql {
-            text: "SELECT min(id) AS first, max(id) AS last FROM tickets".into(),
-            ..Sql::new(from_where.backend)
-        })?;
-        let Some((first, last)) = range.first().and_then(|r| r.first.zip(r.last)) else {
+        let range: (Option<i64>, Option<i64>) =
+            tickets::table.select((min(tickets::id), max(tickets::id))).get_result(self.conn)?;
+        let Some((first, last)) = range.0.zip(range.1) else {
             return Ok(SearchPage { ids: Vec::new(), total: Total::Exact(0) });
         };
         let offset = q.paging.offset();
