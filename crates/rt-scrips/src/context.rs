@@ -71,7 +71,12 @@ fn message(
         text = html_text(&html);
     }
     if html.is_empty() && !text.is_empty() {
-        html = format!("<pre>{}</pre>", ammonia::clean_text(&text));
+        // Only what HTML text needs escaped: escaping every space too, as
+        // an escaper for attribute values does, would double the message.
+        html = String::with_capacity(text.len() + 11);
+        html.push_str("<pre>");
+        rt_core::search::format::escape_html(&mut html, &text, false);
+        html.push_str("</pre>");
     }
     Ok((text, html, files, subject))
 }

@@ -83,7 +83,7 @@ fn a_fresh_install_mails_as_rt_does() {
         let id = by_mail(
             &db,
             "General",
-            "From: Ana <ana@example.net>\nSubject: VPN down\nMessage-ID: <v1@example.net>\n\nSince 9.\n",
+            "From: Ana <ana@example.net>\nSubject: VPN down\nMessage-ID: <v1@example.net>\n\nSince 9 <am> & down.\n",
         );
         let report = run(&db);
         assert_eq!(report.failed, 0, "{report:?}");
@@ -96,6 +96,11 @@ fn a_fresh_install_mails_as_rt_does() {
             subject(&autoreply[0])
         );
         assert!(autoreply[0].contains("Auto-Submitted: auto-replied"));
+        // Her plain-text message is quoted in the HTML part as
+        // preformatted text, escaped as HTML text needs and no more.
+        let parsed = mailparse::parse_mail(autoreply[0].as_bytes()).unwrap();
+        let html = parsed.subparts.iter().find(|p| p.ctype.mimetype == "text/html").unwrap().get_body().unwrap();
+        assert!(html.contains("<pre>Since 9 &lt;am&gt; &amp; down."), "{html}");
         let kinds: Vec<String> = db.root().read(|tx| tx.history(id)).unwrap().into_iter().map(|t| t.kind).collect();
         assert!(kinds.contains(&"EmailRecord".to_string()), "{kinds:?}");
 
