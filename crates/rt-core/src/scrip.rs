@@ -504,9 +504,7 @@ impl Tx<'_> {
     /// Takes up to `limit` of the oldest pending events, oldest first,
     /// locked for this DB transaction (on PostgreSQL other workers skip
     /// them) and marked done there: run their scrips in the same DB
-    /// transaction (on PostgreSQL its later statements are planned for
-    /// the batch at hand, not from plans the connection cached). Only
-    /// `RT_System`.
+    /// transaction. Only `RT_System`.
     pub fn take_events(&mut self, limit: usize) -> Result<Vec<Event>> {
         self.require_system_engine()?;
         let taken =

@@ -1179,14 +1179,23 @@ impl Tx<'_> {
     /// transactions at once into this DB transaction's cache, with the
     /// content of their message bodies (text parts of up to
     /// [`PREFETCHED_BODY`] bytes), so that working through them one by one
-    /// (the scrip engine's batches) costs no further statements. No rights
-    /// are checked here; the reads that follow check them.
+    /// (the scrip engine's batches) costs no further statements. On
+    /// PostgreSQL these reads are planned for the ids at hand
+    /// (`dialect::custom_plans`). No rights are checked here; the reads
+    /// that follow check them.
     pub fn prefetch_transactions(&mut self, ids: &[TransactionId]) -> Result<()> {
         let ids: Vec<i64> = ids.iter().map(|t| t.0).filter(|t| !self.cache.transactions.contains_key(t)).collect();
         if ids.is_empty() {
             return Ok(());
         }
-        let txns = self.load_transactions_by_id(&ids)?;
+        dialect::custom_plans(self.conn, true)?;
+        let read = self.prefetch_rows(&ids);
+        dialect::custom_plans(self.conn, false)?;
+        read
+    }
+
+    fn prefetch_rows(&mut self, ids: &[i64]) -> Result<()> {
+        let txns = self.load_transactions_by_id(ids)?;
         let mut tickets: Vec<i64> = txns
             .iter()
             .filter(|t| t.object_type == TICKET)
@@ -1198,11 +1207,11 @@ impl Tx<'_> {
         for txn in txns {
             self.cache.transactions.insert(txn.id.0, txn);
         }
-        for id in &ids {
+        for id in ids {
             self.cache.attachments.insert(*id, Vec::new());
         }
         let mut bodies = Vec::new();
-        for attachment in self.load_attachments(&ids)? {
+        for attachment in self.load_attachments(ids)? {
             if attachment.filename.is_none()
                 && matches!(attachment.content_type.as_str(), "text/plain" | "text/html")
                 && attachment.size <= PREFETCHED_BODY

@@ -234,8 +234,7 @@ pub(crate) struct TakenEvent {
 /// On PostgreSQL, takes up to `limit` of the oldest pending events no
 /// other worker holds, locked for the caller's DB transaction and marked
 /// done there (the scrips' work commits with the marks), oldest first, in
-/// one statement; the transaction's later statements are planned for their
-/// values rather than from the connection's cached plans. `None` on
+/// one statement. `None` on
 /// SQLite, where a write transaction holds the database's one write lock
 /// and takes events with plain statements.
 pub(crate) fn take_locked_events(
@@ -259,14 +258,24 @@ pub(crate) fn take_locked_events(
     .bind::<diesel::sql_types::Timestamp, _>(now)
     .bind::<BigInt, _>(limit)
     .load::<TakenEvent>(c)?;
-    // The rest of the transaction runs a batch's statements, whose arrays
-    // of ids vary in length: each is planned for its values. A plan cached
-    // by the connection would have been made once, perhaps while the
-    // tables were tiny (a sequential scan for `id = ANY($1)` that then
-    // reads the whole table, batch after batch, until statistics change).
-    c.batch_execute("RESET enable_bitmapscan; RESET enable_seqscan; SET LOCAL plan_cache_mode = force_custom_plan")?;
+    c.batch_execute("RESET enable_bitmapscan; RESET enable_seqscan")?;
     taken.sort_by_key(|e| e.id);
     Ok(Some(taken))
+}
+
+/// On PostgreSQL, has the statements that follow, up to
+/// `custom_plans(conn, false)`, planned for their values rather than from
+/// plans the connection cached, within the caller's DB transaction. For
+/// reads by arrays of ids: a cached plan for `id = ANY($1)` is made once,
+/// perhaps while the tables were tiny, and then kept (a sequential scan
+/// that reads the whole table every time, until statistics change). Only
+/// around such reads: every foreign-key check is a cached statement too,
+/// and planning each again would cost more than the inserts it checks.
+pub(crate) fn custom_plans(conn: &mut DbConnection, on: bool) -> Result<()> {
+    if let DbConnection::Pg(c) = conn {
+        c.batch_execute(if on { "SET LOCAL plan_cache_mode = force_custom_plan" } else { "RESET plan_cache_mode" })?;
+    }
+    Ok(())
 }
 
 /// Holds a ticket's row until the caller's DB transaction ends, so that
