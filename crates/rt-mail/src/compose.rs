@@ -28,7 +28,9 @@
 //! ourselves would loop). The sent message is recorded on the ticket as an
 //! `EmailRecord` (`CommentEmailRecord` for comments) transaction holding
 //! the message with all its headers, Data = its Message-ID, and the outbox
-//! row points at that transaction.
+//! row points at that transaction. What is recorded is the MIME tree as
+//! composed (bodies as the template wrote them), not a parse of the sent
+//! bytes; a test checks that both say the same.
 //!
 //! [`send_error_mail`] builds the gateway's answers to senders ("Permission
 //! Denied", "Message not recorded"): not about a ticket, the refused message
@@ -42,9 +44,7 @@ use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MessageBuilder, MultiPart, SinglePart};
 use rt_core::transaction::NewTransaction;
-use rt_core::{Error, OutboxId, OutgoingMail, Result, TicketId, TransactionId, Tx};
-
-use crate::parse::parse_message;
+use rt_core::{Error, MimeEntity, OutboxId, OutgoingMail, Result, TicketId, TransactionId, Tx};
 
 /// Which address a ticket mail goes out from and how it is recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -215,7 +215,7 @@ pub fn compose_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<
     let mut builder = Message::builder()
         .from(mailbox(&from_address, Some(&format!("{actor_name} via RT")))?)
         .reply_to(mailbox(&from_address, None)?)
-        .subject(subject)
+        .subject(subject.clone())
         .message_id(Some(message_id.clone()))
         .references(references.join(" "));
     if let Some(id) = in_reply_to {
@@ -242,9 +242,10 @@ pub fn compose_ticket_mail(tx: &mut Tx<'_>, mail: &TicketMail) -> Result<Option<
         headers.push(("Precedence".to_string(), "bulk".to_string()));
     }
     headers.extend(mail.headers.iter().cloned());
-    let message = with_body(with_headers(builder, &headers)?, &mail.text, mail.html.as_deref(), &mail.files)?;
-    let content = message.formatted();
-    let recorded = parse_message(&content).entity;
+    let (content, mut recorded) =
+        with_body(with_headers(builder, &headers)?, &mail.text, mail.html.as_deref(), &mail.files)?;
+    recorded.subject = Some(subject);
+    recorded.message_id = Some(message_id.clone());
     Ok(Some(ComposedMail {
         ticket: ticket.id,
         class,
@@ -345,7 +346,7 @@ pub struct NoticeMail<'a> {
 /// hold a secret link) is never logged.
 pub fn send_notice_mail(tx: &mut Tx<'_>, mail: &NoticeMail<'_>) -> Result<OutboxId> {
     send_site_mail(tx, mail.to, mail.subject, "notice", "auto-generated", |builder| {
-        with_body(builder, mail.text, None, &[])
+        builder.singlepart(SinglePart::plain(mail.text.to_string())).map_err(|e| Error::invalid("mail", e.to_string()))
     })
 }
 
@@ -386,30 +387,74 @@ fn send_site_mail(
     })
 }
 
-/// Ends the message with its body: the text alone, text and HTML as
-/// alternatives, and the files after them in a `multipart/mixed`.
-fn with_body(builder: MessageBuilder, text: &str, html: Option<&str>, files: &[MailFile]) -> Result<Message> {
-    let text = SinglePart::plain(text.to_string());
-    let alternative =
-        |html: &str| MultiPart::alternative().singlepart(text.clone()).singlepart(SinglePart::html(html.to_string()));
-    let built = if files.is_empty() {
-        match html {
-            None => builder.singlepart(text.clone()),
-            Some(html) => builder.multipart(alternative(html)),
-        }
-    } else {
-        let mut mixed = match html {
-            None => MultiPart::mixed().singlepart(text.clone()),
-            Some(html) => MultiPart::mixed().multipart(alternative(html)),
-        };
-        for file in files {
-            let kind = ContentType::parse(&file.content_type)
-                .map_err(|e| Error::invalid("attachment", format!("{:?}: {e}", file.content_type)))?;
-            mixed = mixed.singlepart(Attachment::new(file.filename.clone()).body(file.body.clone(), kind));
-        }
-        builder.multipart(mixed)
+/// Ends the message with its body (the text alone, text and HTML as
+/// alternatives, and the files after them in a `multipart/mixed`) and
+/// returns it as sent, with the MIME tree to record of it: each entity
+/// with the header block it goes out with, each body as composed (text as
+/// the template wrote it, not as encoded for the wire), the top entity
+/// with the message's whole header block. Recording what was composed, as
+/// RT records the entity it sends, spares parsing our own message back.
+fn with_body(
+    builder: MessageBuilder,
+    text: &str,
+    html: Option<&str>,
+    files: &[MailFile],
+) -> Result<(Vec<u8>, MimeEntity)> {
+    let leaf = |part: &SinglePart, content_type: &str, filename: Option<&str>, body: &[u8]| MimeEntity {
+        content_type: content_type.into(),
+        headers: header_block(part.headers().to_string().as_bytes()),
+        filename: filename.map(str::to_string),
+        body: body.to_vec(),
+        ..MimeEntity::default()
     };
-    built.map_err(|e| Error::invalid("mail", e.to_string()))
+    let container = |part: &MultiPart, content_type: &str, parts: Vec<MimeEntity>| MimeEntity {
+        content_type: content_type.into(),
+        headers: header_block(part.headers().to_string().as_bytes()),
+        parts,
+        ..MimeEntity::default()
+    };
+    let plain = SinglePart::plain(text.to_string());
+    let plain_record = leaf(&plain, "text/plain", None, text.as_bytes());
+    let alternative = html.map(|html| {
+        let html_part = SinglePart::html(html.to_string());
+        let html_record = leaf(&html_part, "text/html", None, html.as_bytes());
+        let part = MultiPart::alternative().singlepart(plain.clone()).singlepart(html_part);
+        let record = container(&part, "multipart/alternative", vec![plain_record.clone(), html_record]);
+        (part, record)
+    });
+    let built = match (alternative, files.is_empty()) {
+        (None, true) => builder.singlepart(plain).map(|m| (m, plain_record)),
+        (Some((part, record)), true) => builder.multipart(part).map(|m| (m, record)),
+        (alternative, false) => {
+            let (mut mixed, mut records) = match alternative {
+                Some((part, record)) => (MultiPart::mixed().multipart(part), vec![record]),
+                None => (MultiPart::mixed().singlepart(plain), vec![plain_record]),
+            };
+            for file in files {
+                let kind = ContentType::parse(&file.content_type)
+                    .map_err(|e| Error::invalid("attachment", format!("{:?}: {e}", file.content_type)))?;
+                let part = Attachment::new(file.filename.clone()).body(file.body.clone(), kind);
+                let bare = file.content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+                records.push(leaf(&part, &bare, Some(&file.filename), &file.body));
+                mixed = mixed.singlepart(part);
+            }
+            let record = container(&mixed, "multipart/mixed", records);
+            builder.multipart(mixed).map(|m| (m, record))
+        }
+    };
+    let (message, mut record) = built.map_err(|e| Error::invalid("mail", e.to_string()))?;
+    // The top entity's header block is the message's: its own headers and
+    // those of the part it wraps, as they go out.
+    let content = message.formatted();
+    let end = content.windows(4).position(|w| w == b"\r\n\r\n").map_or(content.len(), |at| at + 2);
+    record.headers = header_block(&content[..end]);
+    Ok((content, record))
+}
+
+/// A header block as recorded: lettre's header lines with `\n` line ends,
+/// and the blank line that ends them, as the parser keeps an arriving one.
+fn header_block(lines: &[u8]) -> String {
+    String::from_utf8_lossy(lines).replace("\r\n", "\n") + "\n"
 }
 
 /// Every address RT receives mail at: the site's and each queue's.
@@ -463,4 +508,71 @@ fn with_headers(mut builder: MessageBuilder, headers: &[(String, String)]) -> Re
         builder = builder.raw_header(HeaderValue::new(header, value.clone()));
     }
     Ok(builder)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A body compared across the wire: line ends as CRLF or LF alike, and
+    /// without the line end that may close it.
+    fn text(body: &[u8]) -> String {
+        String::from_utf8_lossy(body).replace("\r\n", "\n").trim_end_matches('\n').to_string()
+    }
+
+    /// The recorded tree says what parsing the sent message says: the same
+    /// types, header blocks, file names and bodies.
+    fn same_tree(recorded: &MimeEntity, parsed: &MimeEntity, path: &str) {
+        assert_eq!(recorded.content_type, parsed.content_type, "{path}");
+        assert_eq!(recorded.headers, parsed.headers, "{path}");
+        assert_eq!(recorded.filename, parsed.filename, "{path}");
+        if recorded.content_type.starts_with("text/") {
+            assert_eq!(text(&recorded.body), text(&parsed.body), "{path}");
+        } else {
+            assert_eq!(recorded.body, parsed.body, "{path}");
+        }
+        assert_eq!(recorded.parts.len(), parsed.parts.len(), "{path}");
+        for (i, (r, p)) in recorded.parts.iter().zip(&parsed.parts).enumerate() {
+            same_tree(r, p, &format!("{path}/{i}"));
+        }
+    }
+
+    #[test]
+    fn the_recorded_tree_is_the_sent_message() {
+        let long = "word ".repeat(400);
+        let texts = [
+            "Short and plain.\n".to_string(),
+            "No line end at the end".to_string(),
+            "Zwei Zeilen, grüße\nund ein Ende.\r\nCRLF too.\n".to_string(),
+            format!("One line of 2,000 characters: {long}\n"),
+            "Trailing spaces   \n\tand a tab\n.\nA lone dot above.\n".to_string(),
+            "日本語のテキスト\n".repeat(50),
+        ];
+        let files = [
+            MailFile { filename: "notes.txt".into(), content_type: "text/plain".into(), body: b"a\nb\n".to_vec() },
+            MailFile {
+                filename: "Prüfbericht.pdf".into(),
+                content_type: "application/pdf".into(),
+                body: (0..=255u8).cycle().take(3000).collect(),
+            },
+        ];
+        for (i, body) in texts.iter().enumerate() {
+            let html = format!("<p>{}</p>", body.replace('\n', "<br>\n"));
+            for (html, files) in [
+                (None, &files[..0]),
+                (Some(html.as_str()), &files[..0]),
+                (None, &files[..]),
+                (Some(html.as_str()), &files[..]),
+            ] {
+                let builder = Message::builder()
+                    .from("RT <rt@example.com>".parse().unwrap())
+                    .to("ana@example.net".parse().unwrap())
+                    .subject(format!("Über #{i}"));
+                let (content, recorded) = with_body(builder, body, html, files).unwrap();
+                let parsed = crate::parse_message(&content).entity;
+                same_tree(&recorded, &parsed, &format!("text {i}, html {}, files {}", html.is_some(), files.len()));
+            }
+        }
+    }
 }
