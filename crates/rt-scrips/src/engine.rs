@@ -1,19 +1,20 @@
 //! The engine: runs the scrips of each pending event (one ticket
 //! transaction) from rt-core's durable queue.
 //!
-//! Events are handled as `RT_System` in batches of up to [`BATCH`], the
-//! way RT runs scrips: for every event, each enabled scrip of the ticket's
-//! queue and the global ones is checked and its action prepared (a
-//! notification's recipients found, its template rendered, its message
-//! built) against the ticket as the event left it; then the batch commits
-//! in scrip order: messages recorded and queued, other actions run each in
-//! its own savepoint, what each did logged (`scrip_runs`), the events
-//! marked done, all in one DB transaction. The batch's messages and log
-//! go in a few multi-row statements for all its events (the write lock
-//! is SQLite's scarcest resource); messages gathered so far are written
-//! before any other action runs, so a ticket's history keeps scrip order.
-//! A crash before that commit leaves the events pending: they run again
-//! after restart and their mail is queued once.
+//! Events are handled as `RT_System` in batches of up to [`BATCH`]
+//! ([`PG_BATCH`] on PostgreSQL), the way RT runs scrips: for every event,
+//! each enabled scrip of the ticket's queue and the global ones is checked
+//! and its action prepared (a notification's recipients found, its
+//! template rendered, its message built) against the ticket as the event
+//! left it; then the batch commits in scrip order: messages recorded and
+//! queued, other actions run each in its own savepoint, what each did
+//! logged (`scrip_runs`), the events marked done, all in one DB
+//! transaction. The batch's messages and log go in a few multi-row
+//! statements for all its events (the write lock is SQLite's scarcest
+//! resource); messages gathered so far are written before any other action
+//! runs, so a ticket's history keeps scrip order. A crash before that commit
+//! leaves the events pending: they run again after restart and their mail
+//! is queued once.
 //!
 //! TransactionBatch scrips run once for all the transactions one DB
 //! transaction recorded on a ticket (a web update changing several
@@ -65,16 +66,23 @@ pub struct RunReport {
 /// there were (`rt-server` runs it so).
 pub const POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Events handled per DB transaction: one commit (one fsync on SQLite)
-/// for a batch instead of one per event, while a batch's write lock stays
-/// short (a few milliseconds on SQLite).
+/// Events handled per DB transaction on SQLite: one commit (one fsync)
+/// for a batch instead of one per event, while the batch's hold of the
+/// database's one write lock stays short (a few milliseconds).
 pub const BATCH: usize = 25;
 
+/// Events handled per DB transaction on PostgreSQL, where a batch locks
+/// only its own events' rows, so nobody waits for a longer one. A batch
+/// costs ~3 ms of statements whatever its size (the claim, the reads ahead,
+/// planning the multi-row inserts): with 100 events instead of 25 the
+/// engine catching up on a backlog uses a quarter less CPU.
+pub const PG_BATCH: usize = 100;
+
 /// Handles up to `max` pending events, in DB transactions of up to
-/// [`BATCH`] events each. Returns once it has caught up (a batch found
-/// fewer than [`BATCH`] events and its scrips changed nothing that would
-/// fire more), so that a worker called again after a pause gets full
-/// batches rather than one event at a time.
+/// [`BATCH`] events each ([`PG_BATCH`] on PostgreSQL). Returns once it has
+/// caught up (a batch found fewer events than it could take and its
+/// scrips changed nothing that would fire more), so that a worker called
+/// again after a pause gets full batches rather than one event at a time.
 ///
 /// Each batch is prepared, then committed, as RT runs scrips: every
 /// condition is checked and every action prepared (recipients found,
@@ -92,8 +100,9 @@ pub fn run_pending(rt: &Rt, max: usize) -> Result<RunReport> {
     // at a time, so that the one that fails is found and put off while the
     // others are handled.
     let mut one_by_one = false;
+    let batch_size = if rt.backend() == Backend::Postgres { PG_BATCH } else { BATCH };
     while report.events < max {
-        let limit = if one_by_one { 1 } else { BATCH.min(max - report.events) };
+        let limit = if one_by_one { 1 } else { batch_size.min(max - report.events) };
         let outcome =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_batch(rt, &system, limit, one_by_one)))
                 .unwrap_or_else(|panic| Err(Error::Database(format!("a scrip panicked: {}", panic_text(&*panic)))));
