@@ -234,9 +234,8 @@ pub(crate) struct TakenEvent {
 /// On PostgreSQL, takes up to `limit` of the oldest pending events no
 /// other worker holds, locked for the caller's DB transaction and marked
 /// done there (the scrips' work commits with the marks), oldest first, in
-/// one statement. `None` on
-/// SQLite, where a write transaction holds the database's one write lock
-/// and takes events with plain statements.
+/// one statement. `None` on SQLite, where a write transaction holds the
+/// database's one write lock and takes events with plain statements.
 pub(crate) fn take_locked_events(
     conn: &mut DbConnection,
     now: chrono::NaiveDateTime,
