@@ -1190,8 +1190,9 @@ impl Tx<'_> {
         }
         dialect::custom_plans(self.conn, true)?;
         let read = self.prefetch_rows(&ids);
-        dialect::custom_plans(self.conn, false)?;
-        read
+        // A failed read's error is the one to report, not the reset's.
+        let reset = dialect::custom_plans(self.conn, false);
+        read.and(reset)
     }
 
     fn prefetch_rows(&mut self, ids: &[i64]) -> Result<()> {
