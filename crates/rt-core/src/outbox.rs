@@ -5,10 +5,11 @@
 //! commit (or roll back) together. The delivery worker in `rt-server`
 //! (through `rt_mail::outbound`) then claims due rows with
 //! [`Tx::claim_outbox`], sends them outside any DB transaction, and records
-//! the outcome with [`Tx::mark_sent`] or [`Tx::mark_failed`]. A claim is a
-//! lease: a worker that dies mid-batch leaves its rows to be taken again
-//! once the lease runs out, so a crash delays mail but never loses it (at
-//! worst one duplicate, with the same Message-ID). On PostgreSQL several
+//! the outcome with [`Tx::mark_sent`] (which drops the delivered message's
+//! bytes, keeping its envelope and Message-ID) or [`Tx::mark_failed`]. A
+//! claim is a lease: a worker that dies mid-batch leaves its rows to be
+//! taken again once the lease runs out, so a crash delays mail but never
+//! loses it (at worst one duplicate, with the same Message-ID). On PostgreSQL several
 //! nodes claim at once and each gets distinct rows (`FOR UPDATE SKIP
 //! LOCKED`, in [`crate::db::dialect`]).
 //!
@@ -123,6 +124,9 @@ pub struct OutboxState {
     pub last_error: Option<String>,
     /// When the transport accepted the message.
     pub sent_at: Option<DateTime<Utc>>,
+    /// Bytes of the message the outbox still holds: all of it until it is
+    /// delivered, none after (see [`Tx::mark_sent`]).
+    pub stored_bytes: usize,
 }
 
 /// The delay before the next attempt after `attempts` failed ones:
@@ -330,7 +334,11 @@ impl Tx<'_> {
         Ok(renewed)
     }
 
-    /// Records that the transport accepted message `id`. Only `RT_System`.
+    /// Records that the transport accepted message `id`, and lets go of its
+    /// bytes: the row keeps the envelope, the Message-ID and the times, but
+    /// not a second copy of every message ever sent (a ticket's mail is
+    /// also its EmailRecord; a webhook's body is made from its transaction;
+    /// a password reset's link works once). Only `RT_System`.
     pub fn mark_sent(&mut self, id: OutboxId) -> Result<()> {
         self.require_system()?;
         let now = crate::session::now();
@@ -340,6 +348,7 @@ impl Tx<'_> {
                 outbox::sent_at.eq(Some(now)),
                 outbox::claimed_until.eq(None::<NaiveDateTime>),
                 outbox::last_error.eq(None::<String>),
+                outbox::content.eq(Vec::<u8>::new()),
             ))
             .execute(self.conn)?;
         if n == 0 {
@@ -387,8 +396,16 @@ impl Tx<'_> {
     /// The delivery state of message `id`. Only `RT_System`.
     pub fn outbox_state(&mut self, id: OutboxId) -> Result<OutboxState> {
         self.require_system()?;
-        type StateRow =
-            (String, i64, NaiveDateTime, Option<String>, Option<NaiveDateTime>, Option<String>, Option<NaiveDateTime>);
+        type StateRow = (
+            String,
+            i64,
+            NaiveDateTime,
+            Option<String>,
+            Option<NaiveDateTime>,
+            Option<String>,
+            Option<NaiveDateTime>,
+            Vec<u8>,
+        );
         let row: Option<StateRow> = outbox::table
             .find(id.0)
             .select((
@@ -399,10 +416,11 @@ impl Tx<'_> {
                 outbox::claimed_until,
                 outbox::last_error,
                 outbox::sent_at,
+                outbox::content,
             ))
             .get_result(self.conn)
             .optional()?;
-        let (status, attempts, next, claimed_by, claimed_until, last_error, sent_at) =
+        let (status, attempts, next, claimed_by, claimed_until, last_error, sent_at, content) =
             row.ok_or_else(|| Error::not_found("outbox message", id))?;
         Ok(OutboxState {
             status: OutboxStatus::from_name(&status)?,
@@ -412,6 +430,7 @@ impl Tx<'_> {
             claimed_until: claimed_until.map(|t| t.and_utc()),
             last_error,
             sent_at: sent_at.map(|t| t.and_utc()),
+            stored_bytes: content.len(),
         })
     }
 

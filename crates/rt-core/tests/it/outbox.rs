@@ -96,10 +96,13 @@ fn claims_are_leases_and_outcomes_are_recorded() {
         assert_eq!(second.iter().map(|i| i.id).collect::<Vec<_>>(), ids[2..], "leased rows are not taken again");
         assert!(system.write(|tx| tx.claim_outbox("n2", 10, Duration::from_secs(60))).unwrap().is_empty());
 
-        // ids[0] is sent; ids[1]'s worker dies, its lease runs out.
+        // ids[0] is sent, and its bytes are not kept; ids[1]'s worker dies,
+        // its lease runs out.
+        let size = mail(0).content.len();
+        assert_eq!(system.read(|tx| tx.outbox_state(ids[0])).unwrap().stored_bytes, size, "held until delivered");
         system.write(|tx| tx.mark_sent(ids[0])).unwrap();
         let st = system.read(|tx| tx.outbox_state(ids[0])).unwrap();
-        assert_eq!((st.status, st.attempts, st.claimed_until), (OutboxStatus::Sent, 1, None));
+        assert_eq!((st.status, st.attempts, st.claimed_until, st.stored_bytes), (OutboxStatus::Sent, 1, None, 0));
         assert!(st.sent_at.is_some());
         std::thread::sleep(Duration::from_millis(400));
         let again = system.write(|tx| tx.claim_outbox("n3", 10, Duration::from_secs(60))).unwrap();
@@ -124,11 +127,13 @@ fn claims_are_leases_and_outcomes_are_recorded() {
         let due = system.write(|tx| tx.claim_outbox("n1", 10, Duration::from_secs(60))).unwrap();
         assert_eq!(due.iter().map(|i| i.id).collect::<Vec<_>>(), [ids[1]]);
 
-        // Giving up: failed, never claimed again.
+        // Giving up: failed, never claimed again, the message kept for
+        // whoever looks into why.
         system.write(|tx| tx.mark_failed(ids[1], "550 no such user", None)).unwrap();
         let st = system.read(|tx| tx.outbox_state(ids[1])).unwrap();
         assert_eq!(st.status, OutboxStatus::Failed);
         assert_eq!(st.attempts, 3);
+        assert_eq!(st.stored_bytes, mail(1).content.len());
         std::thread::sleep(Duration::from_millis(10));
         assert!(
             system
