@@ -9,9 +9,9 @@
 //! bytes, keeping its envelope and Message-ID) or [`Tx::mark_failed`]. A
 //! claim is a lease: a worker that dies mid-batch leaves its rows to be
 //! taken again once the lease runs out, so a crash delays mail but never
-//! loses it (at worst one duplicate, with the same Message-ID). On PostgreSQL several
-//! nodes claim at once and each gets distinct rows (`FOR UPDATE SKIP
-//! LOCKED`, in [`crate::db::dialect`]).
+//! loses it (at worst one duplicate, with the same Message-ID). On
+//! PostgreSQL several nodes claim at once and each gets distinct rows (`FOR
+//! UPDATE SKIP LOCKED`, in [`crate::db::dialect`]).
 //!
 //! Failed attempts are retried after [`backoff`]; after [`MAX_ATTEMPTS`]
 //! the message is given up (`failed`). This module knows nothing of SMTP:
