@@ -404,7 +404,7 @@ impl Tx<'_> {
             Option<NaiveDateTime>,
             Option<String>,
             Option<NaiveDateTime>,
-            Vec<u8>,
+            Option<i32>,
         );
         let row: Option<StateRow> = outbox::table
             .find(id.0)
@@ -416,11 +416,11 @@ impl Tx<'_> {
                 outbox::claimed_until,
                 outbox::last_error,
                 outbox::sent_at,
-                outbox::content,
+                crate::transaction::length(outbox::content.nullable()),
             ))
             .get_result(self.conn)
             .optional()?;
-        let (status, attempts, next, claimed_by, claimed_until, last_error, sent_at, content) =
+        let (status, attempts, next, claimed_by, claimed_until, last_error, sent_at, stored_bytes) =
             row.ok_or_else(|| Error::not_found("outbox message", id))?;
         Ok(OutboxState {
             status: OutboxStatus::from_name(&status)?,
@@ -430,7 +430,7 @@ impl Tx<'_> {
             claimed_until: claimed_until.map(|t| t.and_utc()),
             last_error,
             sent_at: sent_at.map(|t| t.and_utc()),
-            stored_bytes: content.len(),
+            stored_bytes: stored_bytes.map_or(0, |n| usize::try_from(n).unwrap_or(0)),
         })
     }
 
